@@ -1,0 +1,1 @@
+"""Data package: the bundled corpora (see MANIFEST). Read through lowram.corpora."""

@@ -1,0 +1,1 @@
+"""Compiled kernels (Cython). Private: the public API re-exports what users need."""

@@ -1,0 +1,31 @@
+"""Exceptions raised by lowram.
+
+Every error lowram raises on purpose derives from :class:`LowramError`, so callers can catch
+them all; each also derives from the builtin exception a user of the replaced builtin would
+expect (``FormatError`` is a ``ValueError``), so code written for builtins keeps working.
+"""
+
+from __future__ import annotations
+
+__all__ = ["LowramError", "FormatError", "MeasurementError"]
+
+
+class LowramError(Exception):
+    """Base class of every exception lowram raises deliberately."""
+
+
+class FormatError(LowramError, ValueError):
+    """A file or byte string is not what it claims to be.
+
+    Raised for corrupt, truncated, wrong-version or wrong-kind serialised data and for
+    malformed corpus files. The message names the file (when there is one) and what is wrong.
+
+    >>> raise FormatError("words.txt: line 3, byte 17: not UTF-8")
+    Traceback (most recent call last):
+    ...
+    lowram.errors.FormatError: words.txt: line 3, byte 17: not UTF-8
+    """
+
+
+class MeasurementError(LowramError, RuntimeError):
+    """A measurement could not be taken (for example the isolated subprocess failed)."""

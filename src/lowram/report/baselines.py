@@ -1,0 +1,57 @@
+"""Baseline structures the report compares against: what Python gives without lowram."""
+
+from __future__ import annotations
+
+import array
+import bisect
+import collections
+
+import numpy as np
+
+__all__ = ["SortedList", "counter", "int64_array", "int64_ndarray"]
+
+
+class SortedList:
+    """A sorted, deduplicated ``list`` answering ``in`` by binary search (the book's ch.11).
+
+    >>> s = SortedList(["b", "a", "b"])
+    >>> len(s), "a" in s, "c" in s
+    (2, True, False)
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, iterable=()):
+        self._items = sorted(set(iterable))
+
+    def __contains__(self, item) -> bool:
+        items = self._items
+        i = bisect.bisect_left(items, item)
+        return i < len(items) and items[i] == item
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self):
+        return iter(self._items)
+
+    def __getitem__(self, index):
+        return self._items[index]
+
+    def __sizeof__(self) -> int:
+        return object.__sizeof__(self)
+
+
+def int64_array(iterable) -> array.array:
+    """``array('q', iterable)``: 8 bytes per int, no int objects."""
+    return array.array("q", iterable)
+
+
+def int64_ndarray(iterable) -> np.ndarray:
+    """A numpy int64 array built from a stream without an intermediate list."""
+    return np.fromiter(iterable, dtype=np.int64)
+
+
+def counter(iterable) -> collections.Counter:
+    """``collections.Counter``: exact counts, one dict entry per distinct token."""
+    return collections.Counter(iterable)

@@ -1,0 +1,101 @@
+"""The structure registry: one entry per structure that ``lowram-report`` can measure.
+
+An entry names a builder (``"module:callable"``, called with an iterable of the corpus'
+items, returning the structure), the corpus kinds it accepts, and the query the report times
+on it. Adding a structure to the report is one line in :data:`STRUCTURES`.
+
+Queries:
+
+* ``"contains"`` – ``x in s`` for hits (items of the corpus) and misses (items that are not);
+* ``"getitem"`` – ``s[i]`` at random indices;
+* ``"none"`` – no lookup timing (for structures without a lookup).
+
+An approximate structure sets ``exact=False`` and names an ``error`` function
+``error(structure, truth) -> dict[str, float]`` (see :class:`lowram.report.runner.Truth`),
+whose figures the report shows beside RAM and time.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+
+__all__ = ["STRUCTURES", "Structure", "register", "resolve", "structures_for"]
+
+QUERIES = ("contains", "getitem", "none")
+
+
+@dataclass(frozen=True)
+class Structure:
+    """One measurable structure."""
+
+    name: str  #: unique, shown in the report (e.g. ``"set"``, ``"StringSet[marisa]"``)
+    kinds: tuple  #: corpus kinds it accepts: "words", "tokens", "counts", "ints"
+    builder: str  #: ``"module:callable"``; ``callable(iterable) -> structure``
+    query: str = "contains"
+    exact: bool = True
+    family: str = "baseline"  #: "baseline" (Python builtins/stdlib/numpy), "lowram", "peer"
+    error: str | None = None  #: ``"module:callable"`` for approximate structures
+    default: bool = True  #: measured when no ``--structures`` is given
+    note: str = ""
+    requires: tuple = field(default=())  #: importable modules; missing ones skip the entry
+
+    def __post_init__(self):
+        if self.query not in QUERIES:
+            raise ValueError(f"{self.name}: unknown query {self.query!r}; expected {QUERIES}")
+        if not self.exact and not self.error:
+            raise ValueError(f"{self.name}: an approximate structure needs an error function")
+
+    def available(self) -> bool:
+        """Whether every module in ``requires`` imports."""
+        for module in self.requires:
+            try:
+                importlib.import_module(module)
+            except ImportError:
+                return False
+        return True
+
+
+def resolve(ref: str):
+    """Import ``"module:attr.attr"`` and return the object."""
+    module, _, attr = ref.partition(":")
+    obj = importlib.import_module(module)
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+_B = "lowram.report.baselines"
+
+STRUCTURES: list[Structure] = [
+    # -- baselines: what a user has without lowram
+    Structure("list", ("words", "tokens", "ints", "counts"), "builtins:list", query="getitem"),
+    Structure("tuple", ("words", "tokens", "ints", "counts"), "builtins:tuple", query="getitem"),
+    Structure("set", ("words", "tokens", "ints", "counts"), "builtins:set"),
+    Structure("frozenset", ("words", "tokens", "ints", "counts"), "builtins:frozenset"),
+    Structure("sorted list+bisect", ("words", "tokens", "ints", "counts"), f"{_B}:SortedList",
+              note="sorted, deduplicated list; `in` by bisect"),
+    Structure("array('q')", ("ints", "counts"), f"{_B}:int64_array", query="getitem"),
+    Structure("numpy int64", ("ints", "counts"), f"{_B}:int64_ndarray", query="getitem"),
+    Structure("Counter", ("tokens",), f"{_B}:counter", note="exact counts of every token"),
+]
+
+
+def register(structure: Structure) -> Structure:
+    """Add ``structure`` to the registry (for plug-ins; lowram's own are listed above)."""
+    if any(s.name == structure.name for s in STRUCTURES):
+        raise ValueError(f"a structure named {structure.name!r} is already registered")
+    STRUCTURES.append(structure)
+    return structure
+
+
+def structures_for(kind: str, names=None) -> list[Structure]:
+    """Registered structures accepting corpus ``kind``: ``names`` if given, else defaults."""
+    if names is None:
+        return [s for s in STRUCTURES if kind in s.kinds and s.default and s.available()]
+    by_name = {s.name: s for s in STRUCTURES}
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        raise KeyError(f"unknown structure(s): {', '.join(unknown)}; "
+                       f"known: {', '.join(by_name)}")
+    return [by_name[n] for n in names if kind in by_name[n].kinds and by_name[n].available()]
