@@ -55,3 +55,9 @@ def assert_rejects_corruption():
                 load(bytes(damaged))
 
     return check
+
+
+def pytest_report_header(config):
+    import lowram
+
+    return f"lowram {lowram.__version__} from {os.path.dirname(lowram.__file__)}"

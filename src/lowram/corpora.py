@@ -163,7 +163,7 @@ def zipf_stream(counts, n: int, *, seed: int = 0, exponent: float | None = None,
     machine. Memory: the vocabulary plus one chunk of draws.
 
     >>> list(zipf_stream([("a", 3), ("b", 1)], 5, seed=1))
-    ['a', 'a', 'a', 'b', 'a']
+    ['a', 'b', 'a', 'b', 'a']
     """
     if n < 0:
         raise ValueError(f"n must be non-negative, not {n}")

@@ -70,9 +70,11 @@ _B = "lowram.report.baselines"
 STRUCTURES: list[Structure] = [
     # -- baselines: what a user has without lowram
     Structure("list", ("words", "tokens", "ints", "counts"), "builtins:list", query="getitem"),
-    Structure("tuple", ("words", "tokens", "ints", "counts"), "builtins:tuple", query="getitem"),
+    Structure("tuple", ("words", "tokens", "ints", "counts"), "builtins:tuple", query="getitem",
+              default=False, note="same layout as list"),
     Structure("set", ("words", "tokens", "ints", "counts"), "builtins:set"),
-    Structure("frozenset", ("words", "tokens", "ints", "counts"), "builtins:frozenset"),
+    Structure("frozenset", ("words", "tokens", "ints", "counts"), "builtins:frozenset",
+              default=False, note="same layout as set"),
     Structure("sorted list+bisect", ("words", "tokens", "ints", "counts"), f"{_B}:SortedList",
               note="sorted, deduplicated list; `in` by bisect"),
     Structure("array('q')", ("ints", "counts"), f"{_B}:int64_array", query="getitem"),
