@@ -1,0 +1,241 @@
+# cython: language_level=3
+"""Redis' HyperLogLog, bit for bit: MurmurHash64A, the register rule and the string format.
+
+Redis (src/hyperloglog.c) keeps 16,384 six-bit registers. An element's 64-bit hash is
+MurmurHash64A(element, seed 0xadc83b19); the register is the low 14 bits; the value is the
+number of trailing zeros of ``hash >> 14 | 1 << 50``, plus one (1..51). The string Redis stores
+under a key is a 16-byte header (``HYLL``, encoding byte: 0 dense / 1 sparse, three zero
+bytes, 8-byte little-endian cached cardinality whose top bit marks it stale) and either the
+dense body (12,288 bytes: registers packed LSB-first, 6 bits each) or the sparse body
+(opcodes ZERO ``00xxxxxx``, XZERO ``01xxxxxx yyyyyyyy`` and VAL ``1vvvvvxx``).
+
+This module is lowram's own implementation of that published format; it never reads or
+writes outside the buffers it is given, and a sparse body must account for exactly 16,384
+registers or it is refused.
+"""
+
+from libc.stdint cimport uint8_t, uint64_t
+from libc.string cimport memcpy
+from libc.math cimport sqrt, pow, floor, INFINITY
+
+import numpy as np
+
+cdef extern from "Python.h":
+    const char* PyUnicode_AsUTF8AndSize(object unicode, Py_ssize_t *size) except NULL
+
+cdef enum:
+    P = 14
+    Q = 50
+    REGISTERS = 16384
+    DENSE_BYTES = 12288
+    HEADER = 16
+
+REDIS_SEED = 0xadc83b19
+REGISTER_COUNT = REGISTERS
+DENSE_SIZE = HEADER + DENSE_BYTES
+
+
+cdef inline uint64_t _murmur64a(const uint8_t* data, Py_ssize_t length, uint64_t seed) noexcept nogil:
+    cdef uint64_t m = 0xc6a4a7935bd1e995ULL
+    cdef int r = 47
+    cdef uint64_t h = seed ^ (<uint64_t>length * m)
+    cdef uint64_t k
+    cdef Py_ssize_t i, blocks = length // 8
+    for i in range(blocks):
+        memcpy(&k, data + 8 * i, 8)  # little-endian machines only (checked at import)
+        k *= m
+        k ^= k >> r
+        k *= m
+        h ^= k
+        h *= m
+    cdef const uint8_t* tail = data + 8 * blocks
+    cdef int rest = length & 7
+    if rest >= 7: h ^= (<uint64_t>tail[6]) << 48
+    if rest >= 6: h ^= (<uint64_t>tail[5]) << 40
+    if rest >= 5: h ^= (<uint64_t>tail[4]) << 32
+    if rest >= 4: h ^= (<uint64_t>tail[3]) << 24
+    if rest >= 3: h ^= (<uint64_t>tail[2]) << 16
+    if rest >= 2: h ^= (<uint64_t>tail[1]) << 8
+    if rest >= 1:
+        h ^= <uint64_t>tail[0]
+        h *= m
+    h ^= h >> r
+    h *= m
+    h ^= h >> r
+    return h
+
+
+import sys as _sys
+if _sys.byteorder != "little":  # pragma: no cover
+    raise ImportError("lowram's Redis HyperLogLog kernel needs a little-endian machine")
+
+
+cdef bytes _as_redis_bytes(object item):
+    """The bytes Redis receives for ``item`` from a client: str as UTF-8, int as decimal."""
+    if isinstance(item, bytes):
+        return <bytes>item
+    if isinstance(item, str):
+        return (<str>item).encode("utf-8")
+    if isinstance(item, (bytearray, memoryview)):
+        return bytes(item)
+    if isinstance(item, int) and not isinstance(item, bool):
+        return str(int(item)).encode("ascii")
+    raise TypeError(f"a Redis HyperLogLog element must be str, bytes or int, not "
+                    f"{type(item).__name__}")
+
+
+def murmurhash64a(data, uint64_t seed=REDIS_SEED):
+    """MurmurHash64A of ``data`` (bytes, str as UTF-8, int as decimal) as Redis computes it.
+
+    >>> hex(murmurhash64a(b"", 0))
+    '0x0'
+    """
+    cdef bytes b = _as_redis_bytes(data)
+    return _murmur64a(<const uint8_t*>(<char*>b), len(b), seed)
+
+
+def update_registers(uint8_t[::1] registers not None, items):
+    """Apply Redis' PFADD register rule for every item; return how many registers changed.
+
+    Strings are hashed without a copy (their cached UTF-8); no Python call per item for str.
+    """
+    if registers.shape[0] != REGISTERS:
+        raise ValueError(f"Redis HyperLogLog has {REGISTERS} registers, not {registers.shape[0]}")
+    cdef Py_ssize_t size, changed = 0
+    cdef const char* buf
+    cdef uint64_t h, index
+    cdef uint8_t count
+    cdef bytes b
+    for item in items:
+        if type(item) is str:
+            buf = PyUnicode_AsUTF8AndSize(item, &size)
+            h = _murmur64a(<const uint8_t*>buf, size, REDIS_SEED)
+        else:
+            b = _as_redis_bytes(item)
+            h = _murmur64a(<const uint8_t*>(<char*>b), len(b), REDIS_SEED)
+        index = h & (REGISTERS - 1)
+        h >>= P
+        h |= (<uint64_t>1) << Q
+        count = 1
+        while (h & 1) == 0:
+            count += 1
+            h >>= 1
+        if count > registers[index]:
+            registers[index] = count
+            changed += 1
+    return changed
+
+
+def pack_dense(const uint8_t[::1] registers not None):
+    """The 12,288-byte dense body for 16,384 register values (each 0..63)."""
+    if registers.shape[0] != REGISTERS:
+        raise ValueError(f"expected {REGISTERS} registers, got {registers.shape[0]}")
+    out = bytearray(DENSE_BYTES)
+    cdef uint8_t[::1] o = out
+    cdef Py_ssize_t i, byte
+    cdef unsigned int fb, v
+    for i in range(REGISTERS):
+        v = registers[i]
+        if v > 63:
+            raise ValueError(f"register {i} holds {v}, more than 6 bits")
+        byte = i * 6 // 8
+        fb = (i * 6) & 7
+        o[byte] |= <uint8_t>((v << fb) & 0xFF)
+        if fb > 2:
+            o[byte + 1] |= <uint8_t>(v >> (8 - fb))
+    return bytes(out)
+
+
+def unpack_dense(const uint8_t[::1] body not None):
+    """Register values from a 12,288-byte dense body."""
+    if body.shape[0] != DENSE_BYTES:
+        raise ValueError(f"a dense body is {DENSE_BYTES} bytes, not {body.shape[0]}")
+    regs = np.zeros(REGISTERS, dtype=np.uint8)
+    cdef uint8_t[::1] r = regs
+    cdef Py_ssize_t i, byte
+    cdef unsigned int fb, b0, b1
+    for i in range(REGISTERS):
+        byte = i * 6 // 8
+        fb = (i * 6) & 7
+        b0 = body[byte]
+        b1 = body[byte + 1] if byte + 1 < DENSE_BYTES else 0
+        r[i] = <uint8_t>(((b0 >> fb) | (b1 << (8 - fb))) & 63)
+    return regs
+
+
+def unpack_sparse(const uint8_t[::1] body not None):
+    """Register values from a sparse body; ValueError unless it covers exactly 16,384."""
+    regs = np.zeros(REGISTERS, dtype=np.uint8)
+    cdef uint8_t[::1] r = regs
+    cdef Py_ssize_t pos = 0, idx = 0, n = body.shape[0], run, j
+    cdef unsigned int op, value
+    while pos < n:
+        op = body[pos]
+        if (op & 0xC0) == 0:  # ZERO
+            run = (op & 0x3F) + 1
+            pos += 1
+        elif (op & 0xC0) == 0x40:  # XZERO
+            if pos + 1 >= n:
+                raise ValueError(f"sparse body: XZERO opcode cut off at byte {pos}")
+            run = (((op & 0x3F) << 8) | body[pos + 1]) + 1
+            pos += 2
+        else:  # VAL
+            value = ((op >> 2) & 0x1F) + 1
+            run = (op & 0x3) + 1
+            if idx + run > REGISTERS:
+                raise ValueError(f"sparse body: runs exceed {REGISTERS} registers at byte {pos}")
+            for j in range(run):
+                r[idx + j] = <uint8_t>value
+            pos += 1
+        if idx + run > REGISTERS:
+            raise ValueError(f"sparse body: runs exceed {REGISTERS} registers at byte {pos}")
+        idx += run
+    if idx != REGISTERS:
+        raise ValueError(f"sparse body covers {idx} registers, not {REGISTERS}")
+    return regs
+
+
+cdef double _sigma(double x) noexcept:
+    if x == 1.0:
+        return INFINITY
+    cdef double z_prime, y = 1.0, z = x
+    while True:
+        x *= x
+        z_prime = z
+        z += x * y
+        y += y
+        if z_prime == z:
+            return z
+
+
+cdef double _tau(double x) noexcept:
+    if x == 0.0 or x == 1.0:
+        return 0.0
+    cdef double z_prime, y = 1.0, z = 1.0 - x
+    while True:
+        x = sqrt(x)
+        z_prime = z
+        y *= 0.5
+        z -= pow(1.0 - x, 2) * y
+        if z_prime == z:
+            return z / 3.0
+
+
+def redis_count(const uint8_t[::1] registers not None):
+    """Redis' PFCOUNT estimate for the registers (Ertl's improved estimator, as Redis 5+)."""
+    if registers.shape[0] != REGISTERS:
+        raise ValueError(f"expected {REGISTERS} registers, got {registers.shape[0]}")
+    cdef long histo[64]
+    cdef Py_ssize_t i
+    cdef int j
+    for j in range(64):
+        histo[j] = 0
+    for i in range(REGISTERS):
+        histo[registers[i] & 63] += 1
+    cdef double m = REGISTERS
+    cdef double z = m * _tau((m - histo[Q + 1]) / m)
+    for j in range(Q, 0, -1):
+        z += histo[j]
+        z *= 0.5
+    z += m * _sigma(histo[0] / m)
+    return int(floor(0.721347520444481703680 * m * m / z + 0.5))  # llroundl, as Redis
