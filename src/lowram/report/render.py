@@ -59,7 +59,7 @@ def _value(rec: Record, name: str):
     return rec.bytes_per_item if name == "bytes_per_item" else getattr(rec, name)
 
 
-_BRIEF_SKIP = {"family", "stored", "rss_peak_bytes", "ratio_vs_utf8"}
+_BRIEF_SKIP = {"family", "stored", "ratio_vs_utf8"}
 
 
 def _used_columns(records):
@@ -127,6 +127,7 @@ def render(records: list[Record], facts: dict, fmt: str, *, wall_seconds=None,
         return "\n".join(lines)
     if fmt == "table":
         from rich.console import Console
+        from rich.markup import escape
         from rich.table import Table
 
         if console is None:
@@ -142,14 +143,14 @@ def render(records: list[Record], facts: dict, fmt: str, *, wall_seconds=None,
                         else ""))
             table = Table(title=title, title_justify="left")
             for _, heading, kind in cols:
-                table.add_column(heading, justify="left" if kind in ("s", "err") else "right")
+                table.add_column(escape(heading), justify="left" if kind in ("s", "err") else "right")
             for r in recs:
-                table.add_row(*(_fmt(_value(r, c[0]), c[2]) for c in cols),
+                table.add_row(*(escape(_fmt(_value(r, c[0]), c[2])) for c in cols),
                               style="bold" if r.family == "lowram" else None)
             console.print(table)
             problems = [r for r in recs if r.problem]
             for r in problems:
-                console.print(f"[yellow]{r.structure}: {r.problem}[/yellow]")
+                console.print(f"[yellow]{escape(r.structure)}: {escape(r.problem)}[/yellow]")
         console.print("RSS = resident-set growth of a build in a fresh subprocess (sees native "
                       "memory); pympler and tracemalloc cannot see C/C++ allocations. "
                       "'-' = not measured.")
