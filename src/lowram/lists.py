@@ -131,7 +131,8 @@ class StrList(MutableSequence):
                 stop = max(start, stop)
                 a, b = self._offsets[start], self._offsets[stop]
                 out._data = self._data[a:b]
-                out._offsets = IntList(np.asarray(self._offsets[start:stop + 1]) - a)
+                window = np.asarray(self._offsets[start:stop + 1]).astype(np.int64)
+                out._offsets = IntList(window - a)
                 return out
             return StrList([self._item(i) for i in range(start, stop, step)])
         return self._item(self._index(index))
@@ -246,7 +247,7 @@ class StrList(MutableSequence):
         StrList(['a', 'b', 'c'])
         """
         if isinstance(iterable, StrList):
-            other_data, other_offsets = bytes(iterable._data), np.asarray(iterable._offsets)
+            other_data, other_offsets = bytes(iterable._data), np.asarray(iterable._offsets).astype(np.int64)
             base = len(self._data)
             self._offsets.extend(other_offsets[1:] + base)
             self._data += other_data
@@ -423,7 +424,7 @@ class StrList(MutableSequence):
         times = max(0, times)
         out._data = self._data * times
         step = len(self._data)
-        body = np.asarray(self._offsets)[1:]
+        body = np.asarray(self._offsets)[1:].astype(np.int64)
         reps = [body + k * step for k in range(times)]
         out._offsets = IntList(np.concatenate([np.zeros(1, dtype=np.int64), *reps])
                                if reps else [0])
