@@ -16,7 +16,7 @@ Every class reports all the RAM it holds in ``__sizeof__``, gives ``nbytes``, a
 
 >>> x = IntList(range(100))
 >>> x[1:6:2], x.dtype, sys.getsizeof(x) < sys.getsizeof(list(range(100)))
-(IntList([1, 3]), 'int8', True)
+(IntList([1, 3, 5]), 'int8', True)
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from collections.abc import MutableSequence
 import numpy as np
 
 from ._kernels._lists import BufferInfo, FloatList, IntList
+from ._kernels._lists import _str_append, _str_extend, _str_item, _StrIterator
 from ._kernels._packed import PackedIntArray
 
 __all__ = ["BitList", "BufferInfo", "FloatList", "IntList", "PackedIntArray", "StrList"]
@@ -88,8 +89,7 @@ class StrList(MutableSequence):
         return offsets[i], offsets[i + 1]
 
     def _item(self, i: int) -> str:
-        offsets = self._offsets
-        return self._data[offsets[i]:offsets[i + 1]].decode("utf-8", "surrogatepass")
+        return _str_item(self._data, self._offsets, i)
 
     def _index(self, index) -> int:
         n = len(self._offsets) - 1
@@ -123,6 +123,8 @@ class StrList(MutableSequence):
         return len(self._offsets) - 1
 
     def __getitem__(self, index):
+        if type(index) is int:
+            return _str_item(self._data, self._offsets, index)
         if isinstance(index, slice):
             n = len(self)
             start, stop, step = index.indices(n)
@@ -183,12 +185,7 @@ class StrList(MutableSequence):
         return zip(offsets, offsets[1:])
 
     def __iter__(self):
-        data = self._data
-        offsets = self._offsets
-        i = 0
-        while i < len(offsets) - 1:
-            yield data[offsets[i]:offsets[i + 1]].decode("utf-8", "surrogatepass")
-            i += 1
+        return _StrIterator(self)
 
     def __reversed__(self):
         i = len(self) - 1
@@ -236,9 +233,7 @@ class StrList(MutableSequence):
         >>> s = StrList(); s.append("a"); s
         StrList(['a'])
         """
-        encoded = self._encode(value)
-        self._data += encoded
-        self._offsets.append(len(self._data))
+        _str_append(self._data, self._offsets, value)
 
     def extend(self, iterable) -> None:
         """Append every string of ``iterable``; all or nothing. O(total length).
@@ -247,33 +242,13 @@ class StrList(MutableSequence):
         StrList(['a', 'b', 'c'])
         """
         if isinstance(iterable, StrList):
-            other_data, other_offsets = bytes(iterable._data), np.asarray(iterable._offsets).astype(np.int64)
+            other_data = bytes(iterable._data)
+            other_offsets = np.asarray(iterable._offsets).astype(np.int64)
             base = len(self._data)
             self._offsets.extend(other_offsets[1:] + base)
             self._data += other_data
             return
-        data, offsets = self._data, self._offsets
-        old_bytes, old_items = len(data), len(offsets)
-        encode = self._encode
-        chunk: list = []
-        try:
-            for value in iterable:
-                chunk.append(encode(value))
-                if len(chunk) >= 65536:
-                    self._append_chunk(chunk)
-                    chunk = []
-            if chunk:
-                self._append_chunk(chunk)
-        except BaseException:
-            del data[old_bytes:]
-            del offsets[old_items:]
-            raise
-
-    def _append_chunk(self, chunk: list) -> None:
-        lengths = np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk))
-        ends = np.cumsum(lengths) + len(self._data)
-        self._offsets.extend(ends)
-        self._data += b"".join(chunk)
+        _str_extend(self._data, self._offsets, iterable)
 
     def insert(self, index, value) -> None:
         """Insert ``value`` before ``index`` (clamped like ``list.insert``). O(n).

@@ -1162,3 +1162,109 @@ cdef class FloatList(_TypedList):
         self._set_code(_parse_dtype("float64" if dtype is None else dtype, _NAMES[4:]))
         self._extend(iterable)
         self._realloc(self._len)
+
+
+# ---------------------------------------------------------------- StrList kernels
+#
+# A StrList is a bytearray of UTF-8 text plus an IntList of end offsets (offsets[0] == 0).
+# These loops append and decode without a temporary Python object per item where they can:
+# an ASCII str is copied straight from its internal buffer.
+
+from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE, PyByteArray_Resize
+from cpython.unicode cimport PyUnicode_DecodeUTF8
+
+cdef extern from "Python.h":
+    bint PyUnicode_IS_ASCII(object o)
+    void* PyUnicode_DATA(object o)
+    Py_ssize_t PyUnicode_GET_LENGTH(object o)
+
+
+cdef inline int _str_push(bytearray data, _TypedList offsets, object s) except -1:
+    cdef const char* p
+    cdef Py_ssize_t size, pos
+    cdef long long end
+    if not isinstance(s, str):
+        raise TypeError(f"StrList items must be str, not {type(s).__name__}")
+    if PyUnicode_IS_ASCII(s):
+        p = <const char*>PyUnicode_DATA(s)
+        size = PyUnicode_GET_LENGTH(s)
+        encoded = None
+    else:
+        encoded = (<str>s).encode("utf-8", "surrogatepass")
+        p = <const char*>encoded
+        size = len(<bytes>encoded)
+    pos = PyByteArray_GET_SIZE(data)
+    PyByteArray_Resize(data, pos + size)
+    if size:
+        memcpy(PyByteArray_AS_STRING(data) + pos, p, size)
+    end = pos + size
+    if end > offsets._hi:
+        offsets._fit(0, end)
+    if offsets._len >= offsets._cap:
+        offsets._reserve(offsets._len + 1)
+    _put_i(offsets._data, offsets._code, offsets._len, end)
+    offsets._len += 1
+    return 0
+
+
+def _str_extend(bytearray data, _TypedList offsets, iterable):
+    """Append every ``str`` of ``iterable`` to a StrList's buffers; all or nothing. O(bytes)."""
+    cdef Py_ssize_t old_bytes = PyByteArray_GET_SIZE(data)
+    cdef Py_ssize_t old_items = offsets._len
+    cdef int old_code = offsets._code
+    offsets._check_exports()
+    try:
+        for s in iterable:
+            _str_push(data, offsets, s)
+    except BaseException:
+        PyByteArray_Resize(data, old_bytes)
+        offsets._len = old_items
+        if offsets._code != old_code:
+            offsets._recode(old_code)
+        raise
+
+
+def _str_append(bytearray data, _TypedList offsets, s):
+    """Append one ``str`` to a StrList's buffers. Amortised O(len(s))."""
+    offsets._check_exports()
+    _str_push(data, offsets, s)
+
+
+cdef inline str _str_decode(bytearray data, _TypedList offsets, Py_ssize_t i):
+    cdef long long a = _get_i(offsets._data, offsets._code, i)
+    cdef long long b = _get_i(offsets._data, offsets._code, i + 1)
+    return PyUnicode_DecodeUTF8(PyByteArray_AS_STRING(data) + a, b - a, "surrogatepass")
+
+
+def _str_item(bytearray data, _TypedList offsets, Py_ssize_t i):
+    """Item ``i`` (negative counts from the end) of a StrList's buffers. O(len(item))."""
+    cdef Py_ssize_t n = offsets._len - 1
+    if i < 0:
+        i += n
+    if i < 0 or i >= n:
+        raise IndexError("StrList index out of range")
+    return _str_decode(data, offsets, i)
+
+
+@cython.final
+cdef class _StrIterator:
+    """Iterator over a StrList's items; reads the current buffers at every step."""
+    cdef object _owner
+    cdef Py_ssize_t _i
+
+    def __init__(self, owner):
+        self._owner = owner
+        self._i = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self._owner is None:
+            raise StopIteration
+        offsets = self._owner._offsets
+        if self._i >= (<_TypedList>offsets)._len - 1:
+            self._owner = None
+            raise StopIteration
+        self._i += 1
+        return _str_decode(self._owner._data, offsets, self._i - 1)
