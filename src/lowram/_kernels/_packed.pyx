@@ -289,7 +289,7 @@ cdef class PackedIntArray:
         >>> PackedIntArray.from_iterable(range(16)).buffer_info()
         BufferInfo(dtype='uint4', itemsize=0.5, length=16, capacity=16, allocated=16)
         """
-        return BufferInfo(f"uint{self._bits}", self._bits / 8, self._len, self._len,
+        return BufferInfo(f"uint{self._bits}", self._bits / 8.0, self._len, self._len,
                           self._nw * 8)
 
     def shrink_to_fit(self):
