@@ -19,6 +19,13 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 AUTO_SMALL = 1000
 
 
+def show(key: str) -> str:
+    """``repr`` of a key for messages, shortened past 60 characters."""
+    if len(key) <= 60:
+        return repr(key)
+    return f"{key[:50]!r}... ({len(key)} characters)"
+
+
 def first_surrogate(s: str) -> int:
     """Index of the first lone surrogate in ``s``, or -1."""
     m = _SURROGATE.search(s)
@@ -33,7 +40,7 @@ class SetBackend:
 
     name = ""
     nul_free = False  #: cannot hold "\x00" (the front answers False for queries with it)
-    utf8_only = False  #: cannot hold lone surrogates (UTF-8 cannot encode them)
+    utf8_only = False  #: cannot hold lone surrogates (UTF-8 and UTF-32 codecs refuse them)
     max_alphabet = None  #: most distinct characters the backend can hold, if limited
     mmap_capable = False  #: ``load(path, mmap=True)`` maps the file instead of reading it
     cheap_count = True  #: ``count()`` is O(1), so loads verify it
@@ -53,15 +60,16 @@ class SetBackend:
         limit = cls.max_alphabet
         for key in keys:
             if cls.nul_free and "\x00" in key:
-                return (f"the {cls.name} backend cannot hold key {key!r}: it contains '\\x00', "
+                return (f"the {cls.name} backend cannot hold key {show(key)}: it contains '\\x00', "
                         f"which the library uses as its end-of-key marker")
             if cls.utf8_only and first_surrogate(key) >= 0:
-                return (f"the {cls.name} backend cannot hold key {key!r}: it contains a lone "
-                        f"surrogate, which UTF-8 cannot encode")
+                code = ord(key[first_surrogate(key)])
+                return (f"the {cls.name} backend cannot hold key {show(key)}: it contains the lone "
+                        f"surrogate U+{code:04X}, which the library cannot store")
             if limit is not None:
                 alphabet.update(key)
                 if len(alphabet) > limit:
-                    return (f"the {cls.name} backend cannot hold key {key!r}: it brings the "
+                    return (f"the {cls.name} backend cannot hold key {show(key)}: it brings the "
                             f"alphabet to {len(alphabet)} distinct characters, more than the "
                             f"{limit} the library can hold")
         return None

@@ -127,6 +127,9 @@ class StringSet(SetCore, collections.abc.Set):
         """
         if not isinstance(prefix, str):
             raise TypeError(f"prefix must be a str, not {type(prefix).__name__}")
+        return self._keys(prefix)
+
+    def _keys(self, prefix: str):
         if prefix == "" and self._has_empty_key():
             yield ""
         impl = self._backend
