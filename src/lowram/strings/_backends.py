@@ -39,7 +39,10 @@ class SetBackend:
     """
 
     name = ""
-    nul_free = False  #: cannot hold "\x00" (the front answers False for queries with it)
+    nul_free = False  #: cannot hold "\x00"
+    #: the library's ``in`` reads a query as NUL-terminated, so the front must answer
+    #: ``False`` itself for queries containing "\x00" (only meaningful when ``nul_free``)
+    nul_lookup_unsafe = False
     utf8_only = False  #: cannot hold lone surrogates (UTF-8 and UTF-32 codecs refuse them)
     max_alphabet = None  #: most distinct characters the backend can hold, if limited
     mmap_capable = False  #: ``load(path, mmap=True)`` maps the file instead of reading it

@@ -35,14 +35,14 @@ cdef class SetCore:
     cdef object _impl
     cdef Py_ssize_t _size
     cdef bint _has_empty
-    cdef bint _nul_free
+    cdef bint _nul_unsafe
 
-    def _init_core(self, impl, Py_ssize_t size, bint has_empty, bint nul_free):
+    def _init_core(self, impl, Py_ssize_t size, bint has_empty, bint nul_unsafe):
         """Attach the backend object answering ``in`` for non-empty keys."""
         self._impl = impl
         self._size = size
         self._has_empty = has_empty
-        self._nul_free = nul_free
+        self._nul_unsafe = nul_unsafe
 
     cdef inline int _lookup(self, key) except -1:
         cdef Py_ssize_t n
@@ -52,7 +52,7 @@ cdef class SetCore:
         n = PyUnicode_GET_LENGTH(key)
         if n == 0:
             return self._has_empty
-        if self._nul_free and PyUnicode_FindChar(key, 0, 0, n, 1) >= 0:
+        if self._nul_unsafe and PyUnicode_FindChar(key, 0, 0, n, 1) >= 0:
             return 0
         r = _raw_contains(self._impl, key)
         if r >= 0:
@@ -83,7 +83,7 @@ cdef class SetCore:
         cdef list seq = strings if type(strings) is list else list(strings)
         cdef Py_ssize_t i, n = len(seq)
         cdef unsigned char[::1] res
-        if batch is not None and not self._nul_free:
+        if batch is not None and not self._nul_unsafe:
             out = batch(seq)
             if self._has_empty:
                 res = out.view(np.uint8)

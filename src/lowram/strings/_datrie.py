@@ -75,6 +75,7 @@ class DatrieSet(SetBackend):
 
     name = "datrie"
     nul_free = True
+    nul_lookup_unsafe = True  # libdatrie would read "ab\x00c" as "ab"
     utf8_only = True  # datrie decodes keys with the strict UTF-32 codec
     max_alphabet = 255
     cheap_count = False

@@ -83,7 +83,8 @@ class StringSet(SetCore, collections.abc.Set):
     def _attach(self, impl, has_empty: bool):
         self._backend = impl
         self._hash = None
-        self._init_core(impl.impl, impl.size + bool(has_empty), bool(has_empty), impl.nul_free)
+        self._init_core(impl.impl, impl.size + bool(has_empty), bool(has_empty),
+                        impl.nul_lookup_unsafe)
 
     @classmethod
     def _from_backend(cls, impl, has_empty: bool) -> "StringSet":
