@@ -5,7 +5,7 @@ The public API is what ``__all__`` lists; everything else is private.
 
 from . import corpora, measure
 from .errors import FormatError, LowramError, MeasurementError
-from .strings import StringSet
+from .strings import StringMap, StringSet
 
 __version__ = "0.1.0"
 
@@ -13,6 +13,7 @@ __all__ = [
     "FormatError",
     "LowramError",
     "MeasurementError",
+    "StringMap",
     "StringSet",
     "corpora",
     "measure",

@@ -3,6 +3,7 @@
 The public names are re-exported by :mod:`lowram`.
 """
 
+from ._map import StringMap
 from ._set import StringSet
 
-__all__ = ["StringSet"]
+__all__ = ["StringMap", "StringSet"]

@@ -186,3 +186,69 @@ def choose_set_backend(name: str, keys: list) -> type:
     if why is not None:
         raise ValueError(why)
     return cls
+
+
+class KeyIndex:
+    """Interface of a StringMap backend: each key gets an index into a :class:`ValueStore`.
+
+    Shares its refusal rules with the StringSet backend of the same library (subclasses
+    inherit them from it). ``index(key)`` is -1 for a missing key.
+    """
+
+    cheap_count = True
+
+    @classmethod
+    def build_index(cls, keys: list):
+        """Build over sorted, distinct, validated keys; return (index, id of each key)."""
+        raise NotImplementedError
+
+    def index(self, key: str) -> int:
+        """The id of ``key`` (a non-empty str), or -1."""
+        raise NotImplementedError
+
+    def iter_items(self, prefix: str):
+        """Yield (key, id) for keys starting with ``prefix``, sorted by code point."""
+        raise NotImplementedError
+
+    def prefix_items(self, s: str) -> list:
+        """(key, id) for stored keys that are prefixes of ``s`` (clipped), shortest first."""
+        out = []
+        for i in range(1, len(s) + 1):
+            j = self.index(s[:i])
+            if j >= 0:
+                out.append((s[:i], j))
+        return out
+
+
+MAP_BACKENDS = {
+    "marisa": "lowram.strings._marisa:MarisaIndex",
+    "dawg": "lowram.strings._dawg:DawgIndex",
+    "datrie": "lowram.strings._datrie:DatrieIndex",
+    "sorted": "lowram.strings._sorted:SortedIndex",
+    "builtin": "lowram.strings._builtin:BuiltinIndex",
+}
+
+
+def map_backend(name: str) -> type:
+    """The StringMap backend class called ``name``."""
+    if not isinstance(name, str):
+        raise TypeError(f"backend must be a str, not {type(name).__name__}")
+    ref = MAP_BACKENDS.get(name)
+    if ref is None:
+        raise ValueError(f"unknown StringMap backend {name!r}; known: "
+                         f"{', '.join(['auto', *MAP_BACKENDS])}")
+    return _resolve(ref)
+
+
+def choose_map_backend(name: str, keys: list) -> type:
+    """Resolve ``name`` or the ``auto`` rule (the same as StringSet's) for a StringMap."""
+    if name == "auto":
+        if len(keys) < AUTO_SMALL:
+            return map_backend("builtin")
+        marisa = map_backend("marisa")
+        return marisa if marisa.refusal(keys) is None else map_backend("sorted")
+    cls = map_backend(name)
+    why = cls.refusal(keys)
+    if why is not None:
+        raise ValueError(why)
+    return cls

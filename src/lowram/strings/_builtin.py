@@ -9,10 +9,10 @@ from __future__ import annotations
 import bisect
 import sys
 
-from ._backends import SetBackend
+from ._backends import KeyIndex, SetBackend
 from ._sortedkeys import SortedKeys
 
-__all__ = ["BuiltinSet"]
+__all__ = ["BuiltinSet", "BuiltinIndex"]
 
 
 class BuiltinSet(SetBackend):
@@ -49,3 +49,29 @@ class BuiltinSet(SetBackend):
 
     def nbytes(self):
         return self._nbytes
+
+
+class BuiltinIndex(KeyIndex, BuiltinSet):
+    """StringMap backend: a ``dict`` from key to its position in the sorted key tuple."""
+
+    @classmethod
+    def build_index(cls, keys):
+        ordered = tuple(keys)
+        return cls({k: i for i, k in enumerate(ordered)}, len(ordered), ordered), \
+            range(len(ordered))
+
+    def index(self, key):
+        return self.impl.get(key, -1)
+
+    def iter_items(self, prefix):
+        keys = self.ordered
+        i = bisect.bisect_left(keys, prefix)
+        n = len(keys)
+        while i < n and keys[i].startswith(prefix):
+            yield keys[i], i
+            i += 1
+
+    @classmethod
+    def from_payload(cls, view, mapped, count):
+        keys = SortedKeys.from_buffer(bytes(view))
+        return cls.build_index(list(keys.iter_range(0, len(keys))))[0]

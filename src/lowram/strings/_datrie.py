@@ -22,9 +22,9 @@ import tempfile
 
 import datrie
 
-from ._backends import SetBackend
+from ._backends import KeyIndex, SetBackend
 
-__all__ = ["DatrieSet", "native_size"]
+__all__ = ["DatrieSet", "DatrieIndex", "native_size"]
 
 _ALPHA_SIG, _DA_SIG, _TAIL_SIG = 0xD9FCD9FC, 0xDAFCDAFC, 0xDFFCDFFC
 
@@ -123,3 +123,34 @@ class DatrieSet(SetBackend):
 
     def export(self, path):
         self.impl.save(str(path))
+
+
+class DatrieIndex(KeyIndex, DatrieSet):
+    """StringMap backend: a ``datrie.BaseTrie`` whose int32 values are the key ids."""
+
+    @classmethod
+    def build_index(cls, keys):
+        alphabet = sorted(set().union(*keys)) if keys else ["a"]
+        trie = datrie.BaseTrie(alphabet="".join(alphabet))
+        for i, key in enumerate(keys):
+            trie[key] = i
+        return cls(trie, len(keys), native_size(_to_bytes(trie))), range(len(keys))
+
+    def index(self, key):
+        if "\x00" in key:
+            return -1
+        try:
+            return self.impl.get(key, -1)
+        except UnicodeEncodeError:
+            return -1
+
+    def iter_items(self, prefix):
+        state = datrie.BaseState(self.impl)
+        if prefix and not state.walk(prefix):
+            return
+        it = datrie.BaseIterator(state)
+        while it.next():
+            yield prefix + it.key(), it.data()
+
+    def prefix_items(self, s):
+        return self.impl.prefix_items(s)

@@ -10,9 +10,11 @@ Refusals: dawgdic cannot store "\\x00" (its end-of-key marker) nor the empty key
 keeps that one as a flag). The serialised dictionary is the format DAWG-Python reads:
 :meth:`lowram.StringSet.export` writes it as a plain file.
 
-Native size: dawg2 does not report it. ``nbytes`` is the serialised size times the ratio of
-resident-set growth to serialised size measured for a reopened CompletionDAWG
-(:data:`RSS_PER_SERIALIZED_BYTE`, see benchmarks/bench_strings.py, which re-measures it).
+Native size: dawg2 does not report it. ``nbytes`` is the serialised size: the heap bytes
+glibc reports in use (``mallinfo2``) grow by that size, within 1%, when a CompletionDAWG is
+reopened from bytes (measured at 100,000 and 663,473 English words). Resident-set growth of a
+whole build is larger (1.2-1.4x on the 663,473-word list) because the build leaves the heap
+fragmented; benchmarks/bench_strings.py reports both.
 """
 
 from __future__ import annotations
@@ -21,13 +23,10 @@ import sys
 
 import dawg
 
-from ._backends import SetBackend
+from ._backends import KeyIndex, SetBackend
 
-__all__ = ["DawgSet", "RSS_PER_SERIALIZED_BYTE"]
+__all__ = ["DawgSet", "DawgIndex"]
 
-#: resident bytes per serialised byte of a reopened CompletionDAWG (measured: 4,755,456 B of
-#: RSS growth for 3,451,400 serialised bytes on the bundled English words, 1.38)
-RSS_PER_SERIALIZED_BYTE = 1.38
 
 
 class DawgSet(SetBackend):
@@ -71,7 +70,49 @@ class DawgSet(SetBackend):
         return cls(impl, count, len(data))
 
     def nbytes(self):
-        return int(self._serialized * RSS_PER_SERIALIZED_BYTE) + sys.getsizeof(self.impl)
+        return self._serialized + sys.getsizeof(self.impl)
 
     def export(self, path):
         self.impl.save(str(path))
+
+
+class DawgIndex(KeyIndex, DawgSet):
+    """StringMap backend: a dawg2 ``IntCompletionDAWG`` whose values are the key ids.
+
+    Ids (positions in sorted order) are below 2**31, so any user value fits: the values live
+    in lowram's :class:`ValueStore`, not in the DAWG.
+    """
+
+    @classmethod
+    def build_index(cls, keys):
+        built = dawg.IntCompletionDAWG(zip(keys, range(len(keys))), input_is_sorted=True)
+        data = built.tobytes()
+        del built
+        return cls(dawg.IntCompletionDAWG().frombytes(data), len(keys), len(data)), \
+            range(len(keys))
+
+    def count(self):
+        n = 0
+        for _ in self.impl.iterkeys():
+            n += 1
+        return n
+
+    def index(self, key):
+        if "\x00" in key:
+            return -1
+        try:
+            return self.impl.get(key, -1)
+        except UnicodeEncodeError:
+            return -1
+
+    def iter_items(self, prefix):
+        return self.impl.iteritems(prefix)
+
+    def prefix_items(self, s):
+        impl = self.impl
+        return [(k, impl[k]) for k in impl.prefixes(s)]
+
+    @classmethod
+    def from_payload(cls, view, mapped, count):
+        data = bytes(view)
+        return cls(dawg.IntCompletionDAWG().frombytes(data), count, len(data))

@@ -17,9 +17,9 @@ import sys
 
 import marisa_trie
 
-from ._backends import SetBackend
+from ._backends import KeyIndex, SetBackend
 
-__all__ = ["MarisaSet"]
+__all__ = ["MarisaSet", "MarisaIndex"]
 
 
 class MarisaSet(SetBackend):
@@ -64,3 +64,38 @@ class MarisaSet(SetBackend):
 
     def export(self, path):
         self.impl.save(str(path))
+
+
+class MarisaIndex(KeyIndex, MarisaSet):
+    """StringMap backend: a ``marisa_trie.BinaryTrie`` over UTF-8 keys; id = marisa key id.
+
+    ``BinaryTrie`` (not ``Trie``): ``Trie.key_id`` reads its key as a NUL-terminated string.
+    """
+
+    @classmethod
+    def build_index(cls, keys):
+        encoded = [k.encode("utf-8") for k in keys]
+        trie = marisa_trie.BinaryTrie(encoded, order=marisa_trie.LABEL_ORDER)
+        ids = [trie.key_id(b) for b in encoded]
+        return cls(trie, len(trie), len(trie.tobytes())), ids
+
+    def index(self, key):
+        try:
+            b = key.encode("utf-8")
+        except UnicodeEncodeError:
+            return -1
+        return self.impl.get(b, -1)
+
+    def iter_items(self, prefix):
+        for b, i in self.impl.iteritems(prefix.encode("utf-8")):
+            yield b.decode("utf-8"), i
+
+    def prefix_items(self, s):
+        trie = self.impl
+        return [(b.decode("utf-8"), trie.key_id(b)) for b in trie.prefixes(s.encode("utf-8"))]
+
+    @classmethod
+    def from_payload(cls, view, mapped, count):
+        data = bytes(view)
+        trie = marisa_trie.BinaryTrie().frombytes(data)
+        return cls(trie, len(trie), len(data))

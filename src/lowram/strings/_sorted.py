@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import sys
 
-from ._backends import SetBackend
+from ._backends import KeyIndex, SetBackend
 from ._sortedkeys import SortedKeys
 
-__all__ = ["SortedSet"]
+__all__ = ["SortedSet", "SortedIndex"]
 
 
 class SortedSet(SetBackend):
@@ -57,3 +57,19 @@ class SortedSet(SetBackend):
 
     def nbytes(self):
         return self.impl.nbytes + sys.getsizeof(self.impl) + self.impl.offsets.__sizeof__()
+
+
+class SortedIndex(KeyIndex, SortedSet):
+    """StringMap backend: :class:`SortedKeys`; a key's id is its position in sorted order."""
+
+    @classmethod
+    def build_index(cls, keys):
+        impl = SortedKeys.build(keys)
+        return cls(impl, len(impl)), range(len(keys))
+
+    def index(self, key):
+        return self.impl.index_of(key)
+
+    def iter_items(self, prefix):
+        lo, hi = self._range(prefix)
+        return zip(self.impl.iter_range(lo, hi), range(lo, hi))

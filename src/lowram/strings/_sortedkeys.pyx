@@ -180,6 +180,23 @@ cdef class SortedKeys:
         for i in range(max(lo, 0), min(hi, self._n)):
             yield self._decode(i)
 
+    def index_of(self, key):
+        """Position of ``key`` (a str) in sorted order, or -1 when it is not stored."""
+        cdef const char* p
+        cdef Py_ssize_t size, i
+        if not PyUnicode_Check(key):
+            return -1
+        if PyUnicode_IS_ASCII(key):
+            p = PyUnicode_AsUTF8AndSize(key, &size)
+        else:
+            b = (<str>key).encode("utf-8", "surrogatepass")
+            p = <const char*>b
+            size = len(b)
+        i = self._lower(<const unsigned char*>p, size)
+        if i < self._n and self._cmp_at(i, <const unsigned char*>p, size) == 0:
+            return i
+        return -1
+
     def has_bytes(self, bytes key):
         """Whether ``key`` (UTF-8 bytes) is stored. O(log n)."""
         return self._has(<const unsigned char*><const char*>key, len(key))
