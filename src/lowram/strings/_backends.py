@@ -210,6 +210,12 @@ class KeyIndex:
         """Yield (key, id) for keys starting with ``prefix``, sorted by code point."""
         raise NotImplementedError
 
+    def has_prefix(self, prefix: str) -> bool:
+        """Whether some stored key starts with ``prefix``."""
+        for _ in self.iter_items(prefix):
+            return True
+        return False
+
     def prefix_items(self, s: str) -> list:
         """(key, id) for stored keys that are prefixes of ``s`` (clipped), shortest first."""
         out = []
