@@ -53,6 +53,14 @@ def native_size(data: bytes) -> int:
     return total
 
 
+def _alphabet(keys) -> str:
+    """The distinct characters of ``keys`` in code-point order ("a" when there are none)."""
+    chars: set = set()
+    for key in keys:
+        chars.update(key)
+    return "".join(sorted(chars)) or "a"
+
+
 def _to_bytes(trie) -> bytes:
     with tempfile.TemporaryFile() as fh:
         trie.write(fh)
@@ -86,8 +94,7 @@ class DatrieSet(SetBackend):
 
     @classmethod
     def build(cls, keys):
-        alphabet = sorted(set().union(*keys)) if keys else ["a"]
-        trie = datrie.BaseTrie(alphabet="".join(alphabet))
+        trie = datrie.BaseTrie(alphabet=_alphabet(keys))
         for key in keys:
             trie[key] = 0
         return cls(trie, len(keys), native_size(_to_bytes(trie)))
@@ -130,8 +137,7 @@ class DatrieIndex(KeyIndex, DatrieSet):
 
     @classmethod
     def build_index(cls, keys):
-        alphabet = sorted(set().union(*keys)) if keys else ["a"]
-        trie = datrie.BaseTrie(alphabet="".join(alphabet))
+        trie = datrie.BaseTrie(alphabet=_alphabet(keys))
         for i, key in enumerate(keys):
             trie[key] = i
         return cls(trie, len(keys), native_size(_to_bytes(trie))), range(len(keys))

@@ -12,6 +12,7 @@ from .._fileformat import atomic_write, pack, unpack
 from ..errors import FormatError, LowramError
 from ._backends import SET_BACKENDS, choose_set_backend, set_backend
 from ._core import SetCore
+from ._sortedkeys import collect
 
 __all__ = ["StringSet"]
 
@@ -20,25 +21,6 @@ _VERSION = 1
 _HEAD = struct.Struct("<QB3xI")  # keys (the empty key included), has-empty flag, padding length
 _ENVELOPE_HEAD = 28  # lowram._fileformat header size before the kind name
 _MISSING = object()
-
-
-def _collect(iterable) -> tuple[list, bool]:
-    """Distinct keys of ``iterable`` sorted by code point, without "", and whether "" was in it."""
-    if isinstance(iterable, str):
-        raise TypeError("StringSet() takes an iterable of str, not a single str "
-                        "(wrap it in a list to store one key)")
-    keys = set()
-    add = keys.add
-    for key in iterable:
-        if type(key) is not str:
-            if not isinstance(key, str):
-                raise TypeError(f"StringSet holds only str keys, not {type(key).__name__}: "
-                                f"{key!r}")
-            key = str(key)
-        add(key)
-    has_empty = "" in keys
-    keys.discard("")
-    return sorted(keys), has_empty
 
 
 class StringSet(SetCore, collections.abc.Set):
@@ -72,7 +54,7 @@ class StringSet(SetCore, collections.abc.Set):
     _lowram_sizeof_is_total = True
 
     def __init__(self, iterable=(), *, backend: str = "auto"):
-        keys, has_empty = _collect(iterable)
+        keys, has_empty = collect(iterable)
         cls = choose_set_backend(backend, keys)
         impl = cls.build(keys)
         if impl.count() != len(keys):

@@ -23,7 +23,7 @@ class SortedSet(SetBackend):
 
     @classmethod
     def build(cls, keys):
-        impl = SortedKeys.build(keys)
+        impl = keys if isinstance(keys, SortedKeys) else SortedKeys.build(keys)
         return cls(impl, len(impl))
 
     def _range(self, prefix: str):
@@ -56,7 +56,7 @@ class SortedSet(SetBackend):
         return cls(impl, len(impl))
 
     def nbytes(self):
-        return self.impl.nbytes + sys.getsizeof(self.impl) + self.impl.offsets.__sizeof__()
+        return self.impl.nbytes + sys.getsizeof(self.impl)
 
 
 class SortedIndex(KeyIndex, SortedSet):

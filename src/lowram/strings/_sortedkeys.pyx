@@ -9,12 +9,14 @@ Memory: the UTF-8 bytes of the keys plus 4 bytes per key (8 past 4 GiB of text).
 """
 
 import struct
+from array import array
 
 import numpy as np
 
 from cpython.unicode cimport PyUnicode_Check
 from libc.stdint cimport uint32_t, uint64_t
-from libc.string cimport memcmp
+from libc.stdlib cimport qsort
+from libc.string cimport memcmp, memcpy
 
 cdef extern from "Python.h":
     bint PyUnicode_IS_ASCII(object)
@@ -31,6 +33,88 @@ cdef inline int _cmp(const unsigned char* a, Py_ssize_t alen,
     if c != 0:
         return c
     return (alen > blen) - (alen < blen)
+
+
+# the buffer and offsets qsort's comparator reads (set just before each sort; the GIL is held)
+cdef const unsigned char* _sort_buf = NULL
+cdef const uint64_t* _sort_off = NULL
+
+
+cdef int _cmp_index(const void* a, const void* b) noexcept nogil:
+    cdef uint64_t i = (<const uint64_t*>a)[0], j = (<const uint64_t*>b)[0]
+    cdef uint64_t si = _sort_off[i], sj = _sort_off[j]
+    cdef int c = _cmp(_sort_buf + si, <Py_ssize_t>(_sort_off[i + 1] - si),
+                      _sort_buf + sj, <Py_ssize_t>(_sort_off[j + 1] - sj))
+    if c != 0:
+        return c
+    return (i > j) - (i < j)
+
+
+def collect(iterable, what="StringSet"):
+    """Distinct non-empty keys of ``iterable`` as :class:`SortedKeys`, and whether "" was seen.
+
+    Keys are encoded one at a time into one buffer and sorted there (``qsort`` over
+    offsets), so no Python object per key outlives its turn: a large build leaves no heap
+    fragmented by millions of dead ``str`` objects. ``TypeError`` names a non-``str`` item.
+
+    >>> keys, has_empty = collect(["b", "", "a", "b"])
+    >>> list(keys), has_empty
+    (['a', 'b'], True)
+    """
+    global _sort_buf, _sort_off
+    if isinstance(iterable, str):
+        raise TypeError(f"{what}() takes an iterable of str, not a single str "
+                        f"(wrap it in a list to store one key)")
+    buf = bytearray()
+    offs = array("Q", [0])
+    has_empty = False
+    for key in iterable:
+        if type(key) is not str:
+            if not isinstance(key, str):
+                raise TypeError(f"{what} holds only str keys, not {type(key).__name__}: "
+                                f"{key!r}")
+            key = str(key)
+        if not key:
+            has_empty = True
+            continue
+        buf += (<str>key).encode("utf-8", "surrogatepass")
+        offs.append(len(buf))
+    cdef Py_ssize_t n = len(offs) - 1, k, m = 0, total = 0
+    cdef const uint64_t[::1] off = offs
+    cdef const unsigned char[::1] src = buf if len(buf) else bytearray(1)
+    order = np.arange(n, dtype=np.uint64)
+    cdef uint64_t[::1] idx = order
+    if n > 1:
+        _sort_buf = &src[0]
+        _sort_off = &off[0]
+        qsort(&idx[0], n, sizeof(uint64_t), _cmp_index)
+        _sort_buf = NULL
+        _sort_off = NULL
+    out = bytearray(len(buf) or 1)
+    cdef unsigned char[::1] dst = out
+    offsets = np.zeros(n + 1, dtype=np.uint64)
+    cdef uint64_t[::1] new_off = offsets
+    cdef uint64_t i, prev = 0, s, e, ps, pe
+    for k in range(n):
+        i = idx[k]
+        s = off[i]
+        e = off[i + 1]
+        if m > 0:
+            ps = off[prev]
+            pe = off[prev + 1]
+            if pe - ps == e - s and memcmp(&src[0] + ps, &src[0] + s, e - s) == 0:
+                continue
+        memcpy(&dst[0] + total, &src[0] + s, e - s)
+        total += e - s
+        m += 1
+        new_off[m] = total
+        prev = i
+    del buf, offs, order
+    buffer = bytes(out[:total])
+    del out
+    offsets = offsets[:m + 1]
+    offsets = offsets.astype(np.uint32) if total < 2 ** 32 else offsets.copy()
+    return SortedKeys(buffer, offsets), has_empty
 
 
 cdef class SortedKeys:
@@ -75,13 +159,21 @@ cdef class SortedKeys:
 
     @staticmethod
     def build(keys):
-        """Build from a list of distinct ``str`` sorted by code point. O(total length)."""
-        encoded = [k.encode("utf-8", "surrogatepass") for k in keys]
-        lengths = np.fromiter((len(b) for b in encoded), dtype=np.uint64, count=len(encoded))
-        offsets = np.zeros(len(encoded) + 1, dtype=np.uint64)
-        np.cumsum(lengths, out=offsets[1:])
-        buffer = b"".join(encoded)
-        del encoded
+        """Build from a list of distinct ``str`` sorted by code point. O(total length).
+
+        Keys are encoded one at a time into one growing buffer, so the build never holds a
+        Python object per key (which would leave the heap fragmented behind it).
+        """
+        cdef list seq = keys if type(keys) is list else list(keys)
+        cdef Py_ssize_t i, n = len(seq)
+        offsets = np.zeros(n + 1, dtype=np.uint64)
+        cdef uint64_t[::1] off = offsets
+        buf = bytearray()
+        for i in range(n):
+            buf += (<str>seq[i]).encode("utf-8", "surrogatepass")
+            off[i + 1] = len(buf)
+        buffer = bytes(buf)
+        del buf
         if len(buffer) < 2 ** 32:
             offsets = offsets.astype(np.uint32)
         return SortedKeys(buffer, offsets)
@@ -112,6 +204,9 @@ cdef class SortedKeys:
 
     def __len__(self):
         return self._n
+
+    def __iter__(self):
+        return self.iter_range(0, self._n)
 
     def __contains__(self, key):
         cdef const char* p
