@@ -66,10 +66,8 @@ class StringMap(collections.abc.Mapping):
         if isinstance(ids, range) and ids == range(len(keys)):
             store = check
         else:
-            by_id: list = [None] * len(keys)
-            for key, i in zip(keys, ids):
-                by_id[i] = source[key]
-            store = ValueStore.build(by_id, kind=kind)
+            store = check.permuted(ids)
+            del check
         self._index = index
         self._values = store
         self._empty = None if empty is _MISSING else empty

@@ -16,6 +16,7 @@ from __future__ import annotations
 import sys
 
 import marisa_trie
+import numpy as np
 
 from ._backends import KeyIndex, SetBackend
 
@@ -74,9 +75,11 @@ class MarisaIndex(KeyIndex, MarisaSet):
 
     @classmethod
     def build_index(cls, keys):
-        encoded = [k.encode("utf-8") for k in keys]
-        trie = marisa_trie.BinaryTrie(encoded, order=marisa_trie.LABEL_ORDER)
-        ids = [trie.key_id(b) for b in encoded]
+        # generators, not lists: no Python object per key outlives its turn (see collect())
+        trie = marisa_trie.BinaryTrie((k.encode("utf-8") for k in keys),
+                                      order=marisa_trie.LABEL_ORDER)
+        ids = np.fromiter((trie.key_id(k.encode("utf-8")) for k in keys), dtype=np.int64,
+                          count=len(keys))
         return cls(trie, len(trie), len(trie.tobytes())), ids
 
     def index(self, key):

@@ -78,12 +78,28 @@ class ValueStore:
         return self.blob[int(offsets[i]):int(offsets[i + 1])]
 
     def permuted(self, order) -> "ValueStore":
-        """The store re-indexed so that new index ``order[j]`` holds old value ``j``."""
-        values = [self[j] for j in range(len(self))]
-        out: list = [None] * len(values)
-        for j, target in enumerate(order):
-            out[target] = values[j]
-        return ValueStore.build(out, kind=self.kind)
+        """The store re-indexed so that new index ``order[j]`` holds old value ``j``.
+
+        Done with numpy (no Python object per value), so a large build leaves no fragmented
+        heap behind. Cost: O(n) time, one extra copy of the values while it runs.
+        """
+        order = np.asarray(order, dtype=np.int64)
+        if self.kind == "int":
+            out = np.empty_like(self.array)
+            out[order] = self.array
+            return ValueStore("int", array=out)
+        lengths = np.diff(self.offsets.astype(np.int64))
+        new_lengths = np.empty_like(lengths)
+        new_lengths[order] = lengths
+        offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(new_lengths, out=offsets[1:])
+        src = np.frombuffer(self.blob, dtype=np.uint8)
+        dst = np.empty(len(self.blob), dtype=np.uint8)
+        starts = self.offsets[:-1].astype(np.int64) if len(lengths) else lengths
+        for j in range(len(lengths)):
+            t = order[j]
+            dst[offsets[t]:offsets[t + 1]] = src[starts[j]:starts[j] + lengths[j]]
+        return ValueStore("bytes", blob=dst.tobytes(), offsets=offsets.astype(self.offsets.dtype))
 
     def nbytes(self) -> int:
         """Bytes the values take (arrays and blob, with their object headers)."""
