@@ -1,24 +1,52 @@
 """lowram: large collections in little RAM, with honest measurements of how little.
 
+* typed lists: :class:`IntList`, :class:`FloatList`, :class:`BitList`, :class:`StrList`,
+  :class:`PackedIntArray`;
+* string sets and maps: :class:`StringSet`, :class:`StringMap` (marisa, DAWG, datrie, sorted,
+  builtin backends) and the mutable HAT-trie :class:`MutableStringSet`;
+* sketches: :class:`HyperLogLog`, :class:`LogLog`, :class:`SuperLogLog`, :class:`KMinValues`,
+  :class:`BloomFilter`, :class:`ScalableBloomFilter`, :class:`CountMinSketch`,
+  :class:`MorrisCounter`, on the stable :func:`hash64`;
+* :mod:`lowram.measure` (honest sizes and times), :mod:`lowram.corpora` (streaming readers),
+  :mod:`lowram.parallel` (process-pool builds); optional :mod:`lowram.dask`, :mod:`lowram.redis`.
+
 The public API is what ``__all__`` lists; everything else is private.
 """
 
-from . import corpora, measure
+from . import corpora, measure, parallel
 from .errors import FormatError, LowramError, MeasurementError
+from .hashing import hash64, hash64_many
 from .lists import BitList, FloatList, IntList, PackedIntArray, StrList
+from .sketches import (BloomFilter, CountMinSketch, HyperLogLog, KMinValues, LogLog,
+                       MorrisCounter, ScalableBloomFilter, SuperLogLog)
+from .strings import MutableStringSet, StringMap, StringSet
 
 __version__ = "0.1.0"
 
 __all__ = [
     "BitList",
+    "BloomFilter",
+    "CountMinSketch",
     "FloatList",
-    "IntList",
-    "PackedIntArray",
-    "StrList",
     "FormatError",
+    "HyperLogLog",
+    "IntList",
+    "KMinValues",
+    "LogLog",
     "LowramError",
     "MeasurementError",
+    "MorrisCounter",
+    "MutableStringSet",
+    "PackedIntArray",
+    "ScalableBloomFilter",
+    "StrList",
+    "StringMap",
+    "StringSet",
+    "SuperLogLog",
     "corpora",
+    "hash64",
+    "hash64_many",
     "measure",
+    "parallel",
     "__version__",
 ]

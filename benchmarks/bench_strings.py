@@ -1,0 +1,188 @@
+"""StringSet backends against the raw libraries they wrap, in one run on the same data.
+
+For each corpus (the bundled English word list, and Debian's Ukrainian list when installed at
+/usr/share/dict/ukrainian) and each structure: resident-set growth in a fresh subprocess
+(B/key), build time, ``deep_size`` (what ``__sizeof__`` reports) against that growth, hit and
+miss lookup ns (C loop; lowram and raw timed alternately, ratio = median of per-round
+ratios), ``contains_many`` per key against a Python loop of ``in`` on the raw library, and a
+prefix query (all keys under 200 random 3-character prefixes).
+
+Run: ``nice python benchmarks/bench_strings.py [--quick]`` (``--quick``: 100k keys per corpus).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import random
+import statistics
+import sys
+
+from _common import optional, print_table, write_results
+
+from lowram.corpora import Corpus, read_lines
+from lowram.measure import deep_size, isolated_memory, time_op
+from lowram._kernels._loops import contains_count
+from lowram.strings import StringSet
+from lowram.strings import _builders
+
+UKRAINIAN = "/usr/share/dict/ukrainian"
+
+
+# -- builders run in the isolated subprocess (module level, so the worker finds them)
+def raw_marisa_label(iterable):
+    """The raw trie lowram's marisa backend holds: LABEL_ORDER, so keys iterate sorted."""
+    import marisa_trie
+
+    return marisa_trie.Trie(iterable, order=marisa_trie.LABEL_ORDER)
+
+
+def raw_completion_dawg_reopened(iterable):
+    """The raw object lowram's dawg backend holds: a CompletionDAWG reopened from bytes."""
+    import dawg
+
+    built = dawg.CompletionDAWG(sorted(set(iterable)), input_is_sorted=True)
+    data = built.tobytes()
+    del built
+    return dawg.CompletionDAWG().frombytes(data)
+
+
+def raw_frozenset(iterable):
+    return frozenset(iterable)
+
+
+STRUCTURES = [
+    # name, builder, raw partner name (like-for-like object), raw prefix-query
+    ("StringSet[marisa]", _builders.marisa, "marisa_trie.Trie(LABEL_ORDER)"),
+    ("StringSet[dawg]", _builders.dawg, "CompletionDAWG reopened"),
+    ("StringSet[datrie]", _builders.datrie, "datrie.BaseTrie"),
+    ("StringSet[sorted]", _builders.sorted_, None),
+    ("StringSet[builtin]", _builders.builtin, "frozenset"),
+    ("marisa_trie.Trie(LABEL_ORDER)", raw_marisa_label, None),
+    ("marisa_trie.Trie", _builders.raw_marisa, None),
+    ("CompletionDAWG reopened", raw_completion_dawg_reopened, None),
+    ("dawg2.CompletionDAWG", _builders.raw_completion_dawg, None),
+    ("dawg2.DAWG", _builders.raw_dawg, None),
+    ("datrie.BaseTrie", _builders.raw_datrie, None),
+    ("frozenset", raw_frozenset, None),
+]
+PEERS = {"marisa": "marisa_trie", "dawg": "dawg", "datrie": "datrie"}
+
+
+def misses_for(words, n, rng):
+    present = set(words)
+    alphabet = sorted({c for w in words[:5000] for c in w})
+    out = []
+    while len(out) < n:
+        w = list(rng.choice(words))
+        w[rng.randrange(len(w))] = rng.choice(alphabet)
+        cand = "".join(w) + rng.choice(["", rng.choice(alphabet)])
+        if cand not in present:
+            out.append(cand)
+    return out
+
+
+def python_loop(raw, queries):
+    return [q in raw for q in queries]
+
+
+def prefix_query(obj, prefixes):
+    n = 0
+    keys = obj.keys
+    for p in prefixes:
+        n += len(list(keys(p)))
+    return n
+
+
+def measure_corpus(label, words, args, rows):
+    rng = random.Random(0)
+    hits = rng.sample(words, min(10_000, len(words)))
+    misses = misses_for(words, len(hits), rng)
+    prefixes = [w[:3] for w in rng.sample(words, 200) if len(w) >= 3]
+    built = {}
+    for name, builder, partner in STRUCTURES:
+        module = next((m for k, m in PEERS.items() if k in name.lower()), None)
+        if module and optional(module) is None:
+            rows.append({"corpus": label, "structure": name, "problem": f"{module} missing"})
+            continue
+        row = {"corpus": label, "structure": name, "keys": len(words)}
+        print(f"{label}: {name}", file=sys.stderr, flush=True)
+        try:
+            iso = isolated_memory(builder, words, repeat=args.repeat)
+        except Exception as exc:  # a peer that cannot hold the corpus is reported, not faked
+            row["problem"] = str(exc).splitlines()[-1][:120]
+            rows.append(row)
+            continue
+        row["rss_bytes"] = iso.growth
+        row["B_per_key"] = iso.growth / len(words)
+        row["build_s"] = iso.build_seconds
+        obj = builder(iter(words))
+        built[name] = obj
+        if isinstance(obj, StringSet):
+            row["deep_size"] = deep_size(obj)
+            row["deep/rss"] = row["deep_size"] / iso.growth
+        row["hit_ns"] = time_op(contains_count, obj, hits, ops=len(hits), repeat=5).median_ns
+        row["miss_ns"] = time_op(contains_count, obj, misses, ops=len(misses),
+                                 repeat=5).median_ns
+        if hasattr(obj, "keys") and not isinstance(obj, frozenset):
+            try:
+                row["prefix_ms"] = time_op(prefix_query, obj, prefixes, repeat=3).median_ns / 1e6
+            except Exception as exc:
+                row["problem"] = f"prefix query: {exc}"[:120]
+        row["partner"] = partner
+        rows.append(row)
+    # ratios against the like-for-like raw object, measured alternately
+    by_name = {r["structure"]: r for r in rows if r["corpus"] == label}
+    for name, _builder, partner in STRUCTURES:
+        if partner is None or name not in built or partner not in built:
+            continue
+        row, raw_row = by_name[name], by_name[partner]
+        low, raw = built[name], built[partner]
+        row["ram_vs_raw"] = row["rss_bytes"] / raw_row["rss_bytes"]
+        row["ram_over_raw_bytes"] = row["rss_bytes"] - raw_row["rss_bytes"]
+        ratios = []
+        for _ in range(args.rounds):
+            a = time_op(contains_count, low, hits, ops=len(hits), repeat=3).median_ns
+            b = time_op(contains_count, raw, hits, ops=len(hits), repeat=3).median_ns
+            ratios.append(a / b)
+        row["in_vs_raw"] = statistics.median(ratios)
+        cm = time_op(low.contains_many, hits, ops=len(hits), repeat=5).median_ns
+        loop = time_op(python_loop, raw, hits, ops=len(hits), repeat=5).median_ns
+        row["contains_many_ns"] = cm
+        row["py_loop_raw_ns"] = loop
+        row["loop/contains_many"] = loop / cm
+    built.clear()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="100k keys per corpus")
+    parser.add_argument("--repeat", type=int, default=1, help="isolated builds per structure")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating timing rounds")
+    args = parser.parse_args()
+    limit = 100_000 if args.quick else None
+    corpora = [("english-words", list(itertools.islice(Corpus.bundled("english-words"), limit)))]
+    notes = []
+    if os.path.exists(UKRAINIAN):
+        words = list(dict.fromkeys(itertools.islice(read_lines(UKRAINIAN), limit)))
+        corpora.append(("ukrainian (wukrainian)", words))
+    else:
+        notes.append(f"{UKRAINIAN} missing (apt-get install wukrainian): non-Latin list skipped")
+    rows: list = []
+    for label, words in corpora:
+        measure_corpus(label, words, args, rows)
+    columns = ["corpus", "structure", "B_per_key", "build_s", "deep/rss", "hit_ns", "miss_ns",
+               "prefix_ms", "ram_vs_raw", "ram_over_raw_bytes", "in_vs_raw",
+               "loop/contains_many", "problem"]
+    print_table(rows, columns, title="StringSet backends vs raw libraries")
+    for note in notes:
+        print(note)
+    path = write_results("bench_strings", rows, peers=("marisa_trie", "dawg", "datrie",
+                                                         "dawg_python"),
+                         notes="; ".join(notes) or "")
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,300 @@
+"""StringMap: a frozen mapping from str to int or bytes over the StringSet backends."""
+
+from __future__ import annotations
+
+import collections.abc
+import os
+import struct
+import sys
+
+from .._fileformat import atomic_write, pack, read_file, unpack
+from ..errors import FormatError, LowramError
+from ._backends import MAP_BACKENDS, choose_map_backend, map_backend
+from ._values import ValueStore
+
+__all__ = ["StringMap"]
+
+_KIND = "StringMap/"
+_VERSION = 1
+_HEAD = struct.Struct("<QBBxxxxxxQQ")  # keys, has-empty, value kind, index bytes, values bytes
+_MISSING = object()
+
+
+class StringMap(collections.abc.Mapping):
+    """A frozen mapping from ``str`` to ``int`` or ``bytes``, held compactly.
+
+    A complete :class:`collections.abc.Mapping`, iterating in sorted code-point order, plus
+    prefix queries that return items. The keys live in one of the StringSet backends
+    (``marisa``, ``dawg``, ``datrie``, ``sorted``, ``builtin``; ``auto`` as for
+    :class:`lowram.StringSet`), which maps each key to an index; the values live in one numpy
+    array (ints, narrowest dtype holding them all) or one bytes blob with offsets. Values
+    must be all ``int`` (64-bit) or all ``bytes``. Later pairs win, as in ``dict``.
+    Cost: a lookup is the backend's lookup plus one array read.
+
+    >>> m = StringMap({"apple": 3, "app": 1, "banana": 7}, backend="marisa")
+    >>> m["app"], len(m), list(m), m.get("x", 0)
+    (1, 3, ['app', 'apple', 'banana'], 0)
+    >>> m.prefixes("apples"), m.longest_prefix("apples"), list(m.items("ap"))
+    ([('app', 1), ('apple', 3)], ('apple', 3), [('app', 1), ('apple', 3)])
+    """
+
+    __slots__ = ("_index", "_values", "_empty", "__weakref__")
+    _lowram_sizeof_is_total = True
+
+    def __init__(self, mapping_or_pairs=(), *, backend: str = "auto"):
+        if isinstance(mapping_or_pairs, collections.abc.Mapping):
+            source = dict(mapping_or_pairs.items())
+        else:
+            source = dict(mapping_or_pairs)
+        for key in source:
+            if not isinstance(key, str):
+                raise TypeError(f"StringMap keys must be str, not {type(key).__name__}: "
+                                f"{key!r}")
+        empty = source.pop("", _MISSING)
+        keys = sorted(source)
+        first = next(iter(source.values()), empty)
+        kind = "bytes" if isinstance(first, (bytes, bytearray, memoryview)) else "int"
+        if empty is not _MISSING:
+            empty = ValueStore.build([empty], [""], kind=kind)
+        cls = choose_map_backend(backend, keys)
+        values = [source[k] for k in keys]
+        check = ValueStore.build(values, keys, kind=kind)  # type/range errors before building
+        index, ids = cls.build_index(keys)
+        if index.count() != len(keys):
+            raise LowramError(f"the {cls.name} backend holds {index.count()} keys after the "
+                              f"build, not the {len(keys)} given")
+        if isinstance(ids, range) and ids == range(len(keys)):
+            store = check
+        else:
+            store = check.permuted(ids)
+            del check
+        self._index = index
+        self._values = store
+        self._empty = None if empty is _MISSING else empty
+
+    @property
+    def backend(self) -> str:
+        """Name of the backend holding the keys."""
+        return self._index.name
+
+    @property
+    def value_kind(self) -> str:
+        """``"int"`` or ``"bytes"``."""
+        return self._values.kind
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of RAM held: the backend's native memory plus the value arrays."""
+        n = self._index.nbytes() + self._values.nbytes()
+        if self._empty is not None:
+            n += self._empty.nbytes()
+        return n
+
+    def __sizeof__(self) -> int:
+        return object.__sizeof__(self) + sys.getsizeof(self._index) + self.nbytes
+
+    # -- Mapping
+    def __len__(self) -> int:
+        return self._index.size + (self._empty is not None)
+
+    def __getitem__(self, key):
+        if type(key) is not str and not isinstance(key, str):
+            raise KeyError(key)
+        if key == "":
+            if self._empty is None:
+                raise KeyError(key)
+            return self._empty[0]
+        i = self._index.index(key)
+        if i < 0:
+            raise KeyError(key)
+        return self._values[i]
+
+    def __contains__(self, key) -> bool:
+        if not isinstance(key, str):
+            return False
+        if key == "":
+            return self._empty is not None
+        return self._index.index(key) >= 0
+
+    def get(self, key, default=None):
+        """``self[key]`` if present, else ``default``. Cost: one lookup."""
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def __iter__(self):
+        for key, _ in self._items(""):
+            yield key
+
+    def _items(self, prefix: str):
+        if prefix == "" and self._empty is not None:
+            yield "", -1
+        index = self._index
+        if index.holdable(prefix):
+            yield from index.iter_items(prefix)
+
+    def _value(self, i):
+        return self._empty[0] if i < 0 else self._values[i]
+
+    def keys(self, prefix: str | None = None):
+        """A ``KeysView`` (no prefix), or a lazy iterator of the keys starting with ``prefix``.
+
+        >>> list(StringMap({"ab": 1, "b": 2}, backend="sorted").keys("a"))
+        ['ab']
+        """
+        if prefix is None:
+            return collections.abc.KeysView(self)
+        self._check_str(prefix, "prefix")
+        return (k for k, _ in self._items(prefix))
+
+    def items(self, prefix: str | None = None):
+        """An ``ItemsView`` (no prefix), or a lazy iterator of the items under ``prefix``.
+
+        >>> list(StringMap({"ab": 1, "b": 2}, backend="dawg").items("a"))
+        [('ab', 1)]
+        """
+        if prefix is None:
+            return collections.abc.ItemsView(self)
+        self._check_str(prefix, "prefix")
+        return ((k, self._value(i)) for k, i in self._items(prefix))
+
+    def values(self):
+        """A ``ValuesView``, in key order."""
+        return collections.abc.ValuesView(self)
+
+    @staticmethod
+    def _check_str(s, what):
+        if not isinstance(s, str):
+            raise TypeError(f"{what} must be a str, not {type(s).__name__}")
+
+    def has_prefix(self, prefix: str) -> bool:
+        """Whether some key starts with ``prefix``.
+
+        >>> StringMap({"apple": 1}, backend="datrie").has_prefix("app")
+        True
+        """
+        self._check_str(prefix, "prefix")
+        if prefix == "":
+            return len(self) > 0
+        index = self._index
+        return index.holdable(prefix) and index.has_prefix(prefix)
+
+    def prefixes(self, s: str) -> list:
+        """Items whose keys are prefixes of ``s``, shortest first. Cost: O(len(s)) steps.
+
+        >>> StringMap({"a": 1, "abc": 2}, backend="builtin").prefixes("abcd")
+        [('a', 1), ('abc', 2)]
+        """
+        self._check_str(s, "s")
+        out = [("", self._empty[0])] if self._empty is not None else []
+        clipped = self._index.clip(s)
+        if clipped:
+            out.extend((k, self._values[i]) for k, i in self._index.prefix_items(clipped))
+        return out
+
+    def longest_prefix(self, s: str, default=_MISSING):
+        """The item with the longest key that is a prefix of ``s``; ``KeyError`` or default."""
+        found = self.prefixes(s)
+        if found:
+            return found[-1]
+        if default is _MISSING:
+            raise KeyError(s)
+        return default
+
+    def __repr__(self) -> str:
+        n = len(self)
+        shown = []
+        for item in self.items(""):
+            if len(shown) == 10 and n > 12:
+                break
+            shown.append(item)
+        body = ", ".join(f"{k!r}: {v!r}" for k, v in shown)
+        if len(shown) < n:
+            body += f", ... ({n - len(shown)} more)"
+        return f"StringMap({{{body}}}, backend={self.backend!r})"
+
+    # -- persistence
+    def to_bytes(self) -> bytes:
+        """Serialise into lowram's envelope (magic, version, backend, CRC-32).
+
+        >>> m = StringMap({"a": b"x"}, backend="sorted")
+        >>> StringMap.from_bytes(m.to_bytes()) == m
+        True
+        """
+        index = self._index.payload()
+        values = self._values.to_bytes()
+        empty = self._empty.to_bytes() if self._empty is not None else b""
+        head = _HEAD.pack(len(self), self._empty is not None,
+                          self._values.kind == "bytes", len(index), len(values))
+        return pack(_KIND + self.backend, _VERSION, head + index + values + empty)
+
+    @classmethod
+    def from_bytes(cls, data, *, source: str = "StringMap data") -> "StringMap":
+        """Open bytes made by :meth:`to_bytes`; damaged data raises ``lowram.FormatError``."""
+        env = unpack(data, kind=_KIND, versions=(_VERSION,), source=source)
+        return cls._open(env.kind, memoryview(env.payload), source)
+
+    @classmethod
+    def _open(cls, kind, payload, source):
+        name = kind[len(_KIND):]
+        if name not in MAP_BACKENDS:
+            raise FormatError(f"{source}: unknown StringMap backend {name!r}")
+        if len(payload) < _HEAD.size:
+            raise FormatError(f"{source}: StringMap payload shorter than its header")
+        count, has_empty, is_bytes, n_index, n_values = _HEAD.unpack_from(payload)
+        start = _HEAD.size
+        rest = len(payload) - start - n_index - n_values
+        if has_empty > 1 or is_bytes > 1 or rest < 0 or (rest > 0) != bool(has_empty) \
+                or count < has_empty:
+            raise FormatError(f"{source}: malformed StringMap header")
+        backend_cls = map_backend(name)
+        try:
+            index = backend_cls.from_payload(payload[start:start + n_index], False,
+                                             count - has_empty)
+            values = ValueStore.from_bytes(payload[start + n_index:start + n_index + n_values])
+            empty = (ValueStore.from_bytes(payload[start + n_index + n_values:])
+                     if has_empty else None)
+        except FormatError:
+            raise
+        except Exception as exc:
+            raise FormatError(f"{source}: the {name} payload does not open: {exc}") from None
+        if len(values) != count - has_empty or (backend_cls.cheap_count and
+                                                index.count() != count - has_empty):
+            raise FormatError(f"{source}: key and value counts disagree with the header")
+        if values.kind != ("bytes" if is_bytes else "int") or \
+                (empty is not None and (len(empty) != 1 or empty.kind != values.kind)):
+            raise FormatError(f"{source}: value kinds disagree with the header")
+        self = cls.__new__(cls)
+        self._index, self._values, self._empty = index, values, empty
+        return self
+
+    def save(self, path) -> None:
+        """Write :meth:`to_bytes` to ``path`` atomically (temp file + ``os.replace``)."""
+        atomic_write(path, self.to_bytes())
+
+    @classmethod
+    def load(cls, path, *, mmap: bool = False) -> "StringMap":
+        """Open a file written by :meth:`save` (read into memory; ``mmap`` is accepted for
+        symmetry with :meth:`lowram.StringSet.load` and reads the file as well)."""
+        env = read_file(path, kind=_KIND, versions=(_VERSION,))
+        return cls._open(env.kind, memoryview(env.payload), os.fspath(path))
+
+    def __reduce__(self):
+        return (_from_bytes, (self.to_bytes(),))
+
+    def _check(self) -> None:
+        """Assert internal invariants (used by the tests after every operation)."""
+        assert len(self._values) == self._index.size == self._index.count()
+        previous = None
+        n = 0
+        for key, value in self.items(""):
+            assert previous is None or previous < key
+            assert self[key] == value and key in self
+            previous = key
+            n += 1
+        assert n == len(self)
+
+
+def _from_bytes(data) -> StringMap:
+    return StringMap.from_bytes(data)

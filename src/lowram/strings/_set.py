@@ -1,0 +1,306 @@
+"""StringSet: a frozen set of str over a choice of compact backends, with prefix queries."""
+
+from __future__ import annotations
+
+import collections.abc
+import mmap as _mmap
+import os
+import struct
+import sys
+
+from .._fileformat import atomic_write, pack, unpack
+from ..errors import FormatError, LowramError
+from ._backends import SET_BACKENDS, choose_set_backend, set_backend
+from ._core import SetCore
+from ._sortedkeys import collect
+
+__all__ = ["StringSet"]
+
+_KIND = "StringSet/"
+_VERSION = 1
+_HEAD = struct.Struct("<QB3xI")  # keys (the empty key included), has-empty flag, padding length
+_ENVELOPE_HEAD = 28  # lowram._fileformat header size before the kind name
+_MISSING = object()
+
+
+class StringSet(SetCore, collections.abc.Set):
+    """A frozen set of ``str`` held compactly by one of several backends.
+
+    A complete :class:`collections.abc.Set` (``len``, ``in``, iteration in sorted code-point
+    order, comparisons, ``& | - ^``, ``isdisjoint``, hashable like ``frozenset``) plus prefix
+    queries and ``contains_many``. ``backend`` is one of:
+
+    * ``"marisa"`` – MARISA trie: about 3 bytes per English word, memory-mappable;
+    * ``"dawg"`` – DAWG: about 7 bytes per word, faster lookups; cannot hold "\\x00";
+    * ``"datrie"`` – double-array trie: at most 255 distinct characters, no "\\x00";
+    * ``"sorted"`` – lowram's sorted UTF-8 buffer + offsets: holds every str, mappable;
+    * ``"builtin"`` – a frozenset (fastest lookups, most RAM);
+    * ``"auto"`` (default) – ``builtin`` below 1,000 keys, else ``marisa`` if it can hold
+      every key, else ``sorted``. :attr:`backend` tells which was picked.
+
+    A backend that cannot hold some key refuses at build time with a ``ValueError`` naming
+    the first such key (in sorted order) and why; nothing is stored half-way.
+    Build cost: O(n log n) to sort plus the backend's build; lookups cost what the backend's
+    do (see ``benchmarks/bench_strings.py``).
+
+    >>> s = StringSet(["banana", "apple", "app"], backend="marisa")
+    >>> len(s), "app" in s, "ap" in s, list(s), s.backend
+    (3, True, False, ['app', 'apple', 'banana'], 'marisa')
+    >>> s == {"app", "apple", "banana"}, s.prefixes("apples"), s.longest_prefix("apples")
+    (True, ['app', 'apple'], 'apple')
+    """
+
+    __slots__ = ("_backend", "_hash", "__weakref__")
+    _lowram_sizeof_is_total = True
+
+    def __init__(self, iterable=(), *, backend: str = "auto"):
+        keys, has_empty = collect(iterable)
+        cls = choose_set_backend(backend, keys)
+        impl = cls.build(keys)
+        if impl.count() != len(keys):
+            raise LowramError(f"the {cls.name} backend holds {impl.count()} keys after the "
+                              f"build, not the {len(keys)} given")
+        self._attach(impl, has_empty)
+
+    def _attach(self, impl, has_empty: bool):
+        self._backend = impl
+        self._hash = None
+        self._init_core(impl.impl, impl.size + bool(has_empty), bool(has_empty),
+                        impl.nul_lookup_unsafe)
+
+    @classmethod
+    def _from_backend(cls, impl, has_empty: bool) -> "StringSet":
+        self = cls.__new__(cls)
+        self._attach(impl, has_empty)
+        return self
+
+    # -- facts
+    @property
+    def backend(self) -> str:
+        """Name of the backend holding the keys (what ``auto`` picked)."""
+        return self._backend.name
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of RAM the keys take in the backend, native memory included.
+
+        How each backend's native size is obtained is documented in its module
+        (``lowram.strings._marisa`` etc.) and checked against resident-set growth in
+        ``tests/test_strings_size.py``.
+        """
+        return self._backend.nbytes()
+
+    def __sizeof__(self) -> int:
+        return object.__sizeof__(self) + sys.getsizeof(self._backend) + self._backend.nbytes()
+
+    def _has_empty_key(self) -> bool:
+        return "" in self
+
+    # -- iteration and prefix queries
+    def __iter__(self):
+        return self.keys()
+
+    def keys(self, prefix: str = ""):
+        """Iterate lazily over the keys starting with ``prefix``, in sorted code-point order.
+
+        Cost: O(len(prefix)) (log n for ``sorted``) to find the first key, then per key.
+
+        >>> list(StringSet(["ab", "b", "a"], backend="sorted").keys("a"))
+        ['a', 'ab']
+        """
+        if not isinstance(prefix, str):
+            raise TypeError(f"prefix must be a str, not {type(prefix).__name__}")
+        return self._keys(prefix)
+
+    def _keys(self, prefix: str):
+        if prefix == "" and self._has_empty_key():
+            yield ""
+        impl = self._backend
+        if impl.holdable(prefix):
+            yield from impl.iter_keys(prefix)
+
+    def has_prefix(self, prefix: str) -> bool:
+        """Whether some key starts with ``prefix``. Cost: about one lookup.
+
+        >>> StringSet(["apple"], backend="dawg").has_prefix("ap")
+        True
+        """
+        if not isinstance(prefix, str):
+            raise TypeError(f"prefix must be a str, not {type(prefix).__name__}")
+        if prefix == "":
+            return len(self) > 0
+        impl = self._backend
+        return impl.holdable(prefix) and impl.has_prefix(prefix)
+
+    def prefixes(self, s: str) -> list:
+        """The stored keys that are prefixes of ``s``, shortest first. Cost: O(len(s)) steps.
+
+        >>> StringSet(["", "a", "abc", "b"], backend="datrie").prefixes("abcd")
+        ['', 'a', 'abc']
+        """
+        if not isinstance(s, str):
+            raise TypeError(f"prefixes() needs a str, not {type(s).__name__}")
+        out = [""] if self._has_empty_key() else []
+        clipped = self._backend.clip(s)
+        if clipped:
+            out.extend(self._backend.prefixes(clipped))
+        return out
+
+    def longest_prefix(self, s: str, default=_MISSING):
+        """The longest stored key that is a prefix of ``s``; ``KeyError`` (or ``default``).
+
+        >>> StringSet(["a", "abc"], backend="builtin").longest_prefix("abx")
+        'a'
+        """
+        found = self.prefixes(s)
+        if found:
+            return found[-1]
+        if default is _MISSING:
+            raise KeyError(s)
+        return default
+
+    # -- set algebra: results use the same backend
+    def _from_iterable(self, iterable) -> "StringSet":
+        return StringSet(iterable, backend=self.backend)
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = self._hash_impl()
+        return self._hash
+
+    _hash_impl = collections.abc.Set._hash
+
+    def __repr__(self) -> str:
+        n = len(self)
+        shown = []
+        for key in self:
+            if len(shown) == 10 and n > 12:
+                break
+            shown.append(key)
+        body = ", ".join(map(repr, shown))
+        if len(shown) < n:
+            body += f", ... ({n - len(shown)} more)"
+        return f"StringSet([{body}], backend={self.backend!r})"
+
+    # -- persistence
+    def to_bytes(self) -> bytes:
+        """Serialise into lowram's envelope (magic, version, backend, CRC-32). O(size).
+
+        >>> s = StringSet(["x", "y"], backend="sorted")
+        >>> StringSet.from_bytes(s.to_bytes()) == s
+        True
+        """
+        kind = _KIND + self.backend
+        body = self._backend.payload()
+        # pad so that the backend's bytes start 8-byte aligned in a file (for mmap)
+        start = _ENVELOPE_HEAD + len(kind) + _HEAD.size
+        pad = -start % 8
+        head = _HEAD.pack(len(self), self._has_empty_key(), pad)
+        return pack(kind, _VERSION, head + b"\0" * pad + body)
+
+    @classmethod
+    def from_bytes(cls, data) -> "StringSet":
+        """Open bytes made by :meth:`to_bytes`; ``lowram.FormatError`` if they are damaged."""
+        env = unpack(data, kind=_KIND, versions=(_VERSION,), source="StringSet data")
+        return cls._open(env.kind, memoryview(env.payload), False, "StringSet data")
+
+    @classmethod
+    def _open(cls, kind: str, payload, mapped: bool, source: str) -> "StringSet":
+        name = kind[len(_KIND):]
+        try:
+            backend_cls = set_backend(name)
+        except ValueError:
+            raise FormatError(f"{source}: unknown StringSet backend {name!r}") from None
+        if len(payload) < _HEAD.size:
+            raise FormatError(f"{source}: StringSet payload shorter than its header")
+        count, has_empty, pad = _HEAD.unpack_from(payload)
+        body = payload[_HEAD.size + pad:]
+        if has_empty > 1 or _HEAD.size + pad > len(payload) or count < has_empty:
+            raise FormatError(f"{source}: malformed StringSet header")
+        try:
+            impl = backend_cls.from_payload(body, mapped, count - has_empty)
+        except FormatError:
+            raise
+        except Exception as exc:
+            raise FormatError(f"{source}: the {name} payload does not open: {exc}") from None
+        if backend_cls.cheap_count and impl.count() != count - has_empty:
+            raise FormatError(f"{source}: holds {impl.count() + has_empty} keys, header says "
+                              f"{count}")
+        return cls._from_backend(impl, bool(has_empty))
+
+    def save(self, path) -> None:
+        """Write :meth:`to_bytes` to ``path`` atomically (temp file + ``os.replace``)."""
+        atomic_write(path, self.to_bytes())
+
+    @classmethod
+    def load(cls, path, *, mmap: bool = True) -> "StringSet":
+        """Open a file written by :meth:`save`; damaged files raise ``lowram.FormatError``.
+
+        With ``mmap=True`` a backend that supports it (``marisa``, ``sorted``) reads the keys
+        from a read-only memory map, so processes opening the same file share one copy in the
+        page cache. The checksum is verified before any backend code sees the bytes.
+
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "words.lowram")
+        >>> StringSet(["a", "b"], backend="marisa").save(path)
+        >>> StringSet.load(path) == {"a", "b"}
+        True
+        """
+        path = os.fspath(path)
+        if os.path.isdir(path):
+            raise FormatError(f"{path}: is a directory, not a lowram file")
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if not mmap or size == 0:
+                data = fh.read()
+                env = unpack(data, kind=_KIND, versions=(_VERSION,), source=path)
+                return cls._open(env.kind, memoryview(env.payload), False, path)
+            mapped = _mmap.mmap(fh.fileno(), 0, access=_mmap.ACCESS_READ)
+        env = unpack(mapped, kind=_KIND, versions=(_VERSION,), source=path)
+        kind = env.kind
+        name = kind[len(_KIND):]
+        if name not in SET_BACKENDS or not set_backend(name).mmap_capable:
+            mapped.close()
+            return cls._open(kind, memoryview(env.payload), False, path)
+        del env  # the checked copy of the payload; the backend reads the map instead
+        start = _ENVELOPE_HEAD + len(kind)
+        return cls._open(kind, memoryview(mapped)[start:], True, path)
+
+    def export(self, path) -> None:
+        """Write the backend library's own file format (no lowram envelope) to ``path``.
+
+        For tools that read that format directly: a ``dawg`` export opens with DAWG-Python,
+        a ``marisa`` export with ``marisa_trie.Trie().load``. ``ValueError`` for backends
+        without a native format (``sorted``, ``builtin``). The empty key, kept by lowram
+        beside the backend, is not in the export.
+        """
+        self._backend.export(os.fspath(path))
+
+    def __reduce__(self):
+        return (_from_bytes, (self.to_bytes(),))
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    # -- invariants
+    def _check(self) -> None:
+        """Assert internal invariants (used by the tests after every operation)."""
+        impl = self._backend
+        assert len(self) == impl.size + self._has_empty_key()
+        assert impl.count() == impl.size
+        previous = None
+        n = 0
+        for key in self:
+            assert type(key) is str
+            assert previous is None or previous < key, (previous, key)
+            assert key in self
+            previous = key
+            n += 1
+        assert n == len(self)
+
+
+def _from_bytes(data) -> StringSet:
+    return StringSet.from_bytes(data)

@@ -1,0 +1,331 @@
+# cython: language_level=3
+"""Sorted keys in one UTF-8 buffer plus an offsets array, searched in C.
+
+This is lowram's own backend (no library gives it): the keys, sorted by code point, are
+concatenated into one bytes buffer and ``offsets[i]:offsets[i + 1]`` delimits key ``i``. A
+lookup is a binary search with ``memcmp``; no Python object exists per key. Keys are encoded
+with ``surrogatepass``, whose byte order equals code-point order, so every ``str`` is held.
+Memory: the UTF-8 bytes of the keys plus 4 bytes per key (8 past 4 GiB of text).
+"""
+
+import struct
+from array import array
+
+import numpy as np
+
+from cpython.unicode cimport PyUnicode_Check
+from libc.stdint cimport uint32_t, uint64_t
+from libc.stdlib cimport qsort
+from libc.string cimport memcmp, memcpy
+
+cdef extern from "Python.h":
+    bint PyUnicode_IS_ASCII(object)
+    const char* PyUnicode_AsUTF8AndSize(object, Py_ssize_t*) except NULL
+    str PyUnicode_DecodeUTF8(const char*, Py_ssize_t, const char*)
+
+_HEADER = struct.Struct("<QQB7x")  # number of keys, buffer bytes, offset width (4 or 8)
+
+
+cdef inline int _cmp(const unsigned char* a, Py_ssize_t alen,
+                     const unsigned char* b, Py_ssize_t blen) noexcept nogil:
+    cdef Py_ssize_t m = alen if alen < blen else blen
+    cdef int c = memcmp(a, b, m)
+    if c != 0:
+        return c
+    return (alen > blen) - (alen < blen)
+
+
+# the buffer and offsets qsort's comparator reads (set just before each sort; the GIL is held)
+cdef const unsigned char* _sort_buf = NULL
+cdef const uint64_t* _sort_off = NULL
+
+
+cdef int _cmp_index(const void* a, const void* b) noexcept nogil:
+    cdef uint64_t i = (<const uint64_t*>a)[0], j = (<const uint64_t*>b)[0]
+    cdef uint64_t si = _sort_off[i], sj = _sort_off[j]
+    cdef int c = _cmp(_sort_buf + si, <Py_ssize_t>(_sort_off[i + 1] - si),
+                      _sort_buf + sj, <Py_ssize_t>(_sort_off[j + 1] - sj))
+    if c != 0:
+        return c
+    return (i > j) - (i < j)
+
+
+def collect(iterable, what="StringSet"):
+    """Distinct non-empty keys of ``iterable`` as :class:`SortedKeys`, and whether "" was seen.
+
+    Keys are encoded one at a time into one buffer and sorted there (``qsort`` over
+    offsets), so no Python object per key outlives its turn: a large build leaves no heap
+    fragmented by millions of dead ``str`` objects. ``TypeError`` names a non-``str`` item.
+
+    >>> keys, has_empty = collect(["b", "", "a", "b"])
+    >>> list(keys), has_empty
+    (['a', 'b'], True)
+    """
+    global _sort_buf, _sort_off
+    if isinstance(iterable, str):
+        raise TypeError(f"{what}() takes an iterable of str, not a single str "
+                        f"(wrap it in a list to store one key)")
+    buf = bytearray()
+    offs = array("Q", [0])
+    has_empty = False
+    for key in iterable:
+        if type(key) is not str:
+            if not isinstance(key, str):
+                raise TypeError(f"{what} holds only str keys, not {type(key).__name__}: "
+                                f"{key!r}")
+            key = str(key)
+        if not key:
+            has_empty = True
+            continue
+        buf += (<str>key).encode("utf-8", "surrogatepass")
+        offs.append(len(buf))
+    cdef Py_ssize_t n = len(offs) - 1, k, m = 0, total = 0
+    cdef const uint64_t[::1] off = offs
+    cdef const unsigned char[::1] src = buf if len(buf) else bytearray(1)
+    order = np.arange(n, dtype=np.uint64)
+    cdef uint64_t[::1] idx = order
+    if n > 1:
+        _sort_buf = &src[0]
+        _sort_off = &off[0]
+        qsort(&idx[0], n, sizeof(uint64_t), _cmp_index)
+        _sort_buf = NULL
+        _sort_off = NULL
+    out = bytearray(len(buf) or 1)
+    cdef unsigned char[::1] dst = out
+    offsets = np.zeros(n + 1, dtype=np.uint64)
+    cdef uint64_t[::1] new_off = offsets
+    cdef uint64_t i, prev = 0, s, e, ps, pe
+    for k in range(n):
+        i = idx[k]
+        s = off[i]
+        e = off[i + 1]
+        if m > 0:
+            ps = off[prev]
+            pe = off[prev + 1]
+            if pe - ps == e - s and memcmp(&src[0] + ps, &src[0] + s, e - s) == 0:
+                continue
+        memcpy(&dst[0] + total, &src[0] + s, e - s)
+        total += e - s
+        m += 1
+        new_off[m] = total
+        prev = i
+    del buf, offs, order
+    buffer = bytes(out[:total])
+    del out
+    offsets = offsets[:m + 1]
+    offsets = offsets.astype(np.uint32) if total < 2 ** 32 else offsets.copy()
+    return SortedKeys(buffer, offsets), has_empty
+
+
+cdef class SortedKeys:
+    """Sorted ``str`` keys in one UTF-8 buffer; ``in`` by binary search in C.
+
+    Build with :meth:`build` from a sorted list of distinct keys. Lookup O(log n) ``memcmp``
+    calls; memory: UTF-8 size of the keys + 4 bytes per key.
+
+    >>> s = SortedKeys.build(["a", "ab", "b"])
+    >>> len(s), "ab" in s, "c" in s, list(s.iter_range(0, 2))
+    (3, True, False, ['a', 'ab'])
+    """
+
+    cdef readonly object buffer    #: bytes-like: the concatenated UTF-8 keys
+    cdef readonly object offsets   #: numpy uint32/uint64 array of n + 1 offsets
+    cdef const unsigned char[::1] _buf
+    cdef const unsigned char* _p
+    cdef const uint32_t[::1] _off32
+    cdef const uint64_t[::1] _off64
+    cdef bint _wide
+    cdef Py_ssize_t _n
+
+    def __cinit__(self, buffer, offsets):
+        offsets = np.asarray(offsets)
+        if offsets.ndim != 1 or offsets.shape[0] < 1:
+            raise ValueError("offsets must be a 1-d array with at least one entry")
+        self.buffer = buffer
+        self.offsets = offsets
+        self._n = offsets.shape[0] - 1
+        if offsets.dtype == np.uint32:
+            self._wide = False
+            self._off32 = offsets
+        elif offsets.dtype == np.uint64:
+            self._wide = True
+            self._off64 = offsets
+        else:
+            raise TypeError(f"offsets must be uint32 or uint64, not {offsets.dtype}")
+        self._buf = memoryview(buffer).cast("B") if len(buffer) else memoryview(b"\0")
+        self._p = &self._buf[0]
+        if int(offsets[0]) != 0 or int(offsets[offsets.shape[0] - 1]) != len(buffer):
+            raise ValueError("offsets do not span the buffer")
+
+    @staticmethod
+    def build(keys):
+        """Build from a list of distinct ``str`` sorted by code point. O(total length).
+
+        Keys are encoded one at a time into one growing buffer, so the build never holds a
+        Python object per key (which would leave the heap fragmented behind it).
+        """
+        cdef list seq = keys if type(keys) is list else list(keys)
+        cdef Py_ssize_t i, n = len(seq)
+        offsets = np.zeros(n + 1, dtype=np.uint64)
+        cdef uint64_t[::1] off = offsets
+        buf = bytearray()
+        for i in range(n):
+            buf += (<str>seq[i]).encode("utf-8", "surrogatepass")
+            off[i + 1] = len(buf)
+        buffer = bytes(buf)
+        del buf
+        if len(buffer) < 2 ** 32:
+            offsets = offsets.astype(np.uint32)
+        return SortedKeys(buffer, offsets)
+
+    cdef inline Py_ssize_t _start(self, Py_ssize_t i) noexcept nogil:
+        if self._wide:
+            return <Py_ssize_t>self._off64[i]
+        return <Py_ssize_t>self._off32[i]
+
+    cdef inline int _cmp_at(self, Py_ssize_t i, const unsigned char* p,
+                            Py_ssize_t plen) noexcept nogil:
+        cdef Py_ssize_t s = self._start(i)
+        return _cmp(self._p + s, self._start(i + 1) - s, p, plen)
+
+    cdef Py_ssize_t _lower(self, const unsigned char* p, Py_ssize_t plen) noexcept nogil:
+        cdef Py_ssize_t lo = 0, hi = self._n, mid
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if self._cmp_at(mid, p, plen) < 0:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+    cdef bint _has(self, const unsigned char* p, Py_ssize_t plen) noexcept nogil:
+        cdef Py_ssize_t i = self._lower(p, plen)
+        return i < self._n and self._cmp_at(i, p, plen) == 0
+
+    def __len__(self):
+        return self._n
+
+    def __iter__(self):
+        return self.iter_range(0, self._n)
+
+    def __contains__(self, key):
+        cdef const char* p
+        cdef Py_ssize_t size
+        if not PyUnicode_Check(key):
+            return False
+        if PyUnicode_IS_ASCII(key):
+            p = PyUnicode_AsUTF8AndSize(key, &size)
+            return self._has(<const unsigned char*>p, size)
+        b = (<str>key).encode("utf-8", "surrogatepass")
+        return self._has(<const unsigned char*><const char*>b, len(b))
+
+    def contains_many(self, strings):
+        """Return a numpy bool array: ``s in self`` for each of ``strings``, looped in C."""
+        cdef list seq = strings if type(strings) is list else list(strings)
+        cdef Py_ssize_t i, n = len(seq), size
+        cdef const char* p
+        out = np.zeros(n, dtype=np.bool_)
+        cdef unsigned char[::1] res = out.view(np.uint8)
+        for i in range(n):
+            key = seq[i]
+            if not PyUnicode_Check(key):
+                continue
+            if PyUnicode_IS_ASCII(key):
+                p = PyUnicode_AsUTF8AndSize(key, &size)
+                res[i] = self._has(<const unsigned char*>p, size)
+            else:
+                b = (<str>key).encode("utf-8", "surrogatepass")
+                res[i] = self._has(<const unsigned char*><const char*>b, len(b))
+        return out
+
+    def lower_bound(self, bytes key):
+        """Index of the first key >= ``key`` (UTF-8 bytes). O(log n)."""
+        return self._lower(<const unsigned char*><const char*>key, len(key))
+
+    def prefix_end(self, Py_ssize_t lo, bytes prefix):
+        """First index >= ``lo`` whose key does not start with ``prefix``. O(log n).
+
+        Keys from ``lo`` (the lower bound of ``prefix``) that start with it are contiguous.
+        """
+        cdef Py_ssize_t hi = self._n, mid, s, e, plen = len(prefix)
+        cdef const unsigned char* p = <const unsigned char*><const char*>prefix
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            s = self._start(mid)
+            e = self._start(mid + 1)
+            if e - s >= plen and (plen == 0 or memcmp(self._p + s, p, plen) == 0):
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+    def key_at(self, Py_ssize_t i):
+        """The ``i``-th key (0 <= i < len). O(length of the key)."""
+        if not 0 <= i < self._n:
+            raise IndexError(i)
+        return self._decode(i)
+
+    cdef str _decode(self, Py_ssize_t i):
+        cdef Py_ssize_t s = self._start(i), e = self._start(i + 1)
+        return PyUnicode_DecodeUTF8(<const char*>self._p + s, e - s, "surrogatepass")
+
+    def iter_range(self, Py_ssize_t lo, Py_ssize_t hi):
+        """Yield keys ``lo`` to ``hi - 1`` in order, decoding one at a time."""
+        cdef Py_ssize_t i
+        for i in range(max(lo, 0), min(hi, self._n)):
+            yield self._decode(i)
+
+    def index_of(self, key):
+        """Position of ``key`` (a str) in sorted order, or -1 when it is not stored."""
+        cdef const char* p
+        cdef Py_ssize_t size, i
+        if not PyUnicode_Check(key):
+            return -1
+        if PyUnicode_IS_ASCII(key):
+            p = PyUnicode_AsUTF8AndSize(key, &size)
+        else:
+            b = (<str>key).encode("utf-8", "surrogatepass")
+            p = <const char*>b
+            size = len(b)
+        i = self._lower(<const unsigned char*>p, size)
+        if i < self._n and self._cmp_at(i, <const unsigned char*>p, size) == 0:
+            return i
+        return -1
+
+    def has_bytes(self, bytes key):
+        """Whether ``key`` (UTF-8 bytes) is stored. O(log n)."""
+        return self._has(<const unsigned char*><const char*>key, len(key))
+
+    @property
+    def nbytes(self):
+        """Bytes of the buffer and the offsets array."""
+        return len(self.buffer) + self.offsets.nbytes
+
+    def to_bytes(self):
+        """Serialise: header, offsets (aligned to 8 bytes if the payload is), buffer."""
+        width = self.offsets.dtype.itemsize
+        head = _HEADER.pack(self._n, len(self.buffer), width)
+        return b"".join([head, self.offsets.tobytes(), bytes(self.buffer)])
+
+    @staticmethod
+    def from_buffer(view):
+        """Open serialised keys from a bytes-like ``view`` without copying it.
+
+        The caller has checked the envelope's checksum; the structure is checked here too
+        (sizes and monotone offsets), so a malformed payload raises ``ValueError``.
+        """
+        view = memoryview(view).cast("B")
+        if len(view) < _HEADER.size:
+            raise ValueError("sorted-keys payload shorter than its header")
+        n, size, width = _HEADER.unpack_from(view)
+        if width not in (4, 8):
+            raise ValueError(f"sorted-keys offset width {width} is not 4 or 8")
+        start = _HEADER.size
+        end = start + (n + 1) * width
+        if end + size != len(view):
+            raise ValueError("sorted-keys payload length does not match its header")
+        dtype = np.uint32 if width == 4 else np.uint64
+        offsets = np.frombuffer(view[start:end], dtype=dtype)
+        if n and bool(np.any(offsets[1:] < offsets[:n])):
+            raise ValueError("sorted-keys offsets are not monotone")
+        return SortedKeys(view[end:], offsets)

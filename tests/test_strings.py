@@ -1,0 +1,327 @@
+"""Differential tests of StringSet against frozenset, rerun for every backend."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+
+import lowram
+from lowram import FormatError
+from lowram._fileformat import pack, unpack
+from lowram.strings import StringSet
+from lowram.strings._backends import SET_BACKENDS
+
+BACKENDS = list(SET_BACKENDS)
+
+
+def refuses(backend: str, keys) -> bool:
+    """Reference: whether ``backend`` must refuse ``keys`` (independent of the backends)."""
+    keys = set(keys)
+    surrogate = any(0xD800 <= ord(c) <= 0xDFFF for k in keys for c in k)
+    nul = any("\x00" in k for k in keys)
+    if backend in ("marisa",):
+        return surrogate
+    if backend == "dawg":
+        return surrogate or nul
+    if backend == "datrie":
+        return surrogate or nul or len({c for k in keys for c in k}) > 255
+    return False
+
+
+# full Unicode (surrogates excluded: st.characters leaves out category Cs by default),
+# with a bias towards shared prefixes, '', '\x00' and very long keys
+_chars = st.characters(codec=None)
+_short = st.text(_chars, max_size=6)
+_prefixed = st.builds(lambda p, s: p + s, st.sampled_from(["", "ab", "abc", "é", "😀", "\x00", "中文"]), _short)
+_long = st.builds(lambda c, n: c * n, st.sampled_from(["a", "é", "😀", "ab"]), st.integers(1000, 1100))
+keys_strategy = st.one_of(_prefixed, _short, st.just(""), st.just("\x00"), _long)
+key_sets = st.lists(keys_strategy, max_size=25)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    return request.param
+
+
+def build_or_refuse(keys, backend):
+    if refuses(backend, keys):
+        with pytest.raises(ValueError):
+            StringSet(keys, backend=backend)
+        return None
+    return StringSet(keys, backend=backend)
+
+
+def check_same(s: StringSet, ref: frozenset, probes=()):
+    s._check()
+    assert len(s) == len(ref)
+    assert list(s) == sorted(ref)
+    assert s == ref and ref == s and not (s != ref)
+    assert hash(s) == hash(ref)
+    for p in list(ref) + list(probes):
+        assert (p in s) == (p in ref), p
+
+
+@given(keys=key_sets, probes=st.lists(keys_strategy, max_size=8))
+@settings(max_examples=40)
+@pytest.mark.parametrize("name", BACKENDS)
+def test_matches_frozenset(name, keys, probes):
+    s = build_or_refuse(keys, name)
+    if s is None:
+        return
+    ref = frozenset(keys)
+    check_same(s, ref, probes)
+    assert s.contains_many(list(ref) + probes + [1, None]).tolist() == [
+        x in ref for x in list(ref) + probes] + [False, False]
+    assert s.backend == name
+
+
+@given(keys=key_sets, queries=st.lists(keys_strategy, max_size=6))
+@settings(max_examples=40)
+@pytest.mark.parametrize("name", BACKENDS)
+def test_prefix_queries_match_brute_force(name, keys, queries):
+    s = build_or_refuse(keys, name)
+    if s is None:
+        return
+    ref = sorted(set(keys))
+    for q in queries + keys[:3] + ["", "a", "\x00", "ab\x00c"]:
+        assert list(s.keys(q)) == [k for k in ref if k.startswith(q)]
+        assert s.has_prefix(q) == any(k.startswith(q) for k in ref)
+        expected = [k for k in ref if q.startswith(k)]
+        expected.sort(key=len)
+        assert s.prefixes(q) == expected
+        if expected:
+            assert s.longest_prefix(q) == expected[-1]
+        else:
+            with pytest.raises(KeyError):
+                s.longest_prefix(q)
+            assert s.longest_prefix(q, None) is None
+
+
+class SetMachine(RuleBasedStateMachine):
+    """Drive a StringSet and a frozenset with the same set algebra; compare after each step."""
+
+    name = "sorted"
+
+    @initialize(keys=key_sets)
+    def start(self, keys):
+        keys = [k for k in keys if not refuses(self.name, [k])]
+        assume(not refuses(self.name, keys))
+        self.s = StringSet(keys, backend=self.name)
+        self.ref = frozenset(keys)
+
+    def _apply(self, op, other):
+        expected = op(self.ref, frozenset(other))
+        if refuses(self.name, expected):
+            with pytest.raises(ValueError):
+                op(self.s, frozenset(other))
+            return
+        result = op(self.s, frozenset(other))
+        assert isinstance(result, StringSet) and result.backend == self.name
+        self.s, self.ref = result, expected
+
+    @rule(other=key_sets)
+    def union(self, other):
+        self._apply(lambda a, b: a | b, other)
+
+    @rule(other=key_sets)
+    def intersection(self, other):
+        self._apply(lambda a, b: a & b, other)
+
+    @rule(other=key_sets)
+    def difference(self, other):
+        self._apply(lambda a, b: a - b, other)
+
+    @rule(other=key_sets)
+    def symmetric_difference(self, other):
+        self._apply(lambda a, b: a ^ b, other)
+
+    @rule(other=key_sets)
+    def compare(self, other):
+        o = frozenset(other)
+        assert (self.s <= o) == (self.ref <= o)
+        assert (self.s < o) == (self.ref < o)
+        assert (self.s >= o) == (self.ref >= o)
+        assert (self.s > o) == (self.ref > o)
+        assert self.s.isdisjoint(o) == self.ref.isdisjoint(o)
+
+    @rule()
+    def roundtrip(self):
+        back = pickle.loads(pickle.dumps(self.s))
+        assert back == self.ref and back.backend == self.name
+        assert StringSet.from_bytes(self.s.to_bytes()) == self.ref
+
+    @invariant()
+    def same(self):
+        if hasattr(self, "s"):
+            check_same(self.s, self.ref)
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+def test_state_machine(name):
+    machine = type(f"SetMachine_{name}", (SetMachine,), {"name": name})
+    machine.TestCase.settings = settings(max_examples=15, stateful_step_count=6,
+                                         deadline=None)
+    machine.TestCase().runTest()
+
+
+def test_auto_rule():
+    small = StringSet(["a", "b"])
+    assert small.backend == "builtin"
+    many = [f"w{i}" for i in range(1500)]
+    assert StringSet(many).backend == "marisa"
+    assert StringSet(many + ["\ud800"]).backend == "sorted"
+    assert "\ud800" in StringSet(many + ["\ud800"])
+
+
+def test_bad_input(backend):
+    with pytest.raises(TypeError):
+        StringSet(["a", 1], backend=backend)
+    with pytest.raises(TypeError):
+        StringSet("abc", backend=backend)
+    with pytest.raises(ValueError, match="unknown StringSet backend"):
+        StringSet(["a"], backend="nope")
+    s = StringSet(["a"], backend=backend)
+    with pytest.raises(TypeError):
+        s.keys(1)
+    with pytest.raises(TypeError):
+        s.prefixes(None)
+    with pytest.raises(TypeError):
+        s.has_prefix(b"a")
+    assert 1 not in s and b"a" not in s and None not in s
+    with pytest.raises(TypeError):
+        s < [1]  # noqa: B015 - comparison with a non-set, as frozenset
+    with pytest.raises(TypeError):
+        s | {1}
+
+
+def test_refusal_names_first_key():
+    with pytest.raises(ValueError, match=r"dawg backend cannot hold key 'b\\x00'.*end-of-key"):
+        StringSet(["c\x00", "a", "b\x00"], backend="dawg")
+    with pytest.raises(ValueError, match="marisa backend cannot hold key.*surrogate U\\+DC00"):
+        StringSet(["a\udc00"], backend="marisa")
+
+
+def test_script_words(backend, script_words):
+    for name, words in script_words.items():
+        held_out, rest = words[::4], [w for i, w in enumerate(words) if i % 4]
+        s = StringSet(rest, backend=backend)
+        check_same(s, frozenset(rest), held_out)
+
+
+def test_english_sample(backend, english_sample):
+    s = StringSet(english_sample, backend=backend)
+    ref = frozenset(english_sample)
+    assert len(s) == len(ref)
+    assert s.contains_many(english_sample).all()
+    assert list(s.keys("ab")) == sorted(k for k in ref if k.startswith("ab"))
+
+
+# -- persistence -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("mmap", [True, False])
+def test_save_load(backend, tmp_path, mmap):
+    keys = ["", "a", "ab", "é", "😀x", "z" * 1200]
+    if backend in ("dawg", "datrie"):
+        keys = [k for k in keys]
+    s = StringSet(keys, backend=backend)
+    path = tmp_path / "s.lowram"
+    s.save(path)
+    t = StringSet.load(path, mmap=mmap)
+    check_same(t, frozenset(keys), ["b", "a\x00"])
+    assert t.backend == backend
+    assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
+    pickled = pickle.dumps(s)
+    assert len(pickled) < len(s.to_bytes()) + 200
+    assert pickle.loads(pickled) == s
+
+
+def test_mmap_shares_the_file(tmp_path):
+    s = StringSet([f"w{i}" for i in range(5000)], backend="marisa")
+    path = tmp_path / "m.lowram"
+    s.save(path)
+    t = StringSet.load(path, mmap=True)
+    assert t._backend._keepalive is not None
+    assert t == s and "w42" in t
+    u = StringSet.load(path, mmap=False)
+    assert u._backend._keepalive is None and u == s
+
+
+def test_rejects_corruption(backend, assert_rejects_corruption):
+    blob = StringSet(["a", "bc", "é"], backend=backend).to_bytes()
+    assert_rejects_corruption(blob, StringSet.from_bytes, step=1)
+
+
+def test_rejects_corrupt_file(tmp_path):
+    path = tmp_path / "c.lowram"
+    StringSet(["a", "b"], backend="marisa").save(path)
+    data = path.read_bytes()
+    for damaged in (data[:-1], data[:40], data[:10] + b"\xff" + data[11:]):
+        path.write_bytes(damaged)
+        for mmap in (True, False):
+            with pytest.raises(FormatError):
+                StringSet.load(path, mmap=mmap)
+    with pytest.raises(FormatError):
+        StringSet.load(tmp_path, mmap=True)
+
+
+def test_rejects_wrong_version_and_kind(backend):
+    env = unpack(StringSet(["a"], backend=backend).to_bytes())
+    with pytest.raises(FormatError, match="version"):
+        StringSet.from_bytes(pack(env.kind, 99, env.payload))
+    with pytest.raises(FormatError, match="not a 'StringSet'"):
+        StringSet.from_bytes(pack("HyperLogLog", 1, env.payload))
+    with pytest.raises(FormatError, match="unknown StringSet backend"):
+        StringSet.from_bytes(pack("StringSet/nope", 1, env.payload))
+    with pytest.raises(FormatError):
+        StringSet.from_bytes(pack(env.kind, 1, env.payload[:-3]))
+
+
+def test_dawg_export_reads_with_dawg_python(tmp_path):
+    dawg_python = pytest.importorskip("dawg_python")
+    keys = ["a", "ab", "é", "😀x", "zz" * 600]
+    path = tmp_path / "words.dawg"
+    StringSet(keys, backend="dawg").export(path)
+    reader = dawg_python.CompletionDAWG().load(str(path))
+    assert sorted(reader.keys()) == sorted(keys)
+    assert all(k in reader for k in keys) and "b" not in reader
+    with pytest.raises(ValueError, match="no native file format"):
+        StringSet(keys, backend="sorted").export(tmp_path / "x")
+
+
+# -- crash-prone inputs, each in a subprocess ------------------------------------------
+
+CRASH_SCRIPT = textwrap.dedent("""
+    import sys
+    from lowram.strings import StringSet
+    keys = ["".join(chr(0x400 + i) for i in range(300)), "a"]
+    try:
+        s = StringSet(keys, backend=sys.argv[1])
+    except ValueError as exc:
+        print("refused", exc)
+    else:
+        assert sorted(s) == sorted(keys) and all(k in s for k in keys)
+        print("held", len(s))
+""")
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+def test_big_alphabet_never_crashes(name):
+    proc = subprocess.run([sys.executable, "-c", CRASH_SCRIPT, name], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    if name == "datrie":
+        assert proc.stdout.startswith("refused") and "301 distinct characters" in proc.stdout
+    else:
+        assert proc.stdout.startswith("held 2")
+
+
+def test_public_names():
+    assert lowram.StringSet is StringSet
