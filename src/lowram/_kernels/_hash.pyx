@@ -33,7 +33,7 @@ cdef extern from *:
     void LR_PREFETCH(const void *p) nogil
 
 #: How many items ahead the object loops prefetch: they are bound by memory latency.
-DEF AHEAD = 12
+DEF AHEAD = 32
 
 cdef extern from "Python.h":
     bint PyUnicode_IS_COMPACT_ASCII(object o)
