@@ -209,6 +209,9 @@ cdef class Registers:
         return 0
 
     cdef int _add_key(self, uint32_t key) except -1:
+        if self.dense != NULL:
+            _raise(self.dense, key >> 6, key & 63)
+            return 0
         if self.pend_n == self.pend_cap:
             if self.pend_cap == 0:
                 self.pend = <uint32_t *>PyMem_Malloc(16 * sizeof(uint32_t))
@@ -386,7 +389,7 @@ cdef class Registers:
                 i += 1
                 if not (raw[i - 1] & 0x80):
                     break
-            if count and delta < 64:
+            if count and ((key + delta) >> 6) <= (key >> 6):
                 raise ValueError("sparse register list not strictly increasing by register")
             key += delta
             if (key >> 6) >= regs.m or (key & 63) == 0 or (key & 63) > 65 - p:

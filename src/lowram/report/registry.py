@@ -127,4 +127,10 @@ STRUCTURES += [
               note="approximate counts, conservative update"),
     Structure("MorrisCounter", ("tokens",), f"{_S}:morris", query="none", exact=False,
               family="lowram", error=f"{_S}:morris_error", note="item count in one byte"),
+    Structure("BloomFilter(2M, 1%)", ("tokens", "words", "ints"), f"{_S}:bloom_2m",
+              exact=False, family="lowram", error=f"{_S}:bloom_error", default=False,
+              note="membership, sized for 2,000,000 items"),
+    Structure("CountMinSketch(1e-5, 0.01)", ("tokens", "words"), f"{_S}:cms_large",
+              query="none", exact=False, family="lowram", error=f"{_S}:cms_error",
+              default=False, note="approximate counts, 5.4 MB"),
 ]

@@ -20,7 +20,8 @@ from .morris import MorrisCounter
 
 __all__ = [
     "bloom", "bloom_error", "cms", "cms_conservative", "cms_error", "distinct_error", "hll",
-    "kmv", "loglog", "morris", "morris_error", "scalable_bloom", "superloglog",
+    "kmv", "loglog", "morris", "morris_error", "scalable_bloom", "superloglog", "bloom_2m",
+    "cms_large",
 ]
 
 #: Capacity the Bloom filters of the report are sized for: the bundled token corpus has
@@ -119,3 +120,13 @@ def morris_error(sketch, truth) -> dict:
     return {"estimate": sketch.estimate(),
             "rel_error": (sketch.estimate() - truth.items) / truth.items,
             "std_error": sketch.relative_error}
+
+
+def bloom_2m(items):
+    """BloomFilter sized for 2,000,000 items at 1% (2.4 MB of bits)."""
+    return _feed(BloomFilter(2_000_000, 0.01), items)
+
+
+def cms_large(items):
+    """CountMinSketch with eps = 1e-5, delta = 0.01 (271,829 x 5 counters, 5.4 MB)."""
+    return _feed(CountMinSketch.from_error(1e-5, 0.01), items)

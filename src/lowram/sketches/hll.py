@@ -62,6 +62,8 @@ def ertl_estimate(counts, m: int, q: int) -> float:
     for k in range(q, 0, -1):
         z = 0.5 * (z + counts[k])
     z += m * _sigma(counts[0] / m)
+    if z == 0.0:  # every register saturated: beyond what 64-bit hashes can count
+        return math.inf
     return m * m / (2.0 * math.log(2.0)) / z
 
 

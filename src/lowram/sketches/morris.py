@@ -124,8 +124,9 @@ class MorrisCounter(Sketch):
         return int(round(self.estimate()))
 
     def clear(self) -> None:
-        """Back to zero events."""
+        """Back to zero events and to the start of the seeded random stream."""
         self._c = 0
+        self._state = self._seed
 
     def _merge_one(self, other) -> None:
         # Each level i below the other counter stands for base**i events; add that weight
