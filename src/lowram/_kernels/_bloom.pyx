@@ -10,7 +10,7 @@ from libc.stdint cimport uint8_t, uint32_t, uint64_t
 
 import numpy as np
 
-from lowram._kernels._hash cimport lr_fmix64, lr_range
+from lowram._kernels._hash cimport hash_item, lr_fmix64, lr_range
 
 
 cdef inline uint64_t _step(uint64_t h) noexcept nogil:
@@ -63,6 +63,21 @@ cdef class BloomBits:
     def add_hash(self, uint64_t h):
         """Set the key's bits. O(hashes)."""
         self._add(h)
+
+    def add_item(self, item, uint64_t seed):
+        """Hash ``item`` with ``seed`` and set its bits. O(len(item) + hashes)."""
+        cdef uint64_t h
+        hash_item(item, seed, &h)
+        self._add(h)
+
+    def has_item(self, item, uint64_t seed):
+        """Whether ``item`` (hashed with ``seed``) may be present; False if unhashable."""
+        cdef uint64_t h
+        try:
+            hash_item(item, seed, &h)
+        except (TypeError, OverflowError):
+            return False
+        return self._has(h)
 
     def has_hash(self, uint64_t h):
         """Whether all the key's bits are set. O(hashes)."""
@@ -171,6 +186,18 @@ cdef class CountMinTable:
         with nogil:
             for i in range(n):
                 self._add(hs[i], 1)
+
+    def add_item(self, item, uint64_t seed, uint32_t count=1):
+        """Hash ``item`` with ``seed`` and add ``count`` to its counters. O(depth)."""
+        cdef uint64_t h
+        hash_item(item, seed, &h)
+        self._add(h, count)
+
+    def count_item(self, item, uint64_t seed):
+        """Estimated count of ``item`` hashed with ``seed``. O(depth)."""
+        cdef uint64_t h
+        hash_item(item, seed, &h)
+        return self._count(h)
 
     def count_hash(self, uint64_t h):
         """The key's estimated count: the least of its counters. O(depth)."""

@@ -33,7 +33,8 @@ cdef extern from *:
     void LR_PREFETCH(const void *p) nogil
 
 #: How many items ahead the object loops prefetch: they are bound by memory latency.
-DEF AHEAD = 32
+cdef enum:
+    AHEAD = 32
 
 cdef extern from "Python.h":
     bint PyUnicode_IS_COMPACT_ASCII(object o)

@@ -22,10 +22,10 @@ from libc.string cimport memcpy, memset
 
 import numpy as np
 
-from lowram._kernels._hash cimport lr_clz64
+from lowram._kernels._hash cimport hash_item, lr_clz64
 
-DEF_MIN_P = 4
-DEF_MAX_P = 18
+MIN_P = 4
+MAX_P = 18
 RULES = (0,)
 
 
@@ -84,8 +84,8 @@ cdef class Registers:
     cdef Py_ssize_t pend_n, pend_cap
 
     def __cinit__(self, int p, int rule=0, bint sparse=True):
-        if p < DEF_MIN_P or p > DEF_MAX_P:
-            raise ValueError(f"p must be from {DEF_MIN_P} to {DEF_MAX_P}, not {p}")
+        if p < MIN_P or p > MAX_P:
+            raise ValueError(f"p must be from {MIN_P} to {MAX_P}, not {p}")
         if rule not in RULES:
             raise ValueError(f"unknown register rule {rule}; known: {RULES}")
         self.p = p
@@ -209,9 +209,13 @@ cdef class Registers:
         return 0
 
     cdef int _add_key(self, uint32_t key) except -1:
+        cdef Py_ssize_t i
         if self.dense != NULL:
             _raise(self.dense, key >> 6, key & 63)
             return 0
+        for i in range(self.pend_n):  # a repeat of a pending key changes nothing
+            if self.pend[i] == key:
+                return 0
         if self.pend_n == self.pend_cap:
             if self.pend_cap == 0:
                 self.pend = <uint32_t *>PyMem_Malloc(16 * sizeof(uint32_t))
@@ -245,6 +249,12 @@ cdef class Registers:
                     _split(rule, p, hashes[i], &j, &r)
                     _raise(d, j, r)
                     i += 1
+
+    def add_item(self, item, uint64_t seed):
+        """Hash ``item`` with lowram's XXH64 and ``seed`` and apply it. O(len(item))."""
+        cdef uint64_t h
+        hash_item(item, seed, &h)
+        self.add_hash(h)
 
     def add_hash(self, uint64_t h):
         """Apply one hash. Cost: O(1) amortised."""

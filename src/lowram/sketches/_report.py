@@ -1,7 +1,9 @@
 """Builders and error functions that register the sketches in ``lowram-report``.
 
 A builder takes the corpus stream and returns the sketch; it feeds ``update`` in lists of
-65,536 items so that no list of the whole corpus is ever held. An error function compares a
+1,024 items, so no list of the corpus is held and the resident memory the report measures
+is the sketch's (bigger lists leave freed string objects' pymalloc arenas behind: about
+1.5 MB of resident growth with lists of 65,536 tokens, against 0.2 MB with 1,024). An error function compares a
 sketch with the exact :class:`lowram.report.runner.Truth` and returns named error figures.
 """
 
@@ -29,7 +31,7 @@ __all__ = [
 BLOOM_CAPACITY = 60_000
 
 
-def _feed(sketch, items, batch: int = 65_536):
+def _feed(sketch, items, batch: int = 1024):
     items = iter(items)
     while True:
         block = list(itertools.islice(items, batch))

@@ -17,7 +17,7 @@ import struct
 import numpy as np
 
 from .._kernels._bloom import CountMinTable
-from .._kernels._hash import hash64, hash_chunks
+from .._kernels._hash import hash_chunks
 from ._base import Sketch, check_seed
 
 __all__ = ["CountMinSketch"]
@@ -115,7 +115,7 @@ class CountMinSketch(Sketch):
             raise TypeError(f"count must be an int, not {type(count).__name__}")
         if not 0 <= count <= _MAX:
             raise ValueError(f"count must be from 0 to {_MAX}, not {count}")
-        self._table.add_hash(hash64(item, self._seed), count)
+        self._table.add_item(item, self._seed, count)
         self._total += count
 
     def update(self, items) -> None:
@@ -135,7 +135,7 @@ class CountMinSketch(Sketch):
 
     def count(self, item) -> int:
         """Estimated count of ``item`` (never below the true count). O(depth)."""
-        return self._table.count_hash(hash64(item, self._seed))
+        return self._table.count_item(item, self._seed)
 
     __getitem__ = count
 

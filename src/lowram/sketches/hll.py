@@ -20,7 +20,7 @@ import struct
 
 import numpy as np
 
-from .._kernels._hash import hash64, hash_chunks
+from .._kernels._hash import hash_chunks
 from .._kernels._hll import Registers
 from ._base import Sketch, check_seed
 
@@ -111,15 +111,13 @@ class _RegisterSketch(Sketch):
         return self._regs.is_sparse
 
     # ------------------------------------------------------------ updates
-    def _hash(self, item) -> int:
-        return hash64(item, self._seed)
-
     def _hash_chunks(self, items):
+        # the hash of the batch path; a subclass with another hash overrides this and add()
         return hash_chunks(items, self._seed)
 
     def add(self, item) -> None:
         """Add one item (str, bytes, int, ...). Cost: O(len(item))."""
-        self._regs.add_hash(self._hash(item))
+        self._regs.add_item(item, self._seed)
 
     def update(self, items) -> None:
         """Add every item of a list, iterable or numpy integer array, hashed and applied in C.
