@@ -28,6 +28,12 @@ class Sketch:
     _VERSION = 1
     _PARAMS: tuple = ("seed",)
 
+    @property
+    def seed(self) -> int:
+        """Seed of the hash (of the random stream, for MorrisCounter); kept by pickle and
+        bytes. Hashed sketches merge only with the same seed."""
+        return self._seed
+
     # ------------------------------------------------------------ merging
     def _param_values(self) -> dict:
         return {name: getattr(self, name) for name in self._PARAMS}
@@ -88,15 +94,19 @@ class Sketch:
         return pack(self._KIND, self._VERSION, self._payload())
 
     @classmethod
-    def from_bytes(cls, data, *, source: str = "data"):
-        """Rebuild a sketch from :meth:`to_bytes`; ``lowram.FormatError`` if it is damaged."""
-        env = unpack(data, kind=cls._KIND, versions=(cls._VERSION,), source=source)
+    def _open(cls, env, source: str):
         try:
             return cls._from_payload(env.payload, env.version)
         except FormatError:
             raise
         except (ValueError, OverflowError, struct.error, IndexError) as exc:
             raise FormatError(f"{source}: corrupt {cls._KIND} payload: {exc}") from None
+
+    @classmethod
+    def from_bytes(cls, data, *, source: str = "data"):
+        """Rebuild a sketch from :meth:`to_bytes`; ``lowram.FormatError`` if it is damaged."""
+        return cls._open(unpack(data, kind=cls._KIND, versions=(cls._VERSION,),
+                                source=source), source)
 
     def save(self, path) -> None:
         """Write :meth:`to_bytes` to ``path`` atomically (temporary file, then replace)."""
@@ -105,13 +115,7 @@ class Sketch:
     @classmethod
     def load(cls, path):
         """Read a sketch written by :meth:`save`; ``lowram.FormatError`` if it is damaged."""
-        env = read_file(path, kind=cls._KIND, versions=(cls._VERSION,))
-        try:
-            return cls._from_payload(env.payload, env.version)
-        except FormatError:
-            raise
-        except (ValueError, OverflowError, struct.error, IndexError) as exc:
-            raise FormatError(f"{path}: corrupt {cls._KIND} payload: {exc}") from None
+        return cls._open(read_file(path, kind=cls._KIND, versions=(cls._VERSION,)), str(path))
 
     def __reduce__(self):
         return (_restore, (type(self), self.to_bytes()))

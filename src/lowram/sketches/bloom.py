@@ -101,10 +101,6 @@ class BloomFilter(Sketch):
         """Number of probes per item."""
         return self._bits.hashes
 
-    @property
-    def seed(self) -> int:
-        """Seed of the hash: filters merge only with the same seed."""
-        return self._seed
 
     @property
     def bits_per_key(self) -> float:
@@ -250,7 +246,6 @@ class ScalableBloomFilter(Sketch):
                           doc="Target overall false-positive rate.")
     ratio = property(lambda self: self._ratio, doc="Error-rate ratio between stages.")
     growth = property(lambda self: self._growth, doc="Capacity factor between stages.")
-    seed = property(lambda self: self._seed, doc="Seed of the hash.")
 
     @property
     def stages(self) -> int:

@@ -78,10 +78,6 @@ class CountMinSketch(Sketch):
         """Number of rows (hash functions)."""
         return self._table.depth
 
-    @property
-    def seed(self) -> int:
-        """Seed of the hash: sketches merge only with the same seed."""
-        return self._seed
 
     @property
     def conservative(self) -> bool:

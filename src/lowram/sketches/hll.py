@@ -100,10 +100,6 @@ class _RegisterSketch(Sketch):
         """Number of registers, ``2**p``."""
         return self._regs.m
 
-    @property
-    def seed(self) -> int:
-        """Seed of the hash: sketches merge only with the same seed."""
-        return self._seed
 
     @property
     def is_sparse(self) -> bool:
@@ -213,9 +209,6 @@ class HyperLogLog(_RegisterSketch):
 
     __slots__ = ()
     _KIND = "HyperLogLog"
-
-    def __init__(self, p: int = 14, *, seed: int = 0):
-        super().__init__(p, seed=seed)
 
     @property
     def relative_error(self) -> float:

@@ -54,10 +54,6 @@ class KMinValues(Sketch):
         """Number of smallest hashes kept."""
         return self._values.shape[0]
 
-    @property
-    def seed(self) -> int:
-        """Seed of the hash: sketches merge only with the same seed."""
-        return self._seed
 
     @property
     def relative_error(self) -> float:

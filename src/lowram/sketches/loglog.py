@@ -106,9 +106,6 @@ class LogLog(_LogMeanSketch):
     _KIND = "LogLog"
     _ERROR = 1.30
 
-    def __init__(self, p: int = 14, *, seed: int = 0):
-        super().__init__(p, seed=seed)
-
     def _alpha(self) -> float:
         # Durand & Flajolet's finite-m correction of alpha_inf
         return limiting_alpha(1.0) - (2 * math.pi**2 + math.log(2) ** 2) / (48 * self.m)
@@ -130,6 +127,3 @@ class SuperLogLog(_LogMeanSketch):
     _KIND = "SuperLogLog"
     _KEEP = 0.7
     _ERROR = 1.05
-
-    def __init__(self, p: int = 14, *, seed: int = 0):
-        super().__init__(p, seed=seed)

@@ -61,10 +61,6 @@ class MorrisCounter(Sketch):
         """Growth base: the counter ``c`` stands for ``(base**c - 1) / (base - 1)`` events."""
         return self._base
 
-    @property
-    def seed(self) -> int:
-        """Seed of the random stream."""
-        return self._seed
 
     @property
     def counter(self) -> int:
