@@ -124,3 +124,38 @@ def structures_for(kind: str, names=None) -> list[Structure]:
         raise KeyError(f"unknown structure(s): {', '.join(unknown)}; "
                        f"known: {', '.join(by_name)}")
     return [by_name[n] for n in names if kind in by_name[n].kinds and by_name[n].available()]
+
+# -- sketches: probabilistic counters (lowram.sketches); error figures against the exact answer
+_S = "lowram.sketches._report"
+STRUCTURES += [
+    Structure("HyperLogLog(p=14)", ("tokens", "words", "ints"), f"{_S}:hll", query="none",
+              exact=False, family="lowram", error=f"{_S}:distinct_error",
+              note="distinct count; Ertl's improved estimator"),
+    Structure("LogLog(p=14)", ("tokens",), f"{_S}:loglog", query="none", exact=False,
+              family="lowram", error=f"{_S}:distinct_error", note="distinct count"),
+    Structure("SuperLogLog(p=14)", ("tokens",), f"{_S}:superloglog", query="none",
+              exact=False, family="lowram", error=f"{_S}:distinct_error",
+              note="distinct count, 70% truncation"),
+    Structure("KMinValues(k=4096)", ("tokens", "words", "ints"), f"{_S}:kmv", query="none",
+              exact=False, family="lowram", error=f"{_S}:distinct_error",
+              note="distinct count from the 4096 smallest hashes"),
+    Structure("BloomFilter(60k, 1%)", ("tokens",), f"{_S}:bloom", exact=False,
+              family="lowram", error=f"{_S}:bloom_error", note="membership, 1% false positives"),
+    Structure("ScalableBloomFilter(1%)", ("tokens", "words"), f"{_S}:scalable_bloom",
+              exact=False, family="lowram", error=f"{_S}:bloom_error",
+              note="membership, grows; overall false positives within 1%"),
+    Structure("CountMinSketch(1e-4, 0.01)", ("tokens",), f"{_S}:cms", query="none",
+              exact=False, family="lowram", error=f"{_S}:cms_error",
+              note="approximate counts"),
+    Structure("CountMinSketch(conservative)", ("tokens",), f"{_S}:cms_conservative",
+              query="none", exact=False, family="lowram", error=f"{_S}:cms_error",
+              note="approximate counts, conservative update"),
+    Structure("MorrisCounter", ("tokens",), f"{_S}:morris", query="none", exact=False,
+              family="lowram", error=f"{_S}:morris_error", note="item count in one byte"),
+    Structure("BloomFilter(2M, 1%)", ("tokens", "words", "ints"), f"{_S}:bloom_2m",
+              exact=False, family="lowram", error=f"{_S}:bloom_error", default=False,
+              note="membership, sized for 2,000,000 items"),
+    Structure("CountMinSketch(1e-5, 0.01)", ("tokens", "words"), f"{_S}:cms_large",
+              query="none", exact=False, family="lowram", error=f"{_S}:cms_error",
+              default=False, note="approximate counts, 5.4 MB"),
+]

@@ -1,0 +1,214 @@
+# cython: language_level=3
+"""Bit-array kernels of the Bloom filters and the Count-Min sketch: k probes per 64-bit hash.
+
+Probe ``i`` of hash ``h`` is ``range(h + i * step, size)`` with ``step = fmix64(h) | 1``
+(Kirsch-Mitzenmacher double hashing from one 64-bit hash) and ``range(x, n) =
+floor(x * n / 2**64)`` (Lemire's multiply-shift reduction: no division, no power-of-two size).
+"""
+
+from libc.stdint cimport uint8_t, uint32_t, uint64_t
+
+import numpy as np
+
+from lowram._kernels._hash cimport hash_item, lr_fmix64, lr_range
+
+
+cdef inline uint64_t _step(uint64_t h) noexcept nogil:
+    return lr_fmix64(h ^ 0x6A09E667F3BCC909ULL) | 1
+
+
+cdef class BloomBits:
+    """A bit array of ``size`` bits probed ``hashes`` times per key.
+
+    >>> import numpy as np
+    >>> bits = BloomBits(np.zeros(2, dtype=np.uint64), 100, 3)
+    >>> bits.add_hash(12345); bits.has_hash(12345), bits.count_ones()
+    (True, 3)
+    """
+
+    cdef readonly object words  #: the uint64 numpy array holding the bits
+    cdef uint64_t *w
+    cdef readonly uint64_t size
+    cdef readonly int hashes
+
+    def __cinit__(self, object words, uint64_t size, int hashes):
+        cdef uint64_t[::1] view = words
+        if hashes < 1 or hashes > 64:
+            raise ValueError(f"hashes must be from 1 to 64, not {hashes}")
+        if size < 1 or <uint64_t>view.shape[0] != (size + 63) // 64:
+            raise ValueError("word array does not match the size in bits")
+        self.words = words
+        self.w = &view[0]
+        self.size = size
+        self.hashes = hashes
+
+    cdef inline void _add(self, uint64_t h) noexcept nogil:
+        cdef uint64_t g = h, step = _step(h), idx
+        cdef int i
+        for i in range(self.hashes):
+            idx = lr_range(g, self.size)
+            self.w[idx >> 6] |= (<uint64_t>1) << (idx & 63)
+            g += step
+
+    cdef inline bint _has(self, uint64_t h) noexcept nogil:
+        cdef uint64_t g = h, step = _step(h), idx
+        cdef int i
+        for i in range(self.hashes):
+            idx = lr_range(g, self.size)
+            if not (self.w[idx >> 6] >> (idx & 63)) & 1:
+                return False
+            g += step
+        return True
+
+    def add_hash(self, uint64_t h):
+        """Set the key's bits. O(hashes)."""
+        self._add(h)
+
+    def add_item(self, item, uint64_t seed):
+        """Hash ``item`` with ``seed`` and set its bits. O(len(item) + hashes)."""
+        cdef uint64_t h
+        hash_item(item, seed, &h)
+        self._add(h)
+
+    def has_item(self, item, uint64_t seed):
+        """Whether ``item`` (hashed with ``seed``) may be present; False if unhashable."""
+        cdef uint64_t h
+        try:
+            hash_item(item, seed, &h)
+        except (TypeError, OverflowError):
+            return False
+        return self._has(h)
+
+    def has_hash(self, uint64_t h):
+        """Whether all the key's bits are set. O(hashes)."""
+        return self._has(h)
+
+    def add_hashes(self, const uint64_t[::1] hs):
+        """Set the bits of every hash. O(len(hs) * hashes), in C."""
+        cdef Py_ssize_t i, n = hs.shape[0]
+        with nogil:
+            for i in range(n):
+                self._add(hs[i])
+
+    def add_new_hashes(self, const uint64_t[::1] hs, Py_ssize_t room):
+        """Add hashes not already present until ``room`` were added; return (consumed, added)."""
+        cdef Py_ssize_t i = 0, n = hs.shape[0], added = 0
+        with nogil:
+            while i < n and added < room:
+                if not self._has(hs[i]):
+                    self._add(hs[i])
+                    added += 1
+                i += 1
+        return i, added
+
+    def has_hashes(self, const uint64_t[::1] hs):
+        """A bool array: whether each hash's bits are all set. O(len(hs) * hashes)."""
+        cdef Py_ssize_t i, n = hs.shape[0]
+        out = np.empty(n, dtype=np.bool_)
+        cdef uint8_t[::1] ov = out.view(np.uint8)
+        with nogil:
+            for i in range(n):
+                ov[i] = self._has(hs[i])
+        return out
+
+    def count_ones(self):
+        """Number of set bits. O(size / 64)."""
+        return int(np.bitwise_count(self.words).sum(dtype=np.uint64))
+
+
+cdef class CountMinTable:
+    """``depth`` rows of ``width`` saturating uint32 counters.
+
+    >>> import numpy as np
+    >>> t = CountMinTable(np.zeros((2, 8), dtype=np.uint32), False)
+    >>> t.add_hash(99, 3); t.count_hash(99)
+    3
+    """
+
+    cdef readonly object table  #: the (depth, width) uint32 numpy array
+    cdef uint32_t *c
+    cdef readonly uint64_t width
+    cdef readonly int depth
+    cdef readonly bint conservative
+
+    def __cinit__(self, object table, bint conservative):
+        cdef uint32_t[:, ::1] view = table
+        if view.shape[0] < 1 or view.shape[1] < 1 or view.shape[0] > 64:
+            raise ValueError("a Count-Min table needs 1-64 rows and at least one column")
+        self.table = table
+        self.c = &view[0, 0]
+        self.depth = view.shape[0]
+        self.width = view.shape[1]
+        self.conservative = conservative
+
+    cdef inline void _add(self, uint64_t h, uint32_t count) noexcept nogil:
+        cdef uint64_t g = h, step = _step(h)
+        cdef uint64_t idx[64]
+        cdef uint32_t least = 0xFFFFFFFFu, v
+        cdef uint64_t total
+        cdef int i
+        if self.conservative:
+            for i in range(self.depth):
+                idx[i] = <uint64_t>i * self.width + lr_range(g, self.width)
+                g += step
+                if self.c[idx[i]] < least:
+                    least = self.c[idx[i]]
+            total = <uint64_t>least + count
+            v = <uint32_t>(total if total < 0xFFFFFFFFu else 0xFFFFFFFFu)
+            for i in range(self.depth):
+                if self.c[idx[i]] < v:
+                    self.c[idx[i]] = v
+            return
+        for i in range(self.depth):
+            idx[0] = <uint64_t>i * self.width + lr_range(g, self.width)
+            g += step
+            total = <uint64_t>self.c[idx[0]] + count
+            self.c[idx[0]] = <uint32_t>(total if total < 0xFFFFFFFFu else 0xFFFFFFFFu)
+
+    cdef inline uint32_t _count(self, uint64_t h) noexcept nogil:
+        cdef uint64_t g = h, step = _step(h), idx
+        cdef uint32_t least = 0xFFFFFFFFu
+        cdef int i
+        for i in range(self.depth):
+            idx = <uint64_t>i * self.width + lr_range(g, self.width)
+            g += step
+            if self.c[idx] < least:
+                least = self.c[idx]
+        return least
+
+    def add_hash(self, uint64_t h, uint32_t count=1):
+        """Add ``count`` to the key's counters. O(depth)."""
+        self._add(h, count)
+
+    def add_hashes(self, const uint64_t[::1] hs):
+        """Count each hash once. O(len(hs) * depth), in C."""
+        cdef Py_ssize_t i, n = hs.shape[0]
+        with nogil:
+            for i in range(n):
+                self._add(hs[i], 1)
+
+    def add_item(self, item, uint64_t seed, uint32_t count=1):
+        """Hash ``item`` with ``seed`` and add ``count`` to its counters. O(depth)."""
+        cdef uint64_t h
+        hash_item(item, seed, &h)
+        self._add(h, count)
+
+    def count_item(self, item, uint64_t seed):
+        """Estimated count of ``item`` hashed with ``seed``. O(depth)."""
+        cdef uint64_t h
+        hash_item(item, seed, &h)
+        return self._count(h)
+
+    def count_hash(self, uint64_t h):
+        """The key's estimated count: the least of its counters. O(depth)."""
+        return self._count(h)
+
+    def count_hashes(self, const uint64_t[::1] hs):
+        """Estimated counts of many keys as a uint32 array. O(len(hs) * depth)."""
+        cdef Py_ssize_t i, n = hs.shape[0]
+        out = np.empty(n, dtype=np.uint32)
+        cdef uint32_t[::1] ov = out
+        with nogil:
+            for i in range(n):
+                ov[i] = self._count(hs[i])
+        return out
