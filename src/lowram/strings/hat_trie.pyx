@@ -532,7 +532,7 @@ cdef class MutableStringSet:
         """
         if not isinstance(other, _abc.Iterable):
             return NotImplemented
-        result = self.copy()
+        cdef MutableStringSet result = self.copy()
         result._add_all(other)
         return result
 
@@ -599,7 +599,7 @@ cdef class MutableStringSet:
         >>> MutableStringSet(["a"]).union(["b"], ("c",))
         MutableStringSet(['a', 'b', 'c'])
         """
-        result = self.copy()
+        cdef MutableStringSet result = self.copy()
         for other in others:
             result._add_all(other)
         return result

@@ -392,26 +392,52 @@ static void overflow(hat_t *t, hat_node *n, hat_container *c) {
         e = cont_entries(j.c);
         if (!e) break;
         if (PURE(j.c)) {
-            /* burst: a node for the byte, its keys one level down in a new hybrid container */
-            hat_node *nn = node_new(t);
+            /* burst: a node for the byte, its keys one level down in a new hybrid container.
+               While every key left shares its next byte too, and they are still too many for
+               one container, the chain of nodes is built at once rather than by a burst per
+               byte (which would copy every key once per byte of a long common prefix). */
+            hat_node *top = node_new(t), *cur = top;
             hat_container *nc = NULL;
-            size_t k, m = 0;
-            int has_empty = 0;
-            if (!nn) { free(e); break; }
-            for (k = 0; k < j.c->nkeys; k++) {
-                if (e[k].len == 0) has_empty = 1;
-                else e[m++] = e[k];
+            size_t k, m = j.c->nkeys;
+            if (!top) { free(e); break; }
+            for (;;) {
+                size_t kept = 0;
+                int same = 1;
+                for (k = 0; k < m; k++) {
+                    if (e[k].len == 0) cur->has_key = 1;
+                    else e[kept++] = e[k];
+                }
+                m = kept;
+                for (k = 1; k < m && same; k++) same = e[k].p[0] == e[0].p[0];
+                if (!m || !same || m <= t->burst) break;
+                {
+                    hat_node *down = node_new(t);
+                    if (!down) break;  /* stop the chain here: a larger container is correct */
+                    cur->child[e[0].p[0]] = down;
+                    cur = down;
+                    for (k = 0; k < m; k++) { e[k].p++; e[k].len--; }
+                }
             }
             if (m) {
                 nc = cont_build(t, e, m, 0, 0, 255);
-                if (!nc) { node_free(t, nn); free(e); break; }
-                set_slots(nn, nc);
+                if (!nc) {
+                    /* undo the chain: unlink and free it */
+                    while (top) {
+                        hat_node *next = NULL;
+                        int y;
+                        for (y = 0; y < 256; y++) if (top->child[y]) next = top->child[y];
+                        node_free(t, top);
+                        top = next;
+                    }
+                    free(e);
+                    break;
+                }
+                set_slots(cur, nc);
             }
-            nn->has_key = (uint8_t)has_empty;
-            j.n->child[j.c->lo] = nn;
+            j.n->child[j.c->lo] = top;
             cont_free(t, j.c);
             free(e);
-            if (nc && nc->nkeys > t->burst) jobs[njobs++] = (job){nn, nc};
+            if (nc && nc->nkeys > t->burst) jobs[njobs++] = (job){cur, nc};
         } else {
             /* split the range [lo, hi] where the key counts balance best */
             size_t count[256] = {0}, total = j.c->nkeys, left = 0, best = (size_t)-1, k;
@@ -419,7 +445,16 @@ static void overflow(hat_t *t, hat_node *n, hat_container *c) {
             hat_container *part[2] = {NULL, NULL};
             ent *side[2];
             size_t ns[2] = {0, 0};
+            int minb = 255, maxb = 0;
             for (k = 0; k < total; k++) count[e[k].p[0]]++;
+            for (x = lo; x <= hi; x++) {
+                if (count[x] && x < minb) minb = x;
+                if (count[x] && x > maxb) maxb = x;
+            }
+            /* slots outside [minb, maxb] are left empty; one byte left: a pure container */
+            lo = minb;
+            hi = maxb;
+            m = lo;
             for (x = lo; x < hi; x++) {
                 size_t diff;
                 left += count[x];
@@ -430,9 +465,10 @@ static void overflow(hat_t *t, hat_node *n, hat_container *c) {
             side[1] = malloc(total * sizeof(ent));
             if (!side[0] || !side[1]) { free(side[0]); free(side[1]); free(e); break; }
             for (k = 0; k < total; k++) {
-                int s = e[k].p[0] > m;
+                int s = lo == hi ? 0 : e[k].p[0] > m;
                 side[s][ns[s]++] = e[k];
             }
+            if (lo == hi) m = hi;
             if (ns[0]) part[0] = cont_build(t, side[0], ns[0], lo == m, (uint8_t)lo, (uint8_t)m);
             if (ns[1]) part[1] = cont_build(t, side[1], ns[1], m + 1 == hi, (uint8_t)(m + 1),
                                             (uint8_t)hi);
@@ -444,7 +480,7 @@ static void overflow(hat_t *t, hat_node *n, hat_container *c) {
                 if (part[1]) cont_free(t, part[1]);
                 break;
             }
-            for (x = lo; x <= hi; x++) j.n->child[x] = NULL;
+            for (x = j.c->lo; x <= j.c->hi; x++) j.n->child[x] = NULL;
             cont_free(t, j.c);
             if (njobs + 2 > cap) {
                 job *more = realloc(jobs, 2 * cap * sizeof(job));
