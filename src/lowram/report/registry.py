@@ -78,6 +78,9 @@ STRUCTURES: list[Structure] = [
     Structure("array('q')", ("ints", "counts"), f"{_B}:int64_array", query="getitem"),
     Structure("numpy int64", ("ints", "counts"), f"{_B}:int64_ndarray", query="getitem"),
     Structure("Counter", ("tokens",), f"{_B}:counter", note="exact counts of every token"),
+    # -- strings: lowram's mutable HAT-trie
+    Structure("MutableStringSet", ("words",), "lowram.strings:MutableStringSet",
+              family="lowram", note="HAT-trie: mutable, sorted iteration, prefix queries"),
 ]
 
 

@@ -333,7 +333,12 @@ static int cont_insert(hat_t *t, hat_container *c, const uint8_t *s, size_t n) {
     uint8_t *b = c->bucket[i], *nb, *p;
     size_t end = 0;
     if (b && bucket_find(b, s, n, &end) >= 0) return 0;
-    nb = h_realloc(t, b, b ? end + 1 : 0, end + head_size(n) + n + 1);
+#if defined(__GLIBC__)
+    if (b && malloc_usable_size(b) >= end + head_size(n) + n + 1)
+        nb = b;  /* the chunk has room: no realloc call, same heap bytes */
+    else
+#endif
+        nb = h_realloc(t, b, b ? end + 1 : 0, end + head_size(n) + n + 1);
     if (!nb) return -1;
     if (!b) t->buckets++;
     p = entry_write(nb + end, s, n);
@@ -871,6 +876,38 @@ static int sent_cmp(const void *a, const void *b) {
     return (x->len > y->len) - (x->len < y->len);
 }
 
+/* Sort entries: LSD radix sort on the 8-byte big-endian heads (passes whose byte is the same
+   for every entry are skipped), then a comparison sort inside each run of equal heads. */
+static void sort_entries(sent *a, sent *tmp, size_t n) {
+    size_t count[8][256], i, start;
+    int pass;
+    if (n < 32) {
+        qsort(a, n, sizeof(sent), sent_cmp);
+        return;
+    }
+    memset(count, 0, sizeof(count));
+    for (i = 0; i < n; i++) {
+        uint64_t h = a[i].head;
+        for (pass = 0; pass < 8; pass++) count[pass][(h >> (8 * pass)) & 0xFF]++;
+    }
+    for (pass = 0; pass < 8; pass++) {
+        size_t *c = count[pass], sum = 0, v;
+        int shift = 8 * pass, d;
+        if (c[(a[0].head >> shift) & 0xFF] == n) continue;  /* one digit: nothing to do */
+        for (d = 0; d < 256; d++) {
+            v = c[d];
+            c[d] = sum;
+            sum += v;
+        }
+        for (i = 0; i < n; i++) tmp[c[(a[i].head >> shift) & 0xFF]++] = a[i];
+        memcpy(a, tmp, n * sizeof(sent));
+    }
+    for (start = 0; start < n; start = i) {
+        for (i = start + 1; i < n && a[i].head == a[start].head; i++) {}
+        if (i - start > 1) qsort(a + start, i - start, sizeof(sent), sent_cmp);
+    }
+}
+
 typedef struct { const hat_node *n; int next; size_t depth; } cframe;
 
 struct hat_cursor {
@@ -879,6 +916,7 @@ struct hat_cursor {
     cframe *f;
     size_t nf, fcap;
     sent *ents;       /* the current container's entries, sorted */
+    sent *tmp;        /* scratch for the radix sort */
     size_t nents, pos, entcap;
     size_t base;      /* key bytes before the entries of the current container */
 };
@@ -907,6 +945,9 @@ static int cur_load(hat_cursor *c, const hat_container *k, size_t base, const ui
         sent *e = realloc(c->ents, k->nkeys * sizeof(sent));
         if (!e) return -1;
         c->ents = e;
+        e = realloc(c->tmp, k->nkeys * sizeof(sent));
+        if (!e) return -1;
+        c->tmp = e;
         c->entcap = k->nkeys;
     }
     for (b = 0; b < k->nbuckets; b++) {
@@ -923,7 +964,7 @@ static int cur_load(hat_cursor *c, const hat_container *k, size_t base, const ui
             n++;
         }
     }
-    qsort(c->ents, n, sizeof(sent), sent_cmp);
+    sort_entries(c->ents, c->tmp, n);
     c->nents = n;
     c->pos = 0;
     c->base = base;
@@ -1015,6 +1056,7 @@ void hat_cursor_free(hat_cursor *c) {
     free(c->key);
     free(c->f);
     free(c->ents);
+    free(c->tmp);
     free(c);
 }
 
