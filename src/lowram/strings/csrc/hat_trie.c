@@ -26,8 +26,7 @@ static size_t chunk_estimate(size_t n) {
 #endif
 
 enum { KIND_NODE = 0, KIND_CONT = 1 };
-#define END 0xFF   /* closes a bucket */
-#define LONG 0xFE  /* a 4-byte little-endian length follows */
+#define LONG 0xFF  /* length byte of a key of 255 bytes or more: a 4-byte length leads its data */
 
 struct hat_node {
     uint8_t kind;
@@ -141,50 +140,119 @@ int hat_valid_utf8(const uint8_t *s, size_t len) {
     return 1;
 }
 
-/* ---------------------------------------------------------------- bucket entries */
+/* ---------------------------------------------------------------- buckets
+ *
+ * A bucket is one allocation: the key count (one byte, or 0xFF and 4 bytes), then one length
+ * byte per key (0..254, or LONG), then the keys' bytes back to back (a LONG key's bytes are
+ * led by its 4-byte length). Lengths sit together so a probe compares them without walking
+ * through the key bytes. All multi-byte numbers are little-endian.
+ */
 
-static inline size_t head_size(size_t len) { return len < LONG ? 1 : 5; }
-
-/* Read the entry at p (not END): its length into *len; returns the header size. */
-static inline size_t entry_read(const uint8_t *p, size_t *len) {
-    if (p[0] < LONG) {
-        *len = p[0];
-        return 1;
-    }
-    *len = (size_t)p[1] | (size_t)p[2] << 8 | (size_t)p[3] << 16 | (size_t)p[4] << 24;
-    return 5;
+static inline uint32_t rd32(const uint8_t *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static inline uint8_t *entry_write(uint8_t *p, const uint8_t *key, size_t len) {
-    if (len < LONG) {
-        *p++ = (uint8_t)len;
-    } else {
-        *p++ = LONG;
-        *p++ = (uint8_t)len;
-        *p++ = (uint8_t)(len >> 8);
-        *p++ = (uint8_t)(len >> 16);
-        *p++ = (uint8_t)(len >> 24);
+static inline void wr32(uint8_t *p, uint32_t v) {
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+static inline size_t count_size(uint32_t count) { return count < 0xFF ? 1 : 5; }
+static inline size_t data_size(size_t len) { return len < LONG ? len : len + 4; }
+
+static inline uint8_t *write_count(uint8_t *b, uint32_t count) {
+    if (count < 0xFF) {
+        b[0] = (uint8_t)count;
+        return b + 1;
     }
-    memcpy(p, key, len);
-    return p + len;
+    b[0] = 0xFF;
+    wr32(b + 1, count);
+    return b + 5;
+}
+
+typedef struct {
+    const uint8_t *lens, *data;  /* the length bytes; the key bytes */
+    uint32_t count, k;           /* keys; the next one to visit */
+    const uint8_t *d;            /* the next key's data */
+} biter;
+
+static inline void bi_init(biter *it, const uint8_t *b) {
+    if (b[0] < 0xFF) {
+        it->count = b[0];
+        it->lens = b + 1;
+    } else {
+        it->count = rd32(b + 1);
+        it->lens = b + 5;
+    }
+    it->data = it->d = it->lens + it->count;
+    it->k = 0;
+}
+
+static inline int bi_next(biter *it, const uint8_t **p, size_t *len) {
+    uint8_t l;
+    if (it->k == it->count) return 0;
+    l = it->lens[it->k++];
+    if (l < LONG) {
+        *p = it->d;
+        *len = l;
+        it->d += l;
+    } else {
+        *len = rd32(it->d);
+        *p = it->d + 4;
+        it->d += 4 + *len;
+    }
+    return 1;
 }
 
 static size_t bucket_size(const uint8_t *b) {
-    size_t off = 0, len;
-    while (b[off] != END) off += entry_read(b + off, &len) + len;
-    return off + 1;
+    biter it;
+    const uint8_t *p;
+    size_t len;
+    bi_init(&it, b);
+    while (bi_next(&it, &p, &len)) {}
+    return (size_t)(it.d - b);
 }
 
-/* Offset of the entry equal to key, or -1 (then *end is the offset of END). */
-static inline long bucket_find(const uint8_t *b, const uint8_t *key, size_t len, size_t *end) {
-    size_t off = 0, l, h;
-    while (b[off] != END) {
-        h = entry_read(b + off, &l);
-        if (l == len && memcmp(b + off + h, key, len) == 0) return (long)off;
-        off += h + l;
+/* 1 when key is in bucket b: *k is its index and *off its data offset. Otherwise 0, with
+   *k the key count and *off the bytes of key data. */
+static inline int bucket_find(const uint8_t *b, const uint8_t *key, size_t n, uint32_t *k,
+                              size_t *off) {
+    biter it;
+    size_t o = 0;
+    uint32_t i;
+    bi_init(&it, b);
+    if (n < LONG) {
+        const uint8_t want = (uint8_t)n;
+        for (i = 0; i < it.count; i++) {
+            uint8_t l = it.lens[i];
+            if (l == want &&
+                (n == 0 || (it.data[o] == key[0] && memcmp(it.data + o, key, n) == 0))) {
+                *k = i;
+                *off = o;
+                return 1;
+            }
+            o += l < LONG ? l : 4 + (size_t)rd32(it.data + o);
+        }
+    } else {
+        for (i = 0; i < it.count; i++) {
+            size_t l = it.lens[i];
+            if (l == LONG) {
+                l = rd32(it.data + o);
+                if (l == n && memcmp(it.data + o + 4, key, n) == 0) {
+                    *k = i;
+                    *off = o;
+                    return 1;
+                }
+                l += 4;
+            }
+            o += l;
+        }
     }
-    *end = off;
-    return -1;
+    *k = it.count;
+    *off = o;
+    return 0;
 }
 
 /* ---------------------------------------------------------------- containers */
@@ -234,18 +302,14 @@ static uint32_t buckets_for(const hat_t *t, size_t nkeys) {
 /* All entries of c, in bucket order (malloc'd; the caller frees). */
 static ent *cont_entries(const hat_container *c) {
     ent *e = malloc((c->nkeys ? c->nkeys : 1) * sizeof(ent));
-    size_t k = 0, off, len, h;
+    size_t k = 0;
     uint32_t i;
     if (!e) return NULL;
     for (i = 0; i < c->nbuckets; i++) {
-        const uint8_t *b = c->bucket[i];
-        if (!b) continue;
-        for (off = 0; b[off] != END; off += h + len) {
-            h = entry_read(b + off, &len);
-            e[k].p = b + off + h;
-            e[k].len = len;
-            k++;
-        }
+        biter it;
+        if (!c->bucket[i]) continue;
+        bi_init(&it, c->bucket[i]);
+        while (bi_next(&it, &e[k].p, &e[k].len)) k++;
     }
     return e;
 }
@@ -256,30 +320,43 @@ static int cont_fill(hat_t *t, hat_container *c, const ent *e, size_t n, size_t 
                      uint32_t nb) {
     uint8_t **bucket = h_calloc(t, nb, sizeof(uint8_t *));
     uint32_t *where = malloc((n ? n : 1) * sizeof(uint32_t));
+    uint32_t *count = calloc(nb, sizeof(uint32_t));
     size_t *fill = calloc(nb, sizeof(size_t));
     size_t k;
     uint32_t i, hint = nb;
-    if (!bucket || !where || !fill) goto fail;
+    if (!bucket || !where || !count || !fill) goto fail;
     for (k = 0; k < n; k++) {
         size_t len = e[k].len - strip;
         where[k] = (uint32_t)(hat_hash(e[k].p + strip, len) & (nb - 1));
-        fill[where[k]] += head_size(len) + len;
+        count[where[k]]++;
+        fill[where[k]] += data_size(len);
     }
     for (i = 0; i < nb; i++) {
-        if (!fill[i]) continue;
-        bucket[i] = h_alloc(t, fill[i] + 1);
+        if (!count[i]) continue;
+        bucket[i] = h_alloc(t, count_size(count[i]) + count[i] + fill[i]);
         if (!bucket[i]) goto fail;
         t->buckets++;
-        bucket[i][fill[i]] = END;
-        fill[i] = 0;
+        /* from here on: count[i] = keys placed, fill[i] = offset of the next key's data */
+        fill[i] = (size_t)(write_count(bucket[i], count[i]) - bucket[i]) + count[i];
+        count[i] = 0;
         if (i < hint) hint = i;
     }
     for (k = 0; k < n; k++) {
         uint8_t *b = bucket[where[k]];
-        uint8_t *end = entry_write(b + fill[where[k]], e[k].p + strip, e[k].len - strip);
-        fill[where[k]] = (size_t)(end - b);
+        size_t len = e[k].len - strip, at = fill[where[k]];
+        uint8_t *lens = b + (b[0] < 0xFF ? 1 : 5);
+        if (len < LONG) {
+            lens[count[where[k]]++] = (uint8_t)len;
+        } else {
+            lens[count[where[k]]++] = LONG;
+            wr32(b + at, (uint32_t)len);
+            at += 4;
+        }
+        memcpy(b + at, e[k].p + strip, len);
+        fill[where[k]] = at + len;
     }
     free(where);
+    free(count);
     free(fill);
     c->bucket = bucket;
     c->nbuckets = nb;
@@ -289,6 +366,7 @@ static int cont_fill(hat_t *t, hat_container *c, const ent *e, size_t n, size_t 
 fail:
     if (bucket) buckets_free(t, bucket, nb);
     free(where);
+    free(count);
     free(fill);
     return -1;
 }
@@ -323,26 +401,49 @@ static int cont_rehash(hat_t *t, hat_container *c, uint32_t nb) {
 
 static inline int cont_find(const hat_container *c, const uint8_t *s, size_t n) {
     const uint8_t *b = c->bucket[hat_hash(s, n) & (c->nbuckets - 1)];
-    size_t end;
-    return b != NULL && bucket_find(b, s, n, &end) >= 0;
+    uint32_t k;
+    size_t off;
+    return b != NULL && bucket_find(b, s, n, &k, &off);
 }
 
 /* 1 added, 0 present, -1 no memory. */
 static int cont_insert(hat_t *t, hat_container *c, const uint8_t *s, size_t n) {
-    uint32_t i = (uint32_t)(hat_hash(s, n) & (c->nbuckets - 1));
-    uint8_t *b = c->bucket[i], *nb, *p;
-    size_t end = 0;
-    if (b && bucket_find(b, s, n, &end) >= 0) return 0;
+    uint32_t i = (uint32_t)(hat_hash(s, n) & (c->nbuckets - 1)), count = 0;
+    uint8_t *b = c->bucket[i], *nb;
+    size_t data = 0, cs = 0, ncs, size, need;
+    if (b) {
+        if (bucket_find(b, s, n, &count, &data)) return 0;
+        cs = count_size(count);
+    }
+    ncs = count_size(count + 1);
+    size = cs + count + data;
+    need = ncs + count + 1 + data + data_size(n);
 #if defined(__GLIBC__)
-    if (b && malloc_usable_size(b) >= end + head_size(n) + n + 1)
+    if (b && malloc_usable_size(b) >= need)
         nb = b;  /* the chunk has room: no realloc call, same heap bytes */
     else
 #endif
-        nb = h_realloc(t, b, b ? end + 1 : 0, end + head_size(n) + n + 1);
+        nb = h_realloc(t, b, size, need);
     if (!nb) return -1;
     if (!b) t->buckets++;
-    p = entry_write(nb + end, s, n);
-    *p = END;
+    /* make room: the data moves right by one length byte (and a grown count), the lengths
+       by the growth of the count */
+    if (count) {
+        memmove(nb + ncs + count + 1, nb + cs + count, data);
+        if (ncs != cs) memmove(nb + ncs, nb + cs, count);
+    }
+    write_count(nb, count + 1);
+    {
+        uint8_t *at = nb + ncs + count + 1 + data;
+        if (n < LONG) {
+            nb[ncs + count] = (uint8_t)n;
+        } else {
+            nb[ncs + count] = LONG;
+            wr32(at, (uint32_t)n);
+            at += 4;
+        }
+        memcpy(at, s, n);
+    }
     c->bucket[i] = nb;
     c->nkeys++;
     if (i < c->hint) c->hint = i;
@@ -351,22 +452,32 @@ static int cont_insert(hat_t *t, hat_container *c, const uint8_t *s, size_t n) {
 
 /* 1 removed, 0 absent. */
 static int cont_remove(hat_t *t, hat_container *c, const uint8_t *s, size_t n) {
-    uint32_t i = (uint32_t)(hat_hash(s, n) & (c->nbuckets - 1));
-    uint8_t *b = c->bucket[i], *nb;
-    size_t end, size, es;
-    long off;
-    if (!b) return 0;
-    off = bucket_find(b, s, n, &end);
-    if (off < 0) return 0;
+    uint32_t i = (uint32_t)(hat_hash(s, n) & (c->nbuckets - 1)), k, count;
+    uint8_t *b = c->bucket[i], *nb, *l0, *d0, *l1, *d1;
+    size_t off, size, ds, cs, ncs, datalen;
+    if (!b || !bucket_find(b, s, n, &k, &off)) return 0;
     size = bucket_size(b);
-    es = head_size(n) + n;
-    if (size - es == 1) {
+    count = b[0] < 0xFF ? b[0] : rd32(b + 1);
+    if (count == 1) {
         h_free(t, b, size);
         t->buckets--;
         c->bucket[i] = NULL;
     } else {
-        memmove(b + off, b + off + es, size - (size_t)off - es);
-        nb = h_realloc(t, b, size, size - es);
+        cs = count_size(count);
+        ncs = count_size(count - 1);
+        ds = data_size(n);
+        l0 = b + cs;
+        d0 = l0 + count;
+        datalen = size - cs - count;
+        l1 = b + ncs;
+        d1 = l1 + count - 1;
+        /* everything moves left, in order, so no move overwrites bytes still to move */
+        memmove(l1, l0, k);
+        memmove(l1 + k, l0 + k + 1, count - k - 1);
+        memmove(d1, d0, off);
+        memmove(d1 + off, d0 + off + ds, datalen - off - ds);
+        write_count(b, count - 1);
+        nb = h_realloc(t, b, size, size - ds - 1 - (cs - ncs));
         if (nb) c->bucket[i] = nb;  /* a failed shrink keeps the larger block: still valid */
     }
     c->nkeys--;
@@ -755,14 +866,17 @@ int hat_any(const hat_t *t, uint8_t **buf, size_t *cap, size_t *len) {
         {
             hat_container *c = (hat_container *)ch;
             uint32_t b = c->hint;
-            size_t l, h;
+            size_t l;
+            const uint8_t *p;
+            biter it;
             while (b < c->nbuckets && !c->bucket[b]) b++;
             if (b == c->nbuckets) return -1;  /* unreachable: containers are never empty */
             c->hint = b;  /* a cache: no bucket below b holds a key */
-            h = entry_read(c->bucket[b], &l);
+            bi_init(&it, c->bucket[b]);
+            if (!bi_next(&it, &p, &l)) return -1;  /* unreachable: buckets are never empty */
             if (PURE(c)) (*buf)[i++] = (uint8_t)x;
             if (reserve(buf, cap, i + l + 1) < 0) return -1;
-            memcpy(*buf + i, c->bucket[b] + h, l);
+            memcpy(*buf + i, p, l);
             *len = i + l;
             return 1;
         }
@@ -772,14 +886,14 @@ int hat_any(const hat_t *t, uint8_t **buf, size_t *cap, size_t *len) {
 /* 1 when some entry of c starts with s. */
 static int cont_has_prefix(const hat_container *c, const uint8_t *s, size_t n) {
     uint32_t i;
-    size_t off, len, h;
+    size_t len;
+    const uint8_t *p;
     for (i = 0; i < c->nbuckets; i++) {
-        const uint8_t *b = c->bucket[i];
-        if (!b) continue;
-        for (off = 0; b[off] != END; off += h + len) {
-            h = entry_read(b + off, &len);
-            if (len >= n && memcmp(b + off + h, s, n) == 0) return 1;
-        }
+        biter it;
+        if (!c->bucket[i]) continue;
+        bi_init(&it, c->bucket[i]);
+        while (bi_next(&it, &p, &len))
+            if (len >= n && memcmp(p, s, n) == 0) return 1;
     }
     return 0;
 }
@@ -836,15 +950,14 @@ long hat_prefix_lengths(const hat_t *t, const uint8_t *s, size_t len, size_t *ou
             } else {
                 /* long query: one pass over the container */
                 uint32_t b;
-                size_t off, el, h;
+                size_t el;
+                const uint8_t *p;
                 for (b = 0; b < c->nbuckets; b++) {
-                    const uint8_t *bk = c->bucket[b];
-                    if (!bk) continue;
-                    for (off = 0; bk[off] != END; off += h + el) {
-                        h = entry_read(bk + off, &el);
-                        if (el <= rest && memcmp(bk + off + h, s + base, el) == 0)
-                            out[k++] = base + el;
-                    }
+                    biter it;
+                    if (!c->bucket[b]) continue;
+                    bi_init(&it, c->bucket[b]);
+                    while (bi_next(&it, &p, &el))
+                        if (el <= rest && memcmp(p, s + base, el) == 0) out[k++] = base + el;
                 }
                 qsort(out + first, (size_t)(k - first), sizeof(size_t), cmp_size);
             }
@@ -940,7 +1053,7 @@ static int cur_push(hat_cursor *c, const hat_node *n, size_t depth) {
 static int cur_load(hat_cursor *c, const hat_container *k, size_t base, const uint8_t *rest,
                     size_t nrest) {
     uint32_t b;
-    size_t off, len, h, n = 0;
+    size_t len, n = 0;
     if (c->entcap < k->nkeys) {
         sent *e = realloc(c->ents, k->nkeys * sizeof(sent));
         if (!e) return -1;
@@ -951,12 +1064,11 @@ static int cur_load(hat_cursor *c, const hat_container *k, size_t base, const ui
         c->entcap = k->nkeys;
     }
     for (b = 0; b < k->nbuckets; b++) {
-        const uint8_t *bk = k->bucket[b];
-        if (!bk) continue;
-        for (off = 0; bk[off] != END; off += h + len) {
-            const uint8_t *p;
-            h = entry_read(bk + off, &len);
-            p = bk + off + h;
+        biter it;
+        const uint8_t *p;
+        if (!k->bucket[b]) continue;
+        bi_init(&it, k->bucket[b]);
+        while (bi_next(&it, &p, &len)) {
             if (nrest && (len < nrest || memcmp(p, rest, nrest) != 0)) continue;
             c->ents[n].head = head8(p, len);
             c->ents[n].p = p;
@@ -1191,23 +1303,26 @@ int hat_check(const hat_t *t, char *msg, size_t msglen) {
                 e = malloc(c->nkeys * sizeof(sent));
                 if (!e) FAIL("out of memory");
                 for (b = 0; b < c->nbuckets; b++) {
-                    const uint8_t *bk = c->bucket[b];
-                    size_t off, len, h;
+                    const uint8_t *bk = c->bucket[b], *p;
+                    size_t len;
+                    biter it;
                     if (!bk) continue;
                     if (b < c->hint) hint_ok = 0;
-                    if (bk[0] == END) FAIL("empty bucket kept");
+                    bi_init(&it, bk);
+                    if (it.count == 0) FAIL("empty bucket kept");
+                    if ((bk[0] == 0xFF) != (it.count >= 0xFF)) FAIL("count with the wrong header");
                     buckets++;
                     bytes += CHUNK_BYTES((void *)bk, bucket_size(bk));
-                    for (off = 0; bk[off] != END; off += h + len) {
-                        h = entry_read(bk + off, &len);
-                        if (h == 5 && len < LONG) FAIL("short key with a long header");
-                        if ((hat_hash(bk + off + h, len) & (c->nbuckets - 1)) != b)
+                    while (bi_next(&it, &p, &len)) {
+                        if (it.lens[it.k - 1] == LONG && len < LONG)
+                            FAIL("short key with a long header");
+                        if ((hat_hash(p, len) & (c->nbuckets - 1)) != b)
                             FAIL("key in the wrong bucket");
-                        if (!PURE(c) && (len == 0 || bk[off + h] < c->lo || bk[off + h] > c->hi))
+                        if (!PURE(c) && (len == 0 || p[0] < c->lo || p[0] > c->hi))
                             FAIL("key outside its hybrid container's range");
                         if (k == c->nkeys) FAIL("container holds more keys than it counts");
-                        e[k].head = head8(bk + off + h, len);
-                        e[k].p = bk + off + h;
+                        e[k].head = head8(p, len);
+                        e[k].p = p;
                         e[k].len = len;
                         k++;
                     }
