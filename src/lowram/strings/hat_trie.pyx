@@ -7,13 +7,20 @@ or heavy (datrie). The core is C (``csrc/hat_trie.c``): a burst trie whose leave
 hash tables holding keys as UTF-8 bytes, back to back in one allocation per bucket. No Python
 object is kept per key.
 
-Tuning (chosen by ``benchmarks/bench_hat_trie.py --tune`` on 663,473 English words; the
-figures are in ``benchmarks/results/bench_hat_trie.json``):
+Tuning (chosen by ``benchmarks/bench_hat_trie.py --tune``, a grid of burst 1024..65536 and
+load 4..32 on 663,473 shuffled English words; figures in
+``benchmarks/results/bench_hat_trie_tune.json``):
 
-* ``BURST`` keys: a container holding more splits its range of first bytes in two or, when
-  it serves one byte, bursts into a trie node;
-* ``LOAD`` keys per bucket: a container doubles its buckets when the mean goes above it
-  (and halves them when it falls below a quarter of it).
+* ``BURST = 4096`` keys: a container holding more splits its range of first bytes in two or,
+  when it serves one byte, bursts into a trie node. 65,536 made iteration 2-3x slower (larger
+  containers to sort) and inserts slower; 1,024 spent 322 trie nodes (2 KiB each) for no
+  gain; 4,096 and 16,384 were alike in time, and 4,096 uses less memory on both English and
+  Ukrainian words and bounds the container scan of a prefix query to 4,096 keys.
+* ``LOAD = 12`` keys per bucket: a container doubles its buckets when the mean goes above it
+  (and halves them below a quarter of it). Memory falls with the load (18 B/word at 4, 13.5
+  at 8, 12.2 at 12, 11.4 at 16, 10.3 at 32) while lookups are bound by two cache misses
+  (bucket pointer, bucket) more than by the scan; at 32 the scan began to show, so 12 takes
+  most of the memory gain.
 
 Keys are stored as strict UTF-8. A str holding a lone surrogate (``'\\ud800'``) cannot be
 stored: ``add`` raises ``UnicodeEncodeError`` (a ``ValueError``), while queries answer as for
@@ -79,9 +86,9 @@ cdef extern from "Python.h":
 
 
 #: A container holding more keys than this splits or bursts.
-BURST = 16384
+BURST = 4096
 #: Mean keys per bucket at which a container doubles its buckets.
-LOAD = 8
+LOAD = 12
 
 _KIND = "MutableStringSet"
 _FORMAT = 1
@@ -151,6 +158,15 @@ cdef class _Buffer:
             v >>= 7
         self.p[self.n] = <uint8_t>v
         self.n += 1
+        return 0
+
+    cdef int log_key(self, const uint8_t *s, size_t n) noexcept:
+        """Append a varint length and the bytes; -1 when out of memory (no exception)."""
+        try:
+            self.varint(n)
+            self.write(s, n)
+        except MemoryError:
+            return -1
         return 0
 
     cdef int write(self, const uint8_t *s, size_t n) except -1:
@@ -232,7 +248,7 @@ def _rebuild(data):
 
 
 cdef class MutableStringSet:
-    """A mutable set of ``str`` held in a HAT-trie: about 10 bytes per English word.
+    """A mutable set of ``str`` held in a HAT-trie: about 12.5 bytes per English word.
 
     A complete ``collections.abc.MutableSet`` that behaves like ``set`` for str keys, plus
     sorted iteration and prefix queries. Keys are UTF-8 bytes inside array hash containers
@@ -298,18 +314,17 @@ cdef class MutableStringSet:
         cdef uint64_t klen
         try:
             for key in iterable:
-                _store_key(key, &k)
-                try:
-                    r = hat_insert(self._t, k.p, <size_t>k.n)
-                    if r < 0:
-                        raise MemoryError()
-                    if r == 1:
+                _store_key(key, &k)  # on error it holds nothing
+                r = hat_insert(self._t, k.p, <size_t>k.n)
+                if r == 1:
+                    if log is not None and log.log_key(k.p, <size_t>k.n) < 0:
+                        hat_remove(self._t, k.p, <size_t>k.n)  # unlogged: undo it now
+                        r = -1
+                    else:
                         added += 1
-                        if log is not None:
-                            log.varint(<uint64_t>k.n)
-                            log.write(k.p, <size_t>k.n)
-                finally:
-                    lowram_key_done(&k)
+                lowram_key_done(&k)
+                if r < 0:
+                    raise MemoryError()
         except BaseException:
             if added:
                 if was_empty:
