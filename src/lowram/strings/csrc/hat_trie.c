@@ -1,0 +1,1353 @@
+/* lowram's HAT-trie (see hat_trie.h for the layout).
+ *
+ * Written for lowram after Askitis & Sinha (2007), "HAT-trie: a cache-conscious trie-based
+ * data structure for strings", with two ideas taken from existing implementations: Tessil's
+ * tsl::htrie_map stores a bucket as length-prefixed keys without terminators, and the C
+ * library behind the old Python binding lets one "hybrid" container serve a range of first
+ * bytes and split evenly when it grows. Traversals use explicit stacks, never recursion, so a
+ * trie as deep as a 10,000-byte key cannot overflow the C stack.
+ */
+#include "hat_trie.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+/* glibc: a chunk holds malloc_usable_size() bytes plus one 8-byte size header. */
+#define CHUNK_BYTES(p, requested) (malloc_usable_size(p) + 8)
+#else
+/* elsewhere: an estimate in glibc's terms (16-byte granules, 8-byte header, 32-byte minimum) */
+static size_t chunk_estimate(size_t n) {
+    size_t c = (n + 8 + 15) & ~(size_t)15;
+    return c < 32 ? 32 : c;
+}
+#define CHUNK_BYTES(p, requested) chunk_estimate(requested)
+#endif
+
+enum { KIND_NODE = 0, KIND_CONT = 1 };
+#define LONG 0xFF  /* length byte of a key of 255 bytes or more: a 4-byte length leads its data */
+
+struct hat_node {
+    uint8_t kind;
+    uint8_t has_key;  /* the key spelled by the path to this node is present */
+    hat_node *up;     /* scratch parent link, set only during a whole-trie walk */
+    void *child[256];
+};
+
+struct hat_container {
+    uint8_t kind;
+    uint8_t lo, hi;     /* the slots of the parent node it serves; lo == hi: pure */
+    uint32_t nkeys;
+    uint32_t nbuckets;  /* a power of two */
+    uint32_t hint;      /* no bucket below this index holds a key */
+    uint8_t **bucket;
+};
+
+#define KIND(p) (*(const uint8_t *)(p))
+#define PURE(c) ((c)->lo == (c)->hi)
+
+/* ---------------------------------------------------------------- accounted allocation */
+
+static void *h_alloc(hat_t *t, size_t n) {
+    void *p = malloc(n);
+    if (p) t->bytes += CHUNK_BYTES(p, n);
+    return p;
+}
+
+static void *h_calloc(hat_t *t, size_t count, size_t size) {
+    void *p = calloc(count, size);
+    if (p) t->bytes += CHUNK_BYTES(p, count * size);
+    return p;
+}
+
+static void h_free(hat_t *t, void *p, size_t requested) {
+    if (!p) return;
+    t->bytes -= CHUNK_BYTES(p, requested);
+    (void)requested;
+    free(p);
+}
+
+static void *h_realloc(hat_t *t, void *p, size_t old, size_t n) {
+    size_t before = p ? CHUNK_BYTES(p, old) : 0;
+    void *q = realloc(p, n);
+    if (!q) return NULL;
+    t->bytes = t->bytes - before + CHUNK_BYTES(q, n);
+    (void)old;
+    return q;
+}
+
+/* ---------------------------------------------------------------- hashing and UTF-8 */
+
+uint64_t hat_hash(const uint8_t *key, size_t len) {
+    const uint64_t m = 0xc6a4a7935bd1e995ULL;
+    const int r = 47;
+    uint64_t h = 0x6c6f7772616d5f31ULL ^ ((uint64_t)len * m);
+    size_t nblocks = len / 8, i;
+    const uint8_t *p = key;
+    for (i = 0; i < nblocks; i++, p += 8) {
+        uint64_t k = (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+                     (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 |
+                     (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
+        k *= m;
+        k ^= k >> r;
+        k *= m;
+        h ^= k;
+        h *= m;
+    }
+    switch (len & 7) {
+    case 7: h ^= (uint64_t)p[6] << 48; /* fall through */
+    case 6: h ^= (uint64_t)p[5] << 40; /* fall through */
+    case 5: h ^= (uint64_t)p[4] << 32; /* fall through */
+    case 4: h ^= (uint64_t)p[3] << 24; /* fall through */
+    case 3: h ^= (uint64_t)p[2] << 16; /* fall through */
+    case 2: h ^= (uint64_t)p[1] << 8;  /* fall through */
+    case 1: h ^= (uint64_t)p[0]; h *= m;
+    }
+    h ^= h >> r;
+    h *= m;
+    h ^= h >> r;
+    return h;
+}
+
+int hat_valid_utf8(const uint8_t *s, size_t len) {
+    size_t i = 0;
+    while (i < len) {
+        uint8_t c = s[i];
+        if (c < 0x80) { i++; continue; }
+        if (c >= 0xC2 && c <= 0xDF) {
+            if (i + 1 >= len || (s[i + 1] & 0xC0) != 0x80) return 0;
+            i += 2;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            if (i + 2 >= len) return 0;
+            uint8_t c1 = s[i + 1];
+            if ((c1 & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80) return 0;
+            if (c == 0xE0 && c1 < 0xA0) return 0;   /* overlong */
+            if (c == 0xED && c1 >= 0xA0) return 0;  /* surrogate */
+            i += 3;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            if (i + 3 >= len) return 0;
+            uint8_t c1 = s[i + 1];
+            if ((c1 & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80 || (s[i + 3] & 0xC0) != 0x80)
+                return 0;
+            if (c == 0xF0 && c1 < 0x90) return 0;   /* overlong */
+            if (c == 0xF4 && c1 >= 0x90) return 0;  /* beyond U+10FFFF */
+            i += 4;
+        } else {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* ---------------------------------------------------------------- buckets
+ *
+ * A bucket is one allocation: the key count (one byte, or 0xFF and 4 bytes), then one length
+ * byte per key (0..254, or LONG), then the keys' bytes back to back (a LONG key's bytes are
+ * led by its 4-byte length). Lengths sit together so a probe compares them without walking
+ * through the key bytes. All multi-byte numbers are little-endian.
+ */
+
+static inline uint32_t rd32(const uint8_t *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline void wr32(uint8_t *p, uint32_t v) {
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+static inline size_t count_size(uint32_t count) { return count < 0xFF ? 1 : 5; }
+static inline size_t data_size(size_t len) { return len < LONG ? len : len + 4; }
+
+static inline uint8_t *write_count(uint8_t *b, uint32_t count) {
+    if (count < 0xFF) {
+        b[0] = (uint8_t)count;
+        return b + 1;
+    }
+    b[0] = 0xFF;
+    wr32(b + 1, count);
+    return b + 5;
+}
+
+typedef struct {
+    const uint8_t *lens, *data;  /* the length bytes; the key bytes */
+    uint32_t count, k;           /* keys; the next one to visit */
+    const uint8_t *d;            /* the next key's data */
+} biter;
+
+static inline void bi_init(biter *it, const uint8_t *b) {
+    if (b[0] < 0xFF) {
+        it->count = b[0];
+        it->lens = b + 1;
+    } else {
+        it->count = rd32(b + 1);
+        it->lens = b + 5;
+    }
+    it->data = it->d = it->lens + it->count;
+    it->k = 0;
+}
+
+static inline int bi_next(biter *it, const uint8_t **p, size_t *len) {
+    uint8_t l;
+    if (it->k == it->count) return 0;
+    l = it->lens[it->k++];
+    if (l < LONG) {
+        *p = it->d;
+        *len = l;
+        it->d += l;
+    } else {
+        *len = rd32(it->d);
+        *p = it->d + 4;
+        it->d += 4 + *len;
+    }
+    return 1;
+}
+
+static size_t bucket_size(const uint8_t *b) {
+    biter it;
+    const uint8_t *p;
+    size_t len;
+    bi_init(&it, b);
+    while (bi_next(&it, &p, &len)) {}
+    return (size_t)(it.d - b);
+}
+
+/* 1 when key is in bucket b: *k is its index and *off its data offset. Otherwise 0, with
+   *k the key count and *off the bytes of key data. */
+static inline int bucket_find(const uint8_t *b, const uint8_t *key, size_t n, uint32_t *k,
+                              size_t *off) {
+    biter it;
+    size_t o = 0;
+    uint32_t i;
+    bi_init(&it, b);
+    if (n < LONG) {
+        const uint8_t want = (uint8_t)n;
+        for (i = 0; i < it.count; i++) {
+            uint8_t l = it.lens[i];
+            if (l == want &&
+                (n == 0 || (it.data[o] == key[0] && memcmp(it.data + o, key, n) == 0))) {
+                *k = i;
+                *off = o;
+                return 1;
+            }
+            o += l < LONG ? l : 4 + (size_t)rd32(it.data + o);
+        }
+    } else {
+        for (i = 0; i < it.count; i++) {
+            size_t l = it.lens[i];
+            if (l == LONG) {
+                l = rd32(it.data + o);
+                if (l == n && memcmp(it.data + o + 4, key, n) == 0) {
+                    *k = i;
+                    *off = o;
+                    return 1;
+                }
+                l += 4;
+            }
+            o += l;
+        }
+    }
+    *k = it.count;
+    *off = o;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- containers */
+
+typedef struct { const uint8_t *p; size_t len; } ent;
+
+static hat_node *node_new(hat_t *t) {
+    hat_node *n = h_calloc(t, 1, sizeof(hat_node));
+    if (!n) return NULL;
+    n->kind = KIND_NODE;
+    t->nodes++;
+    return n;
+}
+
+static void node_free(hat_t *t, hat_node *n) {
+    h_free(t, n, sizeof(hat_node));
+    t->nodes--;
+}
+
+static void buckets_free(hat_t *t, uint8_t **bucket, uint32_t nb) {
+    uint32_t i;
+    for (i = 0; i < nb; i++) {
+        if (bucket[i]) {
+#if defined(__GLIBC__)
+            h_free(t, bucket[i], 0);
+#else
+            h_free(t, bucket[i], bucket_size(bucket[i]));
+#endif
+            t->buckets--;
+        }
+    }
+    h_free(t, bucket, (size_t)nb * sizeof(uint8_t *));
+}
+
+static void cont_free(hat_t *t, hat_container *c) {
+    buckets_free(t, c->bucket, c->nbuckets);
+    h_free(t, c, sizeof(hat_container));
+    t->containers--;
+}
+
+static uint32_t buckets_for(const hat_t *t, size_t nkeys) {
+    uint32_t nb = 1;
+    while ((size_t)nb * t->load < nkeys && nb < 0x40000000u) nb <<= 1;
+    return nb;
+}
+
+/* All entries of c, in bucket order (malloc'd; the caller frees). */
+static ent *cont_entries(const hat_container *c) {
+    ent *e = malloc((c->nkeys ? c->nkeys : 1) * sizeof(ent));
+    size_t k = 0;
+    uint32_t i;
+    if (!e) return NULL;
+    for (i = 0; i < c->nbuckets; i++) {
+        biter it;
+        if (!c->bucket[i]) continue;
+        bi_init(&it, c->bucket[i]);
+        while (bi_next(&it, &e[k].p, &e[k].len)) k++;
+    }
+    return e;
+}
+
+/* Lay out n entries (dropping `strip` leading bytes of each) into a new bucket array of nb
+   buckets; sets c's buckets, nbuckets, nkeys and hint. 0, or -1 (c untouched). */
+static int cont_fill(hat_t *t, hat_container *c, const ent *e, size_t n, size_t strip,
+                     uint32_t nb) {
+    uint8_t **bucket = h_calloc(t, nb, sizeof(uint8_t *));
+    uint32_t *where = malloc((n ? n : 1) * sizeof(uint32_t));
+    uint32_t *count = calloc(nb, sizeof(uint32_t));
+    size_t *fill = calloc(nb, sizeof(size_t));
+    size_t k;
+    uint32_t i, hint = nb;
+    if (!bucket || !where || !count || !fill) goto fail;
+    for (k = 0; k < n; k++) {
+        size_t len = e[k].len - strip;
+        where[k] = (uint32_t)(hat_hash(e[k].p + strip, len) & (nb - 1));
+        count[where[k]]++;
+        fill[where[k]] += data_size(len);
+    }
+    for (i = 0; i < nb; i++) {
+        if (!count[i]) continue;
+        bucket[i] = h_alloc(t, count_size(count[i]) + count[i] + fill[i]);
+        if (!bucket[i]) goto fail;
+        t->buckets++;
+        /* from here on: count[i] = keys placed, fill[i] = offset of the next key's data */
+        fill[i] = (size_t)(write_count(bucket[i], count[i]) - bucket[i]) + count[i];
+        count[i] = 0;
+        if (i < hint) hint = i;
+    }
+    for (k = 0; k < n; k++) {
+        uint8_t *b = bucket[where[k]];
+        size_t len = e[k].len - strip, at = fill[where[k]];
+        uint8_t *lens = b + (b[0] < 0xFF ? 1 : 5);
+        if (len < LONG) {
+            lens[count[where[k]]++] = (uint8_t)len;
+        } else {
+            lens[count[where[k]]++] = LONG;
+            wr32(b + at, (uint32_t)len);
+            at += 4;
+        }
+        memcpy(b + at, e[k].p + strip, len);
+        fill[where[k]] = at + len;
+    }
+    free(where);
+    free(count);
+    free(fill);
+    c->bucket = bucket;
+    c->nbuckets = nb;
+    c->nkeys = (uint32_t)n;
+    c->hint = hint;
+    return 0;
+fail:
+    if (bucket) buckets_free(t, bucket, nb);
+    free(where);
+    free(count);
+    free(fill);
+    return -1;
+}
+
+static hat_container *cont_build(hat_t *t, const ent *e, size_t n, size_t strip, uint8_t lo,
+                                 uint8_t hi) {
+    hat_container *c = h_alloc(t, sizeof(hat_container));
+    if (!c) return NULL;
+    c->kind = KIND_CONT;
+    c->lo = lo;
+    c->hi = hi;
+    if (cont_fill(t, c, e, n, strip, buckets_for(t, n)) < 0) {
+        h_free(t, c, sizeof(hat_container));
+        return NULL;
+    }
+    t->containers++;
+    return c;
+}
+
+/* Rebuild c's buckets with nb buckets. 0, or -1 (c unchanged). */
+static int cont_rehash(hat_t *t, hat_container *c, uint32_t nb) {
+    uint8_t **old = c->bucket;
+    uint32_t oldnb = c->nbuckets;
+    ent *e = cont_entries(c);
+    int r;
+    if (!e) return -1;
+    r = cont_fill(t, c, e, c->nkeys, 0, nb);
+    free(e);
+    if (r == 0) buckets_free(t, old, oldnb);
+    return r;
+}
+
+static inline int cont_find(const hat_container *c, const uint8_t *s, size_t n) {
+    const uint8_t *b = c->bucket[hat_hash(s, n) & (c->nbuckets - 1)];
+    uint32_t k;
+    size_t off;
+    return b != NULL && bucket_find(b, s, n, &k, &off);
+}
+
+/* 1 added, 0 present, -1 no memory. */
+static int cont_insert(hat_t *t, hat_container *c, const uint8_t *s, size_t n) {
+    uint32_t i = (uint32_t)(hat_hash(s, n) & (c->nbuckets - 1)), count = 0;
+    uint8_t *b = c->bucket[i], *nb;
+    size_t data = 0, cs = 0, ncs, size, need;
+    if (b) {
+        if (bucket_find(b, s, n, &count, &data)) return 0;
+        cs = count_size(count);
+    }
+    ncs = count_size(count + 1);
+    size = cs + count + data;
+    need = ncs + count + 1 + data + data_size(n);
+#if defined(__GLIBC__)
+    if (b && malloc_usable_size(b) >= need)
+        nb = b;  /* the chunk has room: no realloc call, same heap bytes */
+    else
+#endif
+        nb = h_realloc(t, b, size, need);
+    if (!nb) return -1;
+    if (!b) t->buckets++;
+    /* make room: the data moves right by one length byte (and a grown count), the lengths
+       by the growth of the count */
+    if (count) {
+        memmove(nb + ncs + count + 1, nb + cs + count, data);
+        if (ncs != cs) memmove(nb + ncs, nb + cs, count);
+    }
+    write_count(nb, count + 1);
+    {
+        uint8_t *at = nb + ncs + count + 1 + data;
+        if (n < LONG) {
+            nb[ncs + count] = (uint8_t)n;
+        } else {
+            nb[ncs + count] = LONG;
+            wr32(at, (uint32_t)n);
+            at += 4;
+        }
+        memcpy(at, s, n);
+    }
+    c->bucket[i] = nb;
+    c->nkeys++;
+    if (i < c->hint) c->hint = i;
+    return 1;
+}
+
+/* 1 removed, 0 absent. */
+static int cont_remove(hat_t *t, hat_container *c, const uint8_t *s, size_t n) {
+    uint32_t i = (uint32_t)(hat_hash(s, n) & (c->nbuckets - 1)), k, count;
+    uint8_t *b = c->bucket[i], *nb, *l0, *d0, *l1, *d1;
+    size_t off, size, ds, cs, ncs, datalen;
+    if (!b || !bucket_find(b, s, n, &k, &off)) return 0;
+    size = bucket_size(b);
+    count = b[0] < 0xFF ? b[0] : rd32(b + 1);
+    if (count == 1) {
+        h_free(t, b, size);
+        t->buckets--;
+        c->bucket[i] = NULL;
+    } else {
+        cs = count_size(count);
+        ncs = count_size(count - 1);
+        ds = data_size(n);
+        l0 = b + cs;
+        d0 = l0 + count;
+        datalen = size - cs - count;
+        l1 = b + ncs;
+        d1 = l1 + count - 1;
+        /* everything moves left, in order, so no move overwrites bytes still to move */
+        memmove(l1, l0, k);
+        memmove(l1 + k, l0 + k + 1, count - k - 1);
+        memmove(d1, d0, off);
+        memmove(d1 + off, d0 + off + ds, datalen - off - ds);
+        write_count(b, count - 1);
+        nb = h_realloc(t, b, size, size - ds - 1 - (cs - ncs));
+        if (nb) c->bucket[i] = nb;  /* a failed shrink keeps the larger block: still valid */
+    }
+    c->nkeys--;
+    return 1;
+}
+
+static void set_slots(hat_node *n, hat_container *c) {
+    int x;
+    for (x = c->lo; x <= c->hi; x++) n->child[x] = c;
+}
+
+/* ---------------------------------------------------------------- bursting */
+
+typedef struct { hat_node *n; hat_container *c; } job;
+
+/* Split (hybrid) or burst (pure) c, a child of n, and whatever results that is still over the
+   threshold. On out of memory the container is left as it is: larger than the threshold but
+   correct. */
+static void overflow(hat_t *t, hat_node *n, hat_container *c) {
+    job *jobs = malloc(16 * sizeof(job));
+    size_t njobs = 0, cap = 16;
+    if (!jobs) return;
+    jobs[njobs++] = (job){n, c};
+    while (njobs) {
+        job j = jobs[--njobs];
+        ent *e;
+        if (j.c->nkeys <= t->burst) continue;
+        e = cont_entries(j.c);
+        if (!e) break;
+        if (PURE(j.c)) {
+            /* burst: a node for the byte, its keys one level down in a new hybrid container.
+               While every key left shares its next byte too, and they are still too many for
+               one container, the chain of nodes is built at once rather than by a burst per
+               byte (which would copy every key once per byte of a long common prefix). */
+            hat_node *top = node_new(t), *cur = top;
+            hat_container *nc = NULL;
+            size_t k, m = j.c->nkeys;
+            if (!top) { free(e); break; }
+            for (;;) {
+                size_t kept = 0;
+                int same = 1;
+                for (k = 0; k < m; k++) {
+                    if (e[k].len == 0) cur->has_key = 1;
+                    else e[kept++] = e[k];
+                }
+                m = kept;
+                for (k = 1; k < m && same; k++) same = e[k].p[0] == e[0].p[0];
+                if (!m || !same || m <= t->burst) break;
+                {
+                    hat_node *down = node_new(t);
+                    if (!down) break;  /* stop the chain here: a larger container is correct */
+                    cur->child[e[0].p[0]] = down;
+                    cur = down;
+                    for (k = 0; k < m; k++) { e[k].p++; e[k].len--; }
+                }
+            }
+            if (m) {
+                nc = cont_build(t, e, m, 0, 0, 255);
+                if (!nc) {
+                    /* undo the chain: unlink and free it */
+                    while (top) {
+                        hat_node *next = NULL;
+                        int y;
+                        for (y = 0; y < 256; y++) if (top->child[y]) next = top->child[y];
+                        node_free(t, top);
+                        top = next;
+                    }
+                    free(e);
+                    break;
+                }
+                set_slots(cur, nc);
+            }
+            j.n->child[j.c->lo] = top;
+            cont_free(t, j.c);
+            free(e);
+            if (nc && nc->nkeys > t->burst) jobs[njobs++] = (job){cur, nc};
+        } else {
+            /* split the range [lo, hi] where the key counts balance best */
+            size_t count[256] = {0}, total = j.c->nkeys, left = 0, best = (size_t)-1, k;
+            int x, m = j.c->lo, lo = j.c->lo, hi = j.c->hi;
+            hat_container *part[2] = {NULL, NULL};
+            ent *side[2];
+            size_t ns[2] = {0, 0};
+            int minb = 255, maxb = 0;
+            for (k = 0; k < total; k++) count[e[k].p[0]]++;
+            for (x = lo; x <= hi; x++) {
+                if (count[x] && x < minb) minb = x;
+                if (count[x] && x > maxb) maxb = x;
+            }
+            /* slots outside [minb, maxb] are left empty; one byte left: a pure container */
+            lo = minb;
+            hi = maxb;
+            m = lo;
+            for (x = lo; x < hi; x++) {
+                size_t diff;
+                left += count[x];
+                diff = left > total - left ? 2 * left - total : total - 2 * left;
+                if (diff < best) { best = diff; m = x; }
+            }
+            side[0] = malloc(total * sizeof(ent));
+            side[1] = malloc(total * sizeof(ent));
+            if (!side[0] || !side[1]) { free(side[0]); free(side[1]); free(e); break; }
+            for (k = 0; k < total; k++) {
+                int s = lo == hi ? 0 : e[k].p[0] > m;
+                side[s][ns[s]++] = e[k];
+            }
+            if (lo == hi) m = hi;
+            if (ns[0]) part[0] = cont_build(t, side[0], ns[0], lo == m, (uint8_t)lo, (uint8_t)m);
+            if (ns[1]) part[1] = cont_build(t, side[1], ns[1], m + 1 == hi, (uint8_t)(m + 1),
+                                            (uint8_t)hi);
+            free(side[0]);
+            free(side[1]);
+            free(e);
+            if ((ns[0] && !part[0]) || (ns[1] && !part[1])) {
+                if (part[0]) cont_free(t, part[0]);
+                if (part[1]) cont_free(t, part[1]);
+                break;
+            }
+            for (x = j.c->lo; x <= j.c->hi; x++) j.n->child[x] = NULL;
+            cont_free(t, j.c);
+            if (njobs + 2 > cap) {
+                job *more = realloc(jobs, 2 * cap * sizeof(job));
+                if (!more) {
+                    if (part[0]) set_slots(j.n, part[0]);
+                    if (part[1]) set_slots(j.n, part[1]);
+                    break;
+                }
+                jobs = more;
+                cap *= 2;
+            }
+            for (k = 0; k < 2; k++) {
+                if (!part[k]) continue;
+                set_slots(j.n, part[k]);
+                if (part[k]->nkeys > t->burst) jobs[njobs++] = (job){j.n, part[k]};
+            }
+        }
+    }
+    free(jobs);
+}
+
+/* ---------------------------------------------------------------- the trie */
+
+hat_t *hat_new(uint32_t burst, uint32_t load) {
+    hat_t *t = malloc(sizeof(hat_t));
+    if (!t) return NULL;
+    memset(t, 0, sizeof(hat_t));
+    t->bytes = CHUNK_BYTES(t, sizeof(hat_t));
+    t->burst = burst ? burst : 1;
+    t->load = load ? load : 1;
+    t->root = node_new(t);
+    if (!t->root) { free(t); return NULL; }
+    return t;
+}
+
+/* Free everything below root; root is kept, emptied. Needs no memory: the walk keeps its
+   path in the nodes' `up` links and rescans a node from slot 0 when it comes back to it
+   (every slot it passed is NULL by then). */
+static void free_below(hat_t *t, hat_node *root) {
+    hat_node *n = root;
+    int x;
+    for (;;) {
+        hat_node *down = NULL;
+        for (x = 0; x < 256 && !down; x++) {
+            void *ch = n->child[x];
+            if (!ch) continue;
+            if (KIND(ch) == KIND_CONT) {
+                hat_container *c = ch;
+                int y, lo = c->lo, hi = c->hi;
+                for (y = lo; y <= hi; y++) n->child[y] = NULL;
+                cont_free(t, c);
+                x = hi;
+            } else {
+                down = ch;
+                n->child[x] = NULL;
+            }
+        }
+        if (down) {
+            down->up = n;
+            n = down;
+            continue;
+        }
+        if (n == root) break;
+        {
+            hat_node *up = n->up;
+            node_free(t, n);
+            n = up;
+        }
+    }
+    root->has_key = 0;
+}
+
+void hat_free(hat_t *t) {
+    if (!t) return;
+    free_below(t, t->root);
+    free(t->root);
+    free(t);
+}
+
+int hat_clear(hat_t *t) {
+    free_below(t, t->root);
+    t->size = 0;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- lookups and updates */
+
+int hat_contains(const hat_t *t, const uint8_t *key, size_t len) {
+    const hat_node *n = t->root;
+    size_t i = 0;
+    for (;;) {
+        const void *ch;
+        if (i == len) return n->has_key;
+        ch = n->child[key[i]];
+        if (!ch) return 0;
+        if (KIND(ch) == KIND_NODE) {
+            n = ch;
+            i++;
+            continue;
+        }
+        {
+            const hat_container *c = ch;
+            size_t s = PURE(c) ? i + 1 : i;
+            return cont_find(c, key + s, len - s);
+        }
+    }
+}
+
+/* The widest run of empty slots of n around x. */
+static void empty_run(const hat_node *n, int x, int *lo, int *hi) {
+    int a = x, b = x;
+    while (a > 0 && !n->child[a - 1]) a--;
+    while (b < 255 && !n->child[b + 1]) b++;
+    *lo = a;
+    *hi = b;
+}
+
+int hat_insert(hat_t *t, const uint8_t *key, size_t len) {
+    hat_node *n = t->root;
+    size_t i = 0;
+    if (len > HAT_MAX_KEY) return -2;
+    for (;;) {
+        void *ch;
+        if (i == len) {
+            if (n->has_key) return 0;
+            n->has_key = 1;
+            t->size++;
+            return 1;
+        }
+        ch = n->child[key[i]];
+        if (!ch) {
+            int lo, hi;
+            ent e;
+            hat_container *c;
+            empty_run(n, key[i], &lo, &hi);
+            e.p = key + i;
+            e.len = len - i;
+            c = cont_build(t, &e, 1, lo == hi, (uint8_t)lo, (uint8_t)hi);
+            if (!c) return -1;
+            set_slots(n, c);
+            t->size++;
+            return 1;
+        }
+        if (KIND(ch) == KIND_NODE) {
+            n = ch;
+            i++;
+            continue;
+        }
+        {
+            hat_container *c = ch;
+            size_t s = PURE(c) ? i + 1 : i;
+            int r = cont_insert(t, c, key + s, len - s);
+            if (r <= 0) return r;
+            t->size++;
+            if (c->nkeys > t->burst)
+                overflow(t, n, c);
+            else if (c->nkeys > (uint64_t)t->load * c->nbuckets)
+                cont_rehash(t, c, c->nbuckets * 2);  /* failure leaves it fuller: still correct */
+            return 1;
+        }
+    }
+}
+
+static int node_empty(const hat_node *n) {
+    int x;
+    if (n->has_key) return 0;
+    for (x = 0; x < 256; x++)
+        if (n->child[x]) return 0;
+    return 1;
+}
+
+/* After n (at depth d on key's path) became empty: unlink and free it and every ancestor
+   that held nothing but the path to it. */
+static void prune(hat_t *t, const uint8_t *key, size_t d) {
+    hat_node *n = t->root, *keep = t->root;
+    size_t i, keep_depth = 0;
+    /* the deepest node on the path that holds something besides the path stays */
+    for (i = 0; i < d; i++) {
+        int x, other = n->has_key;
+        for (x = 0; x < 256 && !other; x++)
+            if (x != key[i] && n->child[x]) other = 1;
+        if (other || n == t->root) {
+            keep = n;
+            keep_depth = i;
+        }
+        n = n->child[key[i]];
+    }
+    n = keep->child[key[keep_depth]];
+    keep->child[key[keep_depth]] = NULL;
+    for (i = keep_depth + 1; i <= d; i++) {
+        hat_node *next = i < d ? n->child[key[i]] : NULL;
+        node_free(t, n);
+        n = next;
+    }
+}
+
+int hat_remove(hat_t *t, const uint8_t *key, size_t len) {
+    hat_node *n = t->root;
+    size_t i = 0;
+    for (;;) {
+        void *ch;
+        if (i == len) {
+            if (!n->has_key) return 0;
+            n->has_key = 0;
+            t->size--;
+            if (n != t->root && node_empty(n)) prune(t, key, i);
+            return 1;
+        }
+        ch = n->child[key[i]];
+        if (!ch) return 0;
+        if (KIND(ch) == KIND_NODE) {
+            n = ch;
+            i++;
+            continue;
+        }
+        {
+            hat_container *c = ch;
+            size_t s = PURE(c) ? i + 1 : i;
+            if (!cont_remove(t, c, key + s, len - s)) return 0;
+            t->size--;
+            if (c->nkeys == 0) {
+                int x;
+                for (x = c->lo; x <= c->hi; x++) n->child[x] = NULL;
+                cont_free(t, c);
+                if (n != t->root && node_empty(n)) prune(t, key, i);
+            } else if (c->nbuckets > 1 && (uint64_t)c->nkeys * 4 < (uint64_t)t->load * c->nbuckets) {
+                cont_rehash(t, c, buckets_for(t, c->nkeys));
+            }
+            return 1;
+        }
+    }
+}
+
+static int reserve(uint8_t **buf, size_t *cap, size_t need) {
+    if (need <= *cap) return 0;
+    {
+        size_t c = *cap ? *cap : 64;
+        uint8_t *b;
+        while (c < need) c *= 2;
+        b = realloc(*buf, c);
+        if (!b) return -1;
+        *buf = b;
+        *cap = c;
+    }
+    return 0;
+}
+
+int hat_any(const hat_t *t, uint8_t **buf, size_t *cap, size_t *len) {
+    const hat_node *n = t->root;
+    size_t i = 0;
+    for (;;) {
+        int x;
+        const void *ch = NULL;
+        if (n->has_key) {
+            *len = i;
+            return 1;
+        }
+        for (x = 0; x < 256; x++)
+            if ((ch = n->child[x])) break;
+        if (!ch) return 0;
+        if (reserve(buf, cap, i + 1) < 0) return -1;
+        if (KIND(ch) == KIND_NODE) {
+            (*buf)[i++] = (uint8_t)x;
+            n = ch;
+            continue;
+        }
+        {
+            hat_container *c = (hat_container *)ch;
+            uint32_t b = c->hint;
+            size_t l;
+            const uint8_t *p;
+            biter it;
+            while (b < c->nbuckets && !c->bucket[b]) b++;
+            if (b == c->nbuckets) return -1;  /* unreachable: containers are never empty */
+            c->hint = b;  /* a cache: no bucket below b holds a key */
+            bi_init(&it, c->bucket[b]);
+            if (!bi_next(&it, &p, &l)) return -1;  /* unreachable: buckets are never empty */
+            if (PURE(c)) (*buf)[i++] = (uint8_t)x;
+            if (reserve(buf, cap, i + l + 1) < 0) return -1;
+            memcpy(*buf + i, p, l);
+            *len = i + l;
+            return 1;
+        }
+    }
+}
+
+/* 1 when some entry of c starts with s. */
+static int cont_has_prefix(const hat_container *c, const uint8_t *s, size_t n) {
+    uint32_t i;
+    size_t len;
+    const uint8_t *p;
+    for (i = 0; i < c->nbuckets; i++) {
+        biter it;
+        if (!c->bucket[i]) continue;
+        bi_init(&it, c->bucket[i]);
+        while (bi_next(&it, &p, &len))
+            if (len >= n && memcmp(p, s, n) == 0) return 1;
+    }
+    return 0;
+}
+
+int hat_has_prefix(const hat_t *t, const uint8_t *prefix, size_t len) {
+    const hat_node *n = t->root;
+    size_t i = 0;
+    for (;;) {
+        const void *ch;
+        if (i == len) return t->size > 0;  /* every node but the root holds a key below */
+        ch = n->child[prefix[i]];
+        if (!ch) return 0;
+        if (KIND(ch) == KIND_NODE) {
+            n = ch;
+            i++;
+            continue;
+        }
+        {
+            const hat_container *c = ch;
+            size_t s = PURE(c) ? i + 1 : i;
+            return s == len || cont_has_prefix(c, prefix + s, len - s);
+        }
+    }
+}
+
+static int cmp_size(const void *a, const void *b) {
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return (x > y) - (x < y);
+}
+
+long hat_prefix_lengths(const hat_t *t, const uint8_t *s, size_t len, size_t *out) {
+    const hat_node *n = t->root;
+    size_t i = 0;
+    long k = 0;
+    for (;;) {
+        const void *ch;
+        if (n->has_key) out[k++] = i;
+        if (i == len) return k;
+        ch = n->child[s[i]];
+        if (!ch) return k;
+        if (KIND(ch) == KIND_NODE) {
+            n = ch;
+            i++;
+            continue;
+        }
+        {
+            const hat_container *c = ch;
+            size_t base = PURE(c) ? i + 1 : i, rest = len - base, l;
+            long first = k;
+            if (rest <= 64) {
+                /* one hash probe per candidate length */
+                for (l = PURE(c) ? 0 : 1; l <= rest; l++)
+                    if (cont_find(c, s + base, l)) out[k++] = base + l;
+            } else {
+                /* long query: one pass over the container */
+                uint32_t b;
+                size_t el;
+                const uint8_t *p;
+                for (b = 0; b < c->nbuckets; b++) {
+                    biter it;
+                    if (!c->bucket[b]) continue;
+                    bi_init(&it, c->bucket[b]);
+                    while (bi_next(&it, &p, &el))
+                        if (el <= rest && memcmp(p, s + base, el) == 0) out[k++] = base + el;
+                }
+                qsort(out + first, (size_t)(k - first), sizeof(size_t), cmp_size);
+            }
+            return k;
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- sorted iteration */
+
+typedef struct { uint64_t head; const uint8_t *p; size_t len; } sent;
+
+static inline uint64_t head8(const uint8_t *p, size_t len) {
+    uint64_t h = 0;
+    size_t i, n = len < 8 ? len : 8;
+    for (i = 0; i < n; i++) h |= (uint64_t)p[i] << (56 - 8 * i);
+    return h;
+}
+
+static int sent_cmp(const void *a, const void *b) {
+    const sent *x = a, *y = b;
+    size_t m;
+    if (x->head != y->head) return x->head < y->head ? -1 : 1;
+    m = x->len < y->len ? x->len : y->len;
+    if (m > 8) {
+        int r = memcmp(x->p + 8, y->p + 8, m - 8);
+        if (r) return r;
+    }
+    return (x->len > y->len) - (x->len < y->len);
+}
+
+/* Sort entries: LSD radix sort on the 8-byte big-endian heads (passes whose byte is the same
+   for every entry are skipped), then a comparison sort inside each run of equal heads. */
+static void sort_entries(sent *a, sent *tmp, size_t n) {
+    size_t count[8][256], i, start;
+    int pass;
+    if (n < 32) {
+        qsort(a, n, sizeof(sent), sent_cmp);
+        return;
+    }
+    memset(count, 0, sizeof(count));
+    for (i = 0; i < n; i++) {
+        uint64_t h = a[i].head;
+        for (pass = 0; pass < 8; pass++) count[pass][(h >> (8 * pass)) & 0xFF]++;
+    }
+    for (pass = 0; pass < 8; pass++) {
+        size_t *c = count[pass], sum = 0, v;
+        int shift = 8 * pass, d;
+        if (c[(a[0].head >> shift) & 0xFF] == n) continue;  /* one digit: nothing to do */
+        for (d = 0; d < 256; d++) {
+            v = c[d];
+            c[d] = sum;
+            sum += v;
+        }
+        for (i = 0; i < n; i++) tmp[c[(a[i].head >> shift) & 0xFF]++] = a[i];
+        memcpy(a, tmp, n * sizeof(sent));
+    }
+    for (start = 0; start < n; start = i) {
+        for (i = start + 1; i < n && a[i].head == a[start].head; i++) {}
+        if (i - start > 1) qsort(a + start, i - start, sizeof(sent), sent_cmp);
+    }
+}
+
+typedef struct { const hat_node *n; int next; size_t depth; } cframe;
+
+struct hat_cursor {
+    uint8_t *key;     /* the key being built: path bytes, then a container entry */
+    size_t keycap;
+    cframe *f;
+    size_t nf, fcap;
+    sent *ents;       /* the current container's entries, sorted */
+    sent *tmp;        /* scratch for the radix sort */
+    size_t nents, pos, entcap;
+    size_t base;      /* key bytes before the entries of the current container */
+};
+
+static int cur_push(hat_cursor *c, const hat_node *n, size_t depth) {
+    if (c->nf == c->fcap) {
+        size_t cap = c->fcap ? 2 * c->fcap : 32;
+        cframe *f = realloc(c->f, cap * sizeof(cframe));
+        if (!f) return -1;
+        c->f = f;
+        c->fcap = cap;
+    }
+    c->f[c->nf].n = n;
+    c->f[c->nf].next = -1;
+    c->f[c->nf].depth = depth;
+    c->nf++;
+    return 0;
+}
+
+/* Load the entries of container k that start with (rest, nrest), sorted. */
+static int cur_load(hat_cursor *c, const hat_container *k, size_t base, const uint8_t *rest,
+                    size_t nrest) {
+    uint32_t b;
+    size_t len, n = 0;
+    if (c->entcap < k->nkeys) {
+        sent *e = realloc(c->ents, k->nkeys * sizeof(sent));
+        if (!e) return -1;
+        c->ents = e;
+        e = realloc(c->tmp, k->nkeys * sizeof(sent));
+        if (!e) return -1;
+        c->tmp = e;
+        c->entcap = k->nkeys;
+    }
+    for (b = 0; b < k->nbuckets; b++) {
+        biter it;
+        const uint8_t *p;
+        if (!k->bucket[b]) continue;
+        bi_init(&it, k->bucket[b]);
+        while (bi_next(&it, &p, &len)) {
+            if (nrest && (len < nrest || memcmp(p, rest, nrest) != 0)) continue;
+            c->ents[n].head = head8(p, len);
+            c->ents[n].p = p;
+            c->ents[n].len = len;
+            n++;
+        }
+    }
+    sort_entries(c->ents, c->tmp, n);
+    c->nents = n;
+    c->pos = 0;
+    c->base = base;
+    return 0;
+}
+
+hat_cursor *hat_cursor_new(const hat_t *t, const uint8_t *prefix, size_t len) {
+    hat_cursor *c = calloc(1, sizeof(hat_cursor));
+    const hat_node *n = t->root;
+    size_t i = 0;
+    if (!c) return NULL;
+    if (reserve(&c->key, &c->keycap, len + 1) < 0) goto fail;
+    if (len) memcpy(c->key, prefix, len);
+    for (;;) {
+        const void *ch;
+        if (i == len) {
+            if (cur_push(c, n, i) < 0) goto fail;
+            return c;
+        }
+        ch = n->child[prefix[i]];
+        if (!ch) return c;  /* nothing under the prefix */
+        if (KIND(ch) == KIND_NODE) {
+            n = ch;
+            i++;
+            continue;
+        }
+        {
+            const hat_container *k = ch;
+            size_t s = PURE(k) ? i + 1 : i;
+            if (cur_load(c, k, s, prefix + s, len - s) < 0) goto fail;
+            return c;
+        }
+    }
+fail:
+    hat_cursor_free(c);
+    return NULL;
+}
+
+int hat_cursor_next(hat_cursor *c, const uint8_t **key, size_t *len) {
+    for (;;) {
+        cframe *f;
+        if (c->pos < c->nents) {
+            const sent *e = &c->ents[c->pos++];
+            if (reserve(&c->key, &c->keycap, c->base + e->len + 1) < 0) return -1;
+            memcpy(c->key + c->base, e->p, e->len);
+            *key = c->key;
+            *len = c->base + e->len;
+            return 1;
+        }
+        if (c->nf == 0) return 0;
+        f = &c->f[c->nf - 1];
+        if (f->next < 0) {
+            f->next = 0;
+            if (f->n->has_key) {
+                *key = c->key;
+                *len = f->depth;
+                return 1;
+            }
+        }
+        while (f->next < 256 && !f->n->child[f->next]) f->next++;
+        if (f->next == 256) {
+            c->nf--;
+            continue;
+        }
+        {
+            int x = f->next;
+            const void *ch = f->n->child[x];
+            size_t d = f->depth;
+            if (reserve(&c->key, &c->keycap, d + 2) < 0) return -1;
+            if (KIND(ch) == KIND_NODE) {
+                f->next = x + 1;
+                c->key[d] = (uint8_t)x;
+                if (cur_push(c, ch, d + 1) < 0) {
+                    f->next = x;
+                    return -1;
+                }
+            } else {
+                const hat_container *k = ch;
+                if (PURE(k)) c->key[d] = (uint8_t)x;
+                if (cur_load(c, k, PURE(k) ? d + 1 : d, NULL, 0) < 0) return -1;
+                f->next = k->hi + 1;
+            }
+        }
+    }
+}
+
+void hat_cursor_free(hat_cursor *c) {
+    if (!c) return;
+    free(c->key);
+    free(c->f);
+    free(c->ents);
+    free(c->tmp);
+    free(c);
+}
+
+/* ---------------------------------------------------------------- copy */
+
+static hat_container *cont_clone(hat_t *t, const hat_container *src) {
+    hat_container *c = h_alloc(t, sizeof(hat_container));
+    uint32_t i;
+    if (!c) return NULL;
+    *c = *src;
+    c->bucket = h_calloc(t, src->nbuckets, sizeof(uint8_t *));
+    if (!c->bucket) {
+        h_free(t, c, sizeof(hat_container));
+        return NULL;
+    }
+    t->containers++;
+    for (i = 0; i < src->nbuckets; i++) {
+        size_t size;
+        if (!src->bucket[i]) continue;
+        size = bucket_size(src->bucket[i]);
+        c->bucket[i] = h_alloc(t, size);
+        if (!c->bucket[i]) {
+            cont_free(t, c);
+            return NULL;
+        }
+        t->buckets++;
+        memcpy(c->bucket[i], src->bucket[i], size);
+    }
+    return c;
+}
+
+typedef struct { const hat_node *src; hat_node *dst; } pair;
+
+hat_t *hat_copy(const hat_t *t) {
+    hat_t *r = hat_new(t->burst, t->load);
+    pair *st = NULL;
+    size_t n = 0, cap = 0;
+    if (!r) return NULL;
+    r->root->has_key = t->root->has_key;
+    st = malloc(64 * sizeof(pair));
+    if (!st) goto fail;
+    cap = 64;
+    st[n++] = (pair){t->root, r->root};
+    while (n) {
+        pair p = st[--n];
+        int x;
+        for (x = 0; x < 256; x++) {
+            const void *ch = p.src->child[x];
+            if (!ch) continue;
+            if (KIND(ch) == KIND_CONT) {
+                const hat_container *c = ch;
+                hat_container *d = cont_clone(r, c);
+                if (!d) goto fail;
+                set_slots(p.dst, d);
+                x = c->hi;
+            } else {
+                hat_node *d = node_new(r);
+                if (!d) goto fail;
+                d->has_key = ((const hat_node *)ch)->has_key;
+                p.dst->child[x] = d;
+                if (n == cap) {
+                    pair *more = realloc(st, 2 * cap * sizeof(pair));
+                    if (!more) goto fail;
+                    st = more;
+                    cap *= 2;
+                }
+                st[n++] = (pair){ch, d};
+            }
+        }
+    }
+    free(st);
+    r->size = t->size;
+    return r;
+fail:
+    free(st);
+    hat_free(r);
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- invariants */
+
+#include <stdio.h>
+
+#define FAIL(...) do { snprintf(msg, msglen, __VA_ARGS__); goto done; } while (0)
+
+int hat_check(const hat_t *t, char *msg, size_t msglen) {
+    const hat_node **st = NULL;
+    size_t n = 0, cap = 0, keys = 0, nodes = 0, conts = 0, buckets = 0;
+    size_t bytes = CHUNK_BYTES((void *)t, sizeof(hat_t));
+    sent *e = NULL;
+    int rc = 1;
+    msg[0] = 0;
+    if (!t->root || KIND(t->root) != KIND_NODE) FAIL("root is not a node");
+    cap = 64;
+    st = malloc(cap * sizeof(*st));
+    if (!st) FAIL("out of memory");
+    st[n++] = t->root;
+    while (n) {
+        const hat_node *nd = st[--n];
+        int x, empty = !nd->has_key;
+        nodes++;
+        bytes += CHUNK_BYTES((void *)nd, sizeof(hat_node));
+        keys += nd->has_key;
+        for (x = 0; x < 256; x++) {
+            const void *ch = nd->child[x];
+            if (!ch) continue;
+            empty = 0;
+            if (KIND(ch) == KIND_NODE) {
+                if (n == cap) {
+                    const hat_node **more = realloc(st, 2 * cap * sizeof(*st));
+                    if (!more) FAIL("out of memory");
+                    st = more;
+                    cap *= 2;
+                }
+                st[n++] = ch;
+            } else if (KIND(ch) == KIND_CONT) {
+                const hat_container *c = ch;
+                uint32_t b, hint_ok = 1;
+                size_t k = 0, y;
+                if (c->lo != x) FAIL("container at slot %d says it starts at %d", x, c->lo);
+                if (c->hi < c->lo) FAIL("container range %d..%d", c->lo, c->hi);
+                for (y = c->lo; y <= c->hi; y++)
+                    if (nd->child[y] != c) FAIL("slot %d does not point to its container", (int)y);
+                if (c->nkeys == 0) FAIL("empty container");
+                if (c->nkeys > t->burst) FAIL("container of %u keys over the threshold", c->nkeys);
+                if (!c->nbuckets || (c->nbuckets & (c->nbuckets - 1)))
+                    FAIL("bucket count %u is not a power of two", c->nbuckets);
+                conts++;
+                bytes += CHUNK_BYTES((void *)c, sizeof(hat_container));
+                bytes += CHUNK_BYTES((void *)c->bucket, c->nbuckets * sizeof(uint8_t *));
+                free(e);
+                e = malloc(c->nkeys * sizeof(sent));
+                if (!e) FAIL("out of memory");
+                for (b = 0; b < c->nbuckets; b++) {
+                    const uint8_t *bk = c->bucket[b], *p;
+                    size_t len;
+                    biter it;
+                    if (!bk) continue;
+                    if (b < c->hint) hint_ok = 0;
+                    bi_init(&it, bk);
+                    if (it.count == 0) FAIL("empty bucket kept");
+                    if ((bk[0] == 0xFF) != (it.count >= 0xFF)) FAIL("count with the wrong header");
+                    buckets++;
+                    bytes += CHUNK_BYTES((void *)bk, bucket_size(bk));
+                    while (bi_next(&it, &p, &len)) {
+                        if (it.lens[it.k - 1] == LONG && len < LONG)
+                            FAIL("short key with a long header");
+                        if ((hat_hash(p, len) & (c->nbuckets - 1)) != b)
+                            FAIL("key in the wrong bucket");
+                        if (!PURE(c) && (len == 0 || p[0] < c->lo || p[0] > c->hi))
+                            FAIL("key outside its hybrid container's range");
+                        if (k == c->nkeys) FAIL("container holds more keys than it counts");
+                        e[k].head = head8(p, len);
+                        e[k].p = p;
+                        e[k].len = len;
+                        k++;
+                    }
+                }
+                if (!hint_ok) FAIL("a bucket below the hint holds keys");
+                if (k != c->nkeys) FAIL("container counts %u keys, holds %zu", c->nkeys, k);
+                qsort(e, k, sizeof(sent), sent_cmp);
+                for (y = 1; y < k; y++)
+                    if (sent_cmp(&e[y - 1], &e[y]) == 0) FAIL("duplicate key in a container");
+                keys += k;
+                x = c->hi;
+            } else {
+                FAIL("child of unknown kind %d", KIND(ch));
+            }
+        }
+        if (empty && nd != t->root) FAIL("empty node kept");
+    }
+    if (keys != t->size) FAIL("holds %zu keys, counts %zu", keys, t->size);
+    if (nodes != t->nodes) FAIL("holds %zu nodes, counts %zu", nodes, t->nodes);
+    if (conts != t->containers) FAIL("holds %zu containers, counts %zu", conts, t->containers);
+    if (buckets != t->buckets) FAIL("holds %zu buckets, counts %zu", buckets, t->buckets);
+    if (bytes != t->bytes) FAIL("holds %zu heap bytes, counts %zu", bytes, t->bytes);
+    rc = 0;
+done:
+    free(st);
+    free(e);
+    return rc;
+}

@@ -1,0 +1,69 @@
+/* lowram's HAT-trie: a burst trie whose leaves are cache-conscious array hash tables.
+ *
+ * Keys are byte strings (lowram stores UTF-8). A trie node has 256 child slots and a flag
+ * for the key that ends at it. A child slot holds a node or a container: an array hash table
+ * whose buckets are single allocations holding the keys back to back, each as a length byte
+ * (0..253; 254 is followed by a 4-byte length) and its bytes, closed by the byte 255. A
+ * "hybrid" container serves a range [lo, hi] of a node's slots and keeps each key's first
+ * byte; a "pure" container (lo == hi) serves one slot and drops it. A container holding more
+ * than `burst` keys splits its range in two (hybrid) or bursts into a new node (pure).
+ *
+ * Every allocation goes through one counter (hat_t.bytes) that adds glibc's chunk header to
+ * malloc_usable_size(), so the figure is what the heap really spends.
+ */
+#ifndef LOWRAM_HAT_TRIE_H
+#define LOWRAM_HAT_TRIE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HAT_MAX_KEY 0xFFFFFFFFu
+
+typedef struct hat_node hat_node;
+typedef struct hat_container hat_container;
+
+typedef struct hat {
+    hat_node *root;
+    size_t size;      /* number of keys */
+    size_t bytes;     /* heap bytes held, allocator overhead included */
+    uint32_t burst;   /* a container holding more keys than this splits or bursts */
+    uint32_t load;    /* mean keys per bucket at which a container doubles its buckets */
+    size_t nodes, containers, buckets;  /* counts, for stats and checks */
+} hat_t;
+
+hat_t *hat_new(uint32_t burst, uint32_t load);
+void hat_free(hat_t *t);
+int hat_clear(hat_t *t);                 /* 0, or -1 on out of memory (t stays valid) */
+hat_t *hat_copy(const hat_t *t);         /* NULL on out of memory */
+
+int hat_contains(const hat_t *t, const uint8_t *key, size_t len);  /* 1 or 0 */
+int hat_insert(hat_t *t, const uint8_t *key, size_t len);  /* 1 added, 0 present, -1 no memory */
+int hat_remove(hat_t *t, const uint8_t *key, size_t len);  /* 1 removed, 0 absent */
+
+/* Any one key, written to *buf (grown with realloc; *cap its capacity); 1, 0 if empty, -1. */
+int hat_any(const hat_t *t, uint8_t **buf, size_t *cap, size_t *len);
+
+/* 1 when some key starts with prefix. */
+int hat_has_prefix(const hat_t *t, const uint8_t *prefix, size_t len);
+
+/* Lengths of the keys that are prefixes of s, ascending, written to out (room for len + 1).
+   Returns how many, or -1 on out of memory. */
+long hat_prefix_lengths(const hat_t *t, const uint8_t *s, size_t len, size_t *out);
+
+/* Sorted iteration (bytewise order) over the keys starting with a prefix. */
+typedef struct hat_cursor hat_cursor;
+hat_cursor *hat_cursor_new(const hat_t *t, const uint8_t *prefix, size_t len);
+/* 1 and the key in (*key, *len) (valid until the next call), 0 at the end, -1 no memory. */
+int hat_cursor_next(hat_cursor *c, const uint8_t **key, size_t *len);
+void hat_cursor_free(hat_cursor *c);
+
+/* Internal invariants; 0 when they hold, else a message in msg. */
+int hat_check(const hat_t *t, char *msg, size_t msglen);
+
+/* 64-bit hash of bytes (MurmurHash64A, Austin Appleby, public domain). */
+uint64_t hat_hash(const uint8_t *key, size_t len);
+
+/* 1 when the bytes are well-formed UTF-8 without surrogates (what str.encode() produces). */
+int hat_valid_utf8(const uint8_t *s, size_t len);
+
+#endif

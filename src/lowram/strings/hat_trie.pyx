@@ -1,0 +1,1087 @@
+# distutils: sources = src/lowram/strings/csrc/hat_trie.c
+"""MutableStringSet: a mutable set of ``str`` in a HAT-trie (Askitis & Sinha, 2007).
+
+lowram writes its own HAT-trie because the Python binding of the C library (``hat-trie``)
+no longer builds on Python 3.10+, and the tries that do build are frozen (marisa-trie, DAWG)
+or heavy (datrie). The core is C (``csrc/hat_trie.c``): a burst trie whose leaves are array
+hash tables holding keys as UTF-8 bytes, back to back in one allocation per bucket. No Python
+object is kept per key.
+
+Tuning (chosen by ``benchmarks/bench_hat_trie.py --tune``, a grid of burst 1024..65536 and
+load 4..32 on 663,473 shuffled English words; figures in
+``benchmarks/results/bench_hat_trie_tune.json``):
+
+* ``BURST = 4096`` keys: a container holding more splits its range of first bytes in two or,
+  when it serves one byte, bursts into a trie node. 65,536 made iteration 2-3x slower (larger
+  containers to sort) and inserts slower; 1,024 spent 322 trie nodes (2 KiB each) for no
+  gain; 4,096 and 16,384 were alike in time, and 4,096 uses less memory on both English and
+  Ukrainian words and bounds the container scan of a prefix query to 4,096 keys.
+* ``LOAD = 12`` keys per bucket: a container doubles its buckets when the mean goes above it
+  (and halves them below a quarter of it). Memory falls with the load (18 B/word at 4, 13.5
+  at 8, 12.2 at 12, 11.4 at 16, 10.3 at 32) while lookups are bound by two cache misses
+  (bucket pointer, bucket) more than by the scan; at 32 the scan began to show, so 12 takes
+  most of the memory gain.
+
+Keys are stored as strict UTF-8. A str holding a lone surrogate (``'\\ud800'``) cannot be
+stored: ``add`` raises ``UnicodeEncodeError`` (a ``ValueError``), while queries answer as for
+any absent key (``'\\ud800' in s`` is ``False``).
+"""
+
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
+from cpython.unicode cimport PyUnicode_DecodeUTF8
+from libc.stdint cimport uint8_t, uint32_t, uint64_t
+from libc.stdlib cimport free, malloc, realloc
+from libc.string cimport memcmp, memcpy
+
+import collections.abc as _abc
+
+import numpy
+
+from lowram._fileformat import atomic_write, pack, read_file, unpack
+
+__all__ = ["MutableStringSet", "BURST", "LOAD"]
+
+
+cdef extern from "csrc/hat_trie.h" nogil:
+    ctypedef struct hat_t:
+        size_t size
+        size_t bytes
+        uint32_t burst
+        uint32_t load
+        size_t nodes
+        size_t containers
+        size_t buckets
+    ctypedef struct hat_cursor:
+        pass
+    hat_t *hat_new(uint32_t burst, uint32_t load)
+    void hat_free(hat_t *t)
+    int hat_clear(hat_t *t)
+    hat_t *hat_copy(const hat_t *t)
+    int hat_contains(const hat_t *t, const uint8_t *key, size_t len)
+    int hat_insert(hat_t *t, const uint8_t *key, size_t len)
+    int hat_remove(hat_t *t, const uint8_t *key, size_t len)
+    int hat_any(const hat_t *t, uint8_t **buf, size_t *cap, size_t *len)
+    int hat_has_prefix(const hat_t *t, const uint8_t *prefix, size_t len)
+    long hat_prefix_lengths(const hat_t *t, const uint8_t *s, size_t len, size_t *out)
+    hat_cursor *hat_cursor_new(const hat_t *t, const uint8_t *prefix, size_t len)
+    int hat_cursor_next(hat_cursor *c, const uint8_t **key, size_t *len)
+    void hat_cursor_free(hat_cursor *c)
+    int hat_check(const hat_t *t, char *msg, size_t msglen)
+    int hat_valid_utf8(const uint8_t *s, size_t len)
+
+
+cdef extern from "csrc/pykey.h":
+    ctypedef struct lowram_key:
+        const uint8_t *p
+        Py_ssize_t n
+    int lowram_key_of(object o, lowram_key *k) except -1
+    void lowram_key_done(lowram_key *k)
+    int lowram_key_from_bytes(object b, lowram_key *k) except -1
+
+
+cdef extern from "Python.h":
+    ctypedef struct PyTypeObject:
+        Py_ssize_t tp_basicsize
+    PyTypeObject *Py_TYPE(object o)
+
+
+#: A container holding more keys than this splits or bursts.
+BURST = 4096
+#: Mean keys per bucket at which a container doubles its buckets.
+LOAD = 12
+
+_KIND = "MutableStringSet"
+_FORMAT = 1
+_MISSING = object()
+
+
+cdef int _query_key(object key, lowram_key *k) except -1:
+    """Bytes to look ``key`` up by: 0 ready, 1 not a str (absent by definition).
+
+    A lone surrogate is looked up by its ``surrogatepass`` bytes, which no stored key holds,
+    so the answer is "absent" without an error, and prefix queries stay exact.
+    """
+    cdef int r = lowram_key_of(key, k)
+    if r == 2:
+        lowram_key_from_bytes((<str>key).encode("utf-8", "surrogatepass"), k)
+        return 0
+    return r
+
+
+cdef int _store_key(object key, lowram_key *k) except -1:
+    """Bytes to store ``key`` as; TypeError for a non-str, UnicodeEncodeError for surrogates."""
+    cdef int r = lowram_key_of(key, k)
+    if r == 1:
+        raise TypeError(f"MutableStringSet keys must be str, not {type(key).__name__}")
+    if r == 2:
+        lowram_key_done(k)
+        (<str>key).encode("utf-8")  # raises UnicodeEncodeError naming the position
+        raise UnicodeError("unreachable")  # pragma: no cover
+    if <size_t>k.n > 0xFFFFFFFF:
+        lowram_key_done(k)
+        raise ValueError(f"key of {k.n} UTF-8 bytes is longer than the 4 GiB limit")
+    return 0
+
+
+cdef inline str _decode(const uint8_t *p, size_t n):
+    return PyUnicode_DecodeUTF8(<const char *>p, n, NULL)
+
+
+cdef class _Buffer:
+    """A growable byte buffer (C heap) for serialising and rollback logs."""
+    cdef uint8_t *p
+    cdef size_t n, cap
+
+    def __dealloc__(self):
+        free(self.p)
+
+    cdef int reserve(self, size_t more) except -1:
+        cdef size_t cap
+        cdef uint8_t *q
+        if self.n + more <= self.cap:
+            return 0
+        cap = self.cap * 2 if self.cap else 4096
+        while cap < self.n + more:
+            cap *= 2
+        q = <uint8_t *>realloc(self.p, cap)
+        if q == NULL:
+            raise MemoryError()
+        self.p = q
+        self.cap = cap
+        return 0
+
+    cdef int varint(self, uint64_t v) except -1:
+        self.reserve(10)
+        while v >= 0x80:
+            self.p[self.n] = <uint8_t>(v & 0x7F) | 0x80
+            self.n += 1
+            v >>= 7
+        self.p[self.n] = <uint8_t>v
+        self.n += 1
+        return 0
+
+    cdef int log_key(self, const uint8_t *s, size_t n) noexcept:
+        """Append a varint length and the bytes; -1 when out of memory (no exception)."""
+        try:
+            self.varint(n)
+            self.write(s, n)
+        except MemoryError:
+            return -1
+        return 0
+
+    cdef int write(self, const uint8_t *s, size_t n) except -1:
+        self.reserve(n)
+        if n:
+            memcpy(self.p + self.n, s, n)
+        self.n += n
+        return 0
+
+
+cdef uint64_t _read_varint(const uint8_t *p, size_t n, size_t *pos) except? 0xFFFFFFFFFFFFFFFF:
+    cdef uint64_t v = 0
+    cdef int shift = 0
+    cdef uint8_t b
+    while True:
+        if pos[0] >= n:
+            raise _format_error("truncated record")
+        if shift > 63:
+            raise _format_error("malformed length")
+        b = p[pos[0]]
+        pos[0] += 1
+        v |= <uint64_t>(b & 0x7F) << shift
+        if b < 0x80:
+            return v
+        shift += 7
+
+
+def _format_error(what):
+    from lowram.errors import FormatError
+
+    return FormatError(f"{_KIND} payload: {what}")
+
+
+cdef class _KeyIterator:
+    """Sorted iterator over the keys of a MutableStringSet (under a prefix)."""
+    cdef MutableStringSet owner
+    cdef hat_cursor *cur
+    cdef unsigned long version
+
+    def __dealloc__(self):
+        hat_cursor_free(self.cur)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        cdef const uint8_t *p
+        cdef size_t n
+        cdef int r
+        if self.cur == NULL:
+            raise StopIteration
+        if self.owner._version != self.version:
+            hat_cursor_free(self.cur)
+            self.cur = NULL
+            raise RuntimeError("MutableStringSet changed during iteration")
+        r = hat_cursor_next(self.cur, &p, &n)
+        if r == 1:
+            return _decode(p, n)
+        if r < 0:
+            raise MemoryError()
+        hat_cursor_free(self.cur)
+        self.cur = NULL
+        raise StopIteration
+
+
+cdef _KeyIterator _iterate(MutableStringSet s, const uint8_t *prefix, size_t n):
+    cdef _KeyIterator it = _KeyIterator.__new__(_KeyIterator)
+    it.owner = s
+    it.version = s._version
+    it.cur = hat_cursor_new(s._t, prefix, n)
+    if it.cur == NULL:
+        raise MemoryError()
+    return it
+
+
+def _rebuild(data):
+    """Unpickle a MutableStringSet from its serialised bytes."""
+    return MutableStringSet.from_bytes(data)
+
+
+cdef class MutableStringSet:
+    """A mutable set of ``str`` held in a HAT-trie: about 12.5 bytes per English word.
+
+    A complete ``collections.abc.MutableSet`` that behaves like ``set`` for str keys, plus
+    sorted iteration and prefix queries. Keys are UTF-8 bytes inside array hash containers
+    (no Python object per key). ``x in s``, ``add`` and ``discard`` cost O(len(x)) expected;
+    iteration is in sorted (code point) order.
+
+    >>> s = MutableStringSet(["pear", "apple", "fig"])
+    >>> s.add("plum"); s.discard("fig")
+    >>> list(s), "pear" in s, len(s)
+    (['apple', 'pear', 'plum'], True, 3)
+    """
+
+    cdef hat_t *_t
+    cdef unsigned long _version
+
+    _lowram_sizeof_is_total = True
+
+    def __cinit__(self, *args, **kwargs):
+        self._t = NULL
+        self._version = 0
+
+    def __init__(self, iterable=(), *, _burst=BURST, _load=LOAD):
+        """Build from ``iterable`` of str. Cost: O(total key length), no Python object kept.
+
+        ``_burst`` and ``_load`` set the tuning (see the module docstring); they are for
+        benchmarks and tests, the defaults serve any data.
+        """
+        cdef hat_t *t
+        if not (1 <= _burst <= (1 << 24)):
+            raise ValueError(f"_burst must be in 1..{1 << 24}, not {_burst}")
+        if not (1 <= _load <= 1024):
+            raise ValueError(f"_load must be in 1..1024, not {_load}")
+        t = hat_new(_burst, _load)
+        if t == NULL:
+            raise MemoryError()
+        if self._t != NULL:
+            hat_free(self._t)
+        self._t = t
+        self._version += 1
+        if not (isinstance(iterable, (tuple, list)) and not iterable):
+            self._add_all(iterable)
+
+    def __dealloc__(self):
+        hat_free(self._t)
+
+    # ------------------------------------------------------------------ internals
+
+    cdef int _swap(self, MutableStringSet other) except -1:
+        """Take other's trie (other gets ours)."""
+        self._t, other._t = other._t, self._t
+        self._version += 1
+        other._version += 1
+        return 0
+
+    cdef Py_ssize_t _add_all(self, iterable) except -1:
+        """Add every key of iterable; on any error undo what this call added, then raise."""
+        cdef lowram_key k
+        cdef int r
+        cdef Py_ssize_t added = 0
+        cdef bint was_empty = self._t.size == 0
+        cdef _Buffer log = None if was_empty else _Buffer()
+        cdef size_t pos, n
+        cdef uint64_t klen
+        try:
+            for key in iterable:
+                _store_key(key, &k)  # on error it holds nothing
+                r = hat_insert(self._t, k.p, <size_t>k.n)
+                if r == 1:
+                    if log is not None and log.log_key(k.p, <size_t>k.n) < 0:
+                        hat_remove(self._t, k.p, <size_t>k.n)  # unlogged: undo it now
+                        r = -1
+                    else:
+                        added += 1
+                lowram_key_done(&k)
+                if r < 0:
+                    raise MemoryError()
+        except BaseException:
+            if added:
+                if was_empty:
+                    hat_clear(self._t)
+                else:
+                    pos = 0
+                    while pos < log.n:
+                        klen = _read_varint(log.p, log.n, &pos)
+                        hat_remove(self._t, log.p + pos, klen)
+                        pos += klen
+                self._version += 1
+            raise
+        if added:
+            self._version += 1
+        return added
+
+    cdef inline int _has(self, key) except -1:
+        cdef lowram_key k
+        cdef int r = _query_key(key, &k)
+        if r:
+            return 0
+        r = hat_contains(self._t, k.p, <size_t>k.n)
+        lowram_key_done(&k)
+        return r
+
+    cdef MutableStringSet _empty_like(self):
+        return MutableStringSet(_burst=self._t.burst, _load=self._t.load)
+
+    def _check(self):
+        """Assert the trie's internal invariants (tests call it after every step).
+
+        Cost: O(total key bytes).
+
+        >>> MutableStringSet(["a", "b"])._check()
+        """
+        cdef char msg[256]
+        if hat_check(self._t, msg, sizeof(msg)):
+            raise AssertionError("MutableStringSet invariant broken: " + msg.decode("ascii"))
+
+    def _stats(self):
+        """Counts of trie nodes, containers and buckets, and heap bytes: a dict.
+
+        >>> sorted(MutableStringSet(["a"])._stats())
+        ['buckets', 'burst', 'bytes', 'containers', 'keys', 'load', 'nodes']
+        """
+        t = self._t
+        return {"keys": t.size, "nodes": t.nodes, "containers": t.containers,
+                "buckets": t.buckets, "bytes": t.bytes, "burst": t.burst, "load": t.load}
+
+    # ------------------------------------------------------------------ the Set protocol
+
+    def __len__(self):
+        """Number of keys. Cost: O(1).
+
+        >>> len(MutableStringSet(["a", "b", "a"]))
+        2
+        """
+        return self._t.size
+
+    def __contains__(self, key):
+        """True when ``key`` is in the set; False for any non-str. Cost: O(len(key)).
+
+        >>> "b" in MutableStringSet(["a", "b"]), 3 in MutableStringSet(["a"])
+        (True, False)
+        """
+        cdef lowram_key k
+        cdef int r = lowram_key_of(key, &k)
+        if r == 0:
+            r = hat_contains(self._t, k.p, <size_t>k.n)
+            lowram_key_done(&k)
+            return r == 1
+        lowram_key_done(&k)
+        return False
+
+    def __iter__(self):
+        """Iterate the keys in sorted order. Cost: O(n) plus sorting each container once.
+
+        Changing the set while iterating raises RuntimeError, as for ``set``.
+
+        >>> list(MutableStringSet(["b", "a", "ab"]))
+        ['a', 'ab', 'b']
+        """
+        return _iterate(self, NULL, 0)
+
+    def __reversed__(self):
+        """Iterate the keys in reverse sorted order. Cost: O(n) memory for the keys.
+
+        >>> list(reversed(MutableStringSet(["b", "a"])))
+        ['b', 'a']
+        """
+        return reversed(self.keys())
+
+    def __repr__(self):
+        """``MutableStringSet([...])`` with the keys in sorted order. Cost: O(n).
+
+        >>> MutableStringSet(["b", "a"]), MutableStringSet()
+        (MutableStringSet(['a', 'b']), MutableStringSet())
+        """
+        if not self._t.size:
+            return "MutableStringSet()"
+        return f"MutableStringSet({self.keys()!r})"
+
+    def __sizeof__(self):
+        """Bytes held: the object plus every native allocation with its allocator overhead.
+
+        >>> import sys; sys.getsizeof(MutableStringSet(["a"] )) > 2048
+        True
+        """
+        return Py_TYPE(self).tp_basicsize + self._t.bytes
+
+    @property
+    def nbytes(self):
+        """Native heap bytes held (allocator overhead included). Cost: O(1).
+
+        >>> MutableStringSet().nbytes > 0
+        True
+        """
+        return self._t.bytes
+
+    __hash__ = None
+
+    # comparisons, with any collections.abc.Set
+    def __eq__(self, other):
+        """Equal to any Set holding the same keys. Cost: O(n).
+
+        >>> MutableStringSet(["a"]) == {"a"}, MutableStringSet(["a"]) == ["a"]
+        (True, False)
+        """
+        if not isinstance(other, _abc.Set):
+            return NotImplemented
+        return len(self) == len(other) and self._subset_of(other)
+
+    def __ne__(self, other):
+        if not isinstance(other, _abc.Set):
+            return NotImplemented
+        return not (len(self) == len(other) and self._subset_of(other))
+
+    def __le__(self, other):
+        """Subset of another Set. Cost: O(n).
+
+        >>> MutableStringSet(["a"]) <= {"a", "b"}
+        True
+        """
+        if not isinstance(other, _abc.Set):
+            return NotImplemented
+        return len(self) <= len(other) and self._subset_of(other)
+
+    def __lt__(self, other):
+        if not isinstance(other, _abc.Set):
+            return NotImplemented
+        return len(self) < len(other) and self._subset_of(other)
+
+    def __ge__(self, other):
+        if not isinstance(other, _abc.Set):
+            return NotImplemented
+        return len(self) >= len(other) and self._superset_of(other)
+
+    def __gt__(self, other):
+        if not isinstance(other, _abc.Set):
+            return NotImplemented
+        return len(self) > len(other) and self._superset_of(other)
+
+    cdef bint _subset_of(self, other) except -1:
+        if isinstance(other, MutableStringSet):
+            for key in self:
+                if not (<MutableStringSet>other)._has(key):
+                    return False
+            return True
+        for key in self:
+            if key not in other:
+                return False
+        return True
+
+    cdef bint _superset_of(self, other) except -1:
+        for key in other:
+            if not self._has(key):
+                return False
+        return True
+
+    def issubset(self, other):
+        """True when every key is in ``other`` (any iterable). Cost: O(n + len(other)).
+
+        >>> MutableStringSet(["a"]).issubset(["a", "b"])
+        True
+        """
+        if not isinstance(other, _abc.Set):
+            other = set(other)
+        return len(self) <= len(other) and self._subset_of(other)
+
+    def issuperset(self, other):
+        """True when every item of ``other`` (any iterable) is a key. Cost: O(len(other)).
+
+        >>> MutableStringSet(["a", "b"]).issuperset(["a"])
+        True
+        """
+        return self._superset_of(other)
+
+    def isdisjoint(self, other):
+        """True when no item of ``other`` (any iterable) is a key. Cost: O(len(other)).
+
+        >>> MutableStringSet(["a"]).isdisjoint(["b"])
+        True
+        """
+        for key in other:
+            if self._has(key):
+                return False
+        return True
+
+    # set algebra: results are MutableStringSets; operators take any Iterable, as the
+    # collections.abc.Set mixins do
+    @classmethod
+    def _from_iterable(cls, iterable):
+        return cls(iterable)
+
+    def __or__(self, other):
+        """Union with any iterable of str. Cost: O(n + len(other)).
+
+        >>> MutableStringSet(["a"]) | {"b"}
+        MutableStringSet(['a', 'b'])
+        """
+        if not isinstance(other, _abc.Iterable):
+            return NotImplemented
+        cdef MutableStringSet result = self.copy()
+        result._add_all(other)
+        return result
+
+    def __ror__(self, other):
+        return self.__or__(other)
+
+    def __and__(self, other):
+        """Intersection with any iterable. Cost: O(len(other)).
+
+        >>> MutableStringSet(["a", "b"]) & {"b", "c"}
+        MutableStringSet(['b'])
+        """
+        if not isinstance(other, _abc.Iterable):
+            return NotImplemented
+        cdef MutableStringSet result = self._empty_like()
+        if isinstance(other, _abc.Set) and len(other) > len(self):
+            result._add_all([k for k in self if k in other])
+        else:
+            result._add_all([k for k in other if self._has(k)])
+        return result
+
+    def __rand__(self, other):
+        return self.__and__(other)
+
+    def __sub__(self, other):
+        """Keys not in ``other`` (any iterable). Cost: O(n + len(other)).
+
+        >>> MutableStringSet(["a", "b"]) - {"b"}
+        MutableStringSet(['a'])
+        """
+        if not isinstance(other, _abc.Iterable):
+            return NotImplemented
+        if not isinstance(other, _abc.Set):
+            other = set(other)
+        cdef MutableStringSet result = self._empty_like()
+        result._add_all([k for k in self if k not in other])
+        return result
+
+    def __rsub__(self, other):
+        if not isinstance(other, _abc.Iterable):
+            return NotImplemented
+        cdef MutableStringSet result = self._empty_like()
+        result._add_all([k for k in other if not self._has(k)])
+        return result
+
+    def __xor__(self, other):
+        """Keys in exactly one of the two. Cost: O(n + len(other)).
+
+        >>> MutableStringSet(["a", "b"]) ^ {"b", "c"}
+        MutableStringSet(['a', 'c'])
+        """
+        if not isinstance(other, _abc.Iterable):
+            return NotImplemented
+        result = self.copy()
+        result.symmetric_difference_update(other)
+        return result
+
+    def __rxor__(self, other):
+        return self.__xor__(other)
+
+    def union(self, *others):
+        """A new set with the keys of this one and of every iterable in ``others``.
+
+        >>> MutableStringSet(["a"]).union(["b"], ("c",))
+        MutableStringSet(['a', 'b', 'c'])
+        """
+        cdef MutableStringSet result = self.copy()
+        for other in others:
+            result._add_all(other)
+        return result
+
+    def intersection(self, *others):
+        """A new set with the keys found in every iterable of ``others``.
+
+        >>> MutableStringSet(["a", "b"]).intersection(["b", "c"])
+        MutableStringSet(['b'])
+        """
+        result = self.copy()
+        for other in others:
+            result.intersection_update(other)
+        return result
+
+    def difference(self, *others):
+        """A new set with the keys found in none of ``others``.
+
+        >>> MutableStringSet(["a", "b"]).difference(["b"])
+        MutableStringSet(['a'])
+        """
+        result = self.copy()
+        for other in others:
+            result.difference_update(other)
+        return result
+
+    def symmetric_difference(self, other):
+        """A new set with the keys in exactly one of this set and ``other``.
+
+        >>> MutableStringSet(["a", "b"]).symmetric_difference(["b", "c"])
+        MutableStringSet(['a', 'c'])
+        """
+        return self.__xor__(other)
+
+    # ------------------------------------------------------------------ mutation
+
+    def add(self, key):
+        """Add ``key`` (a str). Cost: O(len(key)) expected; a burst is O(container).
+
+        >>> s = MutableStringSet(); s.add("a"); s.add("a"); len(s)
+        1
+        """
+        cdef lowram_key k
+        cdef int r
+        _store_key(key, &k)
+        r = hat_insert(self._t, k.p, <size_t>k.n)
+        lowram_key_done(&k)
+        if r < 0:
+            raise MemoryError()
+        if r:
+            self._version += 1
+
+    def discard(self, key):
+        """Remove ``key`` if present. Cost: O(len(key)) expected.
+
+        >>> s = MutableStringSet(["a"]); s.discard("a"); s.discard("z"); len(s)
+        0
+        """
+        cdef lowram_key k
+        cdef int r
+        if _query_key(key, &k):
+            return
+        r = hat_remove(self._t, k.p, <size_t>k.n)
+        lowram_key_done(&k)
+        if r:
+            self._version += 1
+
+    def remove(self, key):
+        """Remove ``key``; KeyError if absent. Cost: O(len(key)) expected.
+
+        >>> MutableStringSet(["a"]).remove("b")
+        Traceback (most recent call last):
+        ...
+        KeyError: 'b'
+        """
+        cdef lowram_key k
+        cdef int r = 0
+        if not _query_key(key, &k):
+            r = hat_remove(self._t, k.p, <size_t>k.n)
+            lowram_key_done(&k)
+        if not r:
+            raise KeyError(key)
+        self._version += 1
+
+    def pop(self):
+        """Remove and return an arbitrary key; KeyError if empty. Cost: O(len(key)).
+
+        >>> MutableStringSet(["a"]).pop()
+        'a'
+        """
+        cdef uint8_t *buf = NULL
+        cdef size_t cap = 0, n = 0
+        cdef int r = hat_any(self._t, &buf, &cap, &n)
+        try:
+            if r == 0:
+                raise KeyError("pop from an empty MutableStringSet")
+            if r < 0:
+                raise MemoryError()
+            key = _decode(buf, n)
+            hat_remove(self._t, buf, n)
+            self._version += 1
+            return key
+        finally:
+            free(buf)
+
+    def clear(self):
+        """Remove every key and free the memory they held. Cost: O(n).
+
+        >>> s = MutableStringSet(["a", "b"]); s.clear(); len(s)
+        0
+        """
+        hat_clear(self._t)
+        self._version += 1
+
+    def update(self, *iterables):
+        """Add the keys of each iterable. On a bad key nothing this call added is kept.
+
+        Cost: O(total key length).
+
+        >>> s = MutableStringSet(["a"]); s.update(["b"], ["c"]); list(s)
+        ['a', 'b', 'c']
+        """
+        for it in iterables:
+            self._add_all(it)
+
+    def add_many(self, iterable):
+        """Add the keys of ``iterable`` and return how many were new (all or none on error).
+
+        Cost: O(total key length).
+
+        >>> MutableStringSet(["a"]).add_many(["a", "b", "c"])
+        2
+        """
+        return self._add_all(iterable)
+
+    def contains_many(self, keys):
+        """``numpy`` bool array: for each of ``keys``, whether it is in the set.
+
+        Cost: O(total key length), in one C loop.
+
+        >>> MutableStringSet(["a", "c"]).contains_many(["a", "b", "c"]).tolist()
+        [True, False, True]
+        """
+        cdef lowram_key k
+        cdef Py_ssize_t i, n
+        cdef int r
+        seq = keys if isinstance(keys, (list, tuple)) else list(keys)
+        n = len(seq)
+        out = numpy.zeros(n, dtype=numpy.bool_)
+        cdef uint8_t[::1] view = out.view(numpy.uint8)
+        for i in range(n):
+            r = lowram_key_of(seq[i], &k)
+            if r == 0:
+                view[i] = hat_contains(self._t, k.p, <size_t>k.n)
+            lowram_key_done(&k)
+        return out
+
+    def difference_update(self, *others):
+        """Remove every key found in any of ``others``. Cost: O(total length of others).
+
+        >>> s = MutableStringSet(["a", "b"]); s.difference_update(["a"]); list(s)
+        ['b']
+        """
+        for other in others:
+            if other is self:
+                self.clear()
+                continue
+            for key in (list(other) if isinstance(other, MutableStringSet) else other):
+                self.discard(key)
+
+    def intersection_update(self, *others):
+        """Keep only the keys found in every one of ``others``. Cost: O(n + their length).
+
+        >>> s = MutableStringSet(["a", "b"]); s.intersection_update(["b", "c"]); list(s)
+        ['b']
+        """
+        cdef MutableStringSet kept
+        for other in others:
+            if other is self:
+                continue
+            kept = self.__and__(other)
+            self._swap(kept)
+
+    def symmetric_difference_update(self, other):
+        """Keep the keys in exactly one of this set and ``other``. Cost: O(len(other)).
+
+        All or nothing: a non-str item of ``other`` raises TypeError before any change.
+
+        >>> s = MutableStringSet(["a", "b"]); s.symmetric_difference_update(["b", "c"]); list(s)
+        ['a', 'c']
+        """
+        cdef lowram_key k
+        if other is self:
+            self.clear()
+            return
+        cdef MutableStringSet items = MutableStringSet(
+            other, _burst=self._t.burst, _load=self._t.load)
+        cdef MutableStringSet new = items - self
+        for key in items:
+            self.discard(key)
+        self._add_all(new)
+
+    def __ior__(self, other):
+        self._add_all(other)
+        return self
+
+    def __iand__(self, other):
+        self.intersection_update(other)
+        return self
+
+    def __isub__(self, other):
+        self.difference_update(other)
+        return self
+
+    def __ixor__(self, other):
+        self.symmetric_difference_update(other)
+        return self
+
+    def copy(self):
+        """A new, independent MutableStringSet with the same keys. Cost: O(memory held).
+
+        >>> s = MutableStringSet(["a"]); t = s.copy(); t.add("b"); len(s), len(t)
+        (1, 2)
+        """
+        cdef MutableStringSet r = MutableStringSet.__new__(MutableStringSet)
+        r._t = hat_copy(self._t)
+        if r._t == NULL:
+            raise MemoryError()
+        return r
+
+    def __copy__(self):
+        return self.copy()
+
+    def __deepcopy__(self, memo):
+        return self.copy()
+
+    # ------------------------------------------------------------------ prefix queries
+
+    def keys(self, prefix=""):
+        """Sorted list of the keys that start with ``prefix``. Cost: O(output + container).
+
+        >>> MutableStringSet(["car", "cat", "dog"]).keys("ca")
+        ['car', 'cat']
+        """
+        return list(self.iterkeys(prefix))
+
+    def iterkeys(self, prefix=""):
+        """Iterate, in sorted order, the keys that start with ``prefix``.
+
+        >>> list(MutableStringSet(["car", "cat", "dog"]).iterkeys("d"))
+        ['dog']
+        """
+        cdef lowram_key k
+        if not isinstance(prefix, str):
+            raise TypeError(f"prefix must be str, not {type(prefix).__name__}")
+        _query_key(prefix, &k)
+        try:
+            return _iterate(self, k.p, <size_t>k.n)
+        finally:
+            lowram_key_done(&k)
+
+    def has_prefix(self, prefix):
+        """True when some key starts with ``prefix``. Cost: O(len(prefix)), or one container.
+
+        >>> s = MutableStringSet(["apple"]); s.has_prefix("app"), s.has_prefix("b")
+        (True, False)
+        """
+        cdef lowram_key k
+        cdef int r
+        if not isinstance(prefix, str):
+            raise TypeError(f"prefix must be str, not {type(prefix).__name__}")
+        _query_key(prefix, &k)
+        r = hat_has_prefix(self._t, k.p, <size_t>k.n)
+        lowram_key_done(&k)
+        return r == 1
+
+    def prefixes(self, s):
+        """Keys that are prefixes of ``s``, shortest first. Cost: O(len(s)) hash probes.
+
+        >>> MutableStringSet(["a", "ab", "abc", "b"]).prefixes("abd")
+        ['a', 'ab']
+        """
+        cdef lowram_key k
+        cdef size_t *lens
+        cdef long m, i
+        if not isinstance(s, str):
+            raise TypeError(f"prefixes() takes a str, not {type(s).__name__}")
+        _query_key(s, &k)
+        try:
+            lens = <size_t *>malloc((<size_t>k.n + 1) * sizeof(size_t))
+            if lens == NULL:
+                raise MemoryError()
+            try:
+                m = hat_prefix_lengths(self._t, k.p, <size_t>k.n, lens)
+                if m < 0:
+                    raise MemoryError()
+                return [_decode(k.p, lens[i]) for i in range(m)]
+            finally:
+                free(lens)
+        finally:
+            lowram_key_done(&k)
+
+    def longest_prefix(self, s, default=_MISSING):
+        """The longest key that is a prefix of ``s``; ``default`` or KeyError if none.
+
+        >>> s = MutableStringSet(["a", "ab"]); s.longest_prefix("abc"), s.longest_prefix("x", None)
+        ('ab', None)
+        """
+        found = self.prefixes(s)
+        if found:
+            return found[len(found) - 1]
+        if default is _MISSING:
+            raise KeyError(s)
+        return default
+
+    # ------------------------------------------------------------------ persistence
+
+    def to_bytes(self):
+        """Serialise to bytes in lowram's checksummed envelope. Cost: O(n log n).
+
+        Payload (format 1): burst and load (uint32 each), the key count (uint64), then the
+        keys in sorted order, each as two LEB128 varints (bytes shared with the previous key,
+        bytes that follow) and those bytes.
+
+        >>> MutableStringSet.from_bytes(MutableStringSet(["a", "b"]).to_bytes())
+        MutableStringSet(['a', 'b'])
+        """
+        cdef _Buffer out = _Buffer()
+        cdef hat_cursor *cur = hat_cursor_new(self._t, NULL, 0)
+        cdef const uint8_t *p
+        cdef uint8_t *prev = NULL
+        cdef size_t n, prevlen = 0, shared, cap = 0
+        cdef uint32_t head[2]
+        cdef uint64_t count = self._t.size
+        cdef int r
+        if cur == NULL:
+            raise MemoryError()
+        try:
+            head[0] = self._t.burst
+            head[1] = self._t.load
+            out.write(<uint8_t *>head, 8)
+            out.write(<uint8_t *>&count, 8)
+            while True:
+                r = hat_cursor_next(cur, &p, &n)
+                if r == 0:
+                    break
+                if r < 0:
+                    raise MemoryError()
+                shared = 0
+                while shared < n and shared < prevlen and p[shared] == prev[shared]:
+                    shared += 1
+                out.varint(shared)
+                out.varint(n - shared)
+                out.write(p + shared, n - shared)
+                if n > cap:
+                    free(prev)
+                    cap = n
+                    prev = <uint8_t *>malloc(cap)
+                    if prev == NULL:
+                        raise MemoryError()
+                memcpy(prev, p, n)
+                prevlen = n
+        finally:
+            hat_cursor_free(cur)
+            free(prev)
+        return pack(_KIND, _FORMAT, PyBytes_FromStringAndSize(<char *>out.p, out.n))
+
+    @classmethod
+    def from_bytes(cls, data):
+        """Rebuild a set from :meth:`to_bytes` output; FormatError for damaged data.
+
+        Every check (checksum, lengths, order, UTF-8) runs before a key is trusted.
+
+        >>> MutableStringSet.from_bytes(b"junk")
+        Traceback (most recent call last):
+        ...
+        lowram.errors.FormatError: data: not a lowram file (bad magic number)
+        """
+        env = unpack(data, kind=_KIND, versions=(_FORMAT,))
+        return _parse(env.payload)
+
+    def save(self, path):
+        """Write the set to ``path`` atomically (temp file, fsync, replace). Cost: O(n log n).
+
+        >>> import os, tempfile; p = os.path.join(tempfile.mkdtemp(), "s.lowram")
+        >>> MutableStringSet(["x"]).save(p); MutableStringSet.load(p)
+        MutableStringSet(['x'])
+        """
+        atomic_write(path, self.to_bytes())
+
+    @classmethod
+    def load(cls, path):
+        """Read a set saved by :meth:`save`; FormatError naming the file if it is damaged.
+
+        >>> MutableStringSet.load(__file__)
+        Traceback (most recent call last):
+        ...
+        lowram.errors.FormatError: ...: not a lowram file (bad magic number)
+        """
+        env = read_file(path, kind=_KIND, versions=(_FORMAT,))
+        return _parse(env.payload)
+
+    def __reduce__(self):
+        return (_rebuild, (self.to_bytes(),))
+
+    def freeze(self, backend="auto"):
+        """A frozen ``lowram.strings.StringSet`` with the same keys. Cost: O(n log n).
+
+        >>> MutableStringSet(["a"]).freeze()  # doctest: +SKIP
+        StringSet(['a'])
+        """
+        from lowram.strings import StringSet
+
+        return StringSet(self.keys(), backend=backend)
+
+
+cdef MutableStringSet _parse(bytes payload):
+    cdef const uint8_t *p = <const uint8_t *>PyBytes_AS_STRING(payload)
+    cdef size_t n = len(payload), pos = 16, shared, rest, prevlen = 0, cap = 0
+    cdef uint32_t burst, load
+    cdef uint64_t count, i
+    cdef uint8_t *key = NULL
+    cdef uint8_t *grown
+    cdef int r
+    cdef MutableStringSet s
+    if n < 16:
+        raise _format_error(f"{n} bytes, shorter than its 16-byte header")
+    memcpy(&burst, p, 4)
+    memcpy(&load, p + 4, 4)
+    memcpy(&count, p + 8, 8)
+    if not (1 <= burst <= (1 << 24)) or not (1 <= load <= 1024):
+        raise _format_error(f"bad tuning (burst {burst}, load {load})")
+    if count > n:
+        raise _format_error(f"claims {count} keys in {n} bytes")
+    s = MutableStringSet(_burst=burst, _load=load)
+    try:
+        for i in range(count):
+            shared = _read_varint(p, n, &pos)
+            rest = _read_varint(p, n, &pos)
+            if shared > prevlen:
+                raise _format_error(f"key {i} shares {shared} bytes with a {prevlen}-byte key")
+            if rest > n - pos:
+                raise _format_error(f"key {i} runs past the end")
+            if shared + rest > 0xFFFFFFFF:
+                raise _format_error(f"key {i} is too long")
+            if shared + rest > cap:
+                cap = max(shared + rest, 2 * cap, 64)
+                grown = <uint8_t *>realloc(key, cap)
+                if grown == NULL:
+                    raise MemoryError()
+                key = grown
+            if i and (rest == 0 or (shared < prevlen and p[pos] <= key[shared])):
+                raise _format_error(f"key {i} is not after the key before it")
+            if rest:
+                memcpy(key + shared, p + pos, rest)
+            pos += rest
+            prevlen = shared + rest
+            if not hat_valid_utf8(key, prevlen):
+                raise _format_error(f"key {i} is not valid UTF-8")
+            r = hat_insert(s._t, key, prevlen)
+            if r < 0:
+                raise MemoryError()
+        if pos != n:
+            raise _format_error(f"{n - pos} bytes after the last key")
+    finally:
+        free(key)
+    return s
+
+
+_abc.MutableSet.register(MutableStringSet)
