@@ -80,7 +80,6 @@ STRUCTURES: list[Structure] = [
     Structure("array('q')", ("ints", "counts"), f"{_B}:int64_array", query="getitem"),
     Structure("numpy int64", ("ints", "counts"), f"{_B}:int64_ndarray", query="getitem"),
     Structure("Counter", ("tokens",), f"{_B}:counter", note="exact counts of every token"),
-<<<<<<< HEAD
     # -- strings: StringSet backends (family "lowram") and the raw libraries (family "peer")
     Structure("StringSet[auto]", ("words", "tokens"), "lowram.strings._builders:auto",
               family="lowram", note="backend='auto': marisa for >= 1,000 UTF-8 keys"),
@@ -104,11 +103,9 @@ STRUCTURES: list[Structure] = [
     Structure("datrie.Trie", ("words", "tokens"), "lowram.strings._builders:raw_datrie",
               family="peer", requires=("datrie",), default=False,
               note="BaseTrie over the corpus alphabet; crashes past 255 characters"),
-=======
     # -- strings: lowram's mutable HAT-trie
     Structure("MutableStringSet", ("words",), "lowram.strings:MutableStringSet",
               family="lowram", note="HAT-trie: mutable, sorted iteration, prefix queries"),
->>>>>>> hattrie
 ]
 
 

@@ -1,17 +1,11 @@
-<<<<<<< HEAD
-"""Compact sets and maps of strings over several backends (marisa, dawg, datrie, sorted, builtin).
+"""Compact sets and maps of strings: frozen StringSet/StringMap over several backends
+(marisa, dawg, datrie, sorted, builtin) and the mutable HAT-trie MutableStringSet.
 
 The public names are re-exported by :mod:`lowram`.
 """
 
 from ._map import StringMap
 from ._set import StringSet
-
-__all__ = ["StringMap", "StringSet"]
-=======
-"""Strings in little RAM: sets of str in tries."""
-
 from .hat_trie import MutableStringSet
 
-__all__ = ["MutableStringSet"]
->>>>>>> hattrie
+__all__ = ["MutableStringSet", "StringMap", "StringSet"]
