@@ -239,3 +239,41 @@ def redis_count(const uint8_t[::1] registers not None):
         z *= 0.5
     z += m * _sigma(histo[0] / m)
     return int(floor(0.721347520444481703680 * m * m / z + 0.5))  # llroundl, as Redis
+
+
+cdef inline uint64_t _reverse50(uint64_t x) noexcept nogil:
+    cdef uint64_t out = 0
+    cdef int i
+    for i in range(50):
+        out = (out << 1) | (x & 1)
+        x >>= 1
+    return out
+
+
+def redis_as_leading_rule(items):
+    """Redis' hashes of ``items`` rewritten for a leading-zeros register rule (p = 14).
+
+    Redis takes the register from the *low* 14 bits and the value from the *trailing* zeros
+    of the other 50; lowram's HyperLogLog takes the register from the *top* 14 bits and the
+    value from the *leading* zeros of the rest. ``(index << 50) | reverse50(hash >> 14)``
+    maps one rule onto the other exactly (an all-zero remainder gives 51 under both), so a
+    lowram register array fed these values holds Redis' registers bit for bit.
+    Returns a uint64 array, one value per item.
+    """
+    cdef Py_ssize_t size, i = 0
+    cdef const char* buf
+    cdef uint64_t h
+    cdef bytes b
+    seq = items if isinstance(items, (list, tuple)) else list(items)
+    out = np.empty(len(seq), dtype=np.uint64)
+    cdef uint64_t[::1] o = out
+    for item in seq:
+        if type(item) is str:
+            buf = PyUnicode_AsUTF8AndSize(item, &size)
+            h = _murmur64a(<const uint8_t*>buf, size, REDIS_SEED)
+        else:
+            b = _as_redis_bytes(item)
+            h = _murmur64a(<const uint8_t*>(<char*>b), len(b), REDIS_SEED)
+        o[i] = ((h & (REGISTERS - 1)) << Q) | _reverse50(h >> P)
+        i += 1
+    return out
