@@ -114,7 +114,7 @@ def to_redis_string(hll) -> bytes:
     """
     _check_redis_hll(hll)
     header = _MAGIC + bytes([_DENSE, 0, 0, 0]) + bytes(7) + b"\x80"
-    return header + _redis_hll.pack_dense(np.ascontiguousarray(hll.registers, dtype=np.uint8))
+    return header + _redis_hll.pack_dense(np.ascontiguousarray(hll.registers(), dtype=np.uint8))
 
 
 def from_redis_string(data, *, source: str = "data"):

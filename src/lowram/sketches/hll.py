@@ -209,6 +209,31 @@ class HyperLogLog(_RegisterSketch):
 
     __slots__ = ()
     _KIND = "HyperLogLog"
+    hash_name = "xxh64"  #: the item hash: "xxh64" (lowram's, seeded) or "redis"
+
+    def __new__(cls, p: int = 14, *, seed: int = 0, hash: str = "xxh64"):
+        if cls is HyperLogLog and hash == "redis":
+            from .redis_hll import RedisHyperLogLog
+
+            cls = RedisHyperLogLog
+        elif hash not in ("xxh64", "redis"):
+            raise ValueError(f"unknown hash {hash!r}; expected 'xxh64' or 'redis'")
+        return super().__new__(cls)
+
+    def __init__(self, p: int = 14, *, seed: int = 0, hash: str = "xxh64"):
+        super().__init__(p, seed=seed)
+
+    @classmethod
+    def from_bytes(cls, data, *, source: str = "data"):
+        """Rebuild from :meth:`to_bytes` (either hash); ``lowram.FormatError`` if damaged."""
+        if cls is HyperLogLog:
+            from .._fileformat import unpack
+
+            if unpack(data, source=source).kind == "HyperLogLog/redis":
+                from .redis_hll import RedisHyperLogLog
+
+                return RedisHyperLogLog.from_bytes(data, source=source)
+        return super().from_bytes(data, source=source)
 
     @property
     def relative_error(self) -> float:
