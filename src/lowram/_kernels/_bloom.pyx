@@ -84,21 +84,19 @@ cdef class BloomBits:
         return self._has(h)
 
     def add_hashes(self, const uint64_t[::1] hs):
-        """Set the bits of every hash. O(len(hs) * hashes), in C."""
+        """Set the bits of every hash. O(len(hs) * hashes), in C (GIL held: no torn writes)."""
         cdef Py_ssize_t i, n = hs.shape[0]
-        with nogil:
-            for i in range(n):
-                self._add(hs[i])
+        for i in range(n):
+            self._add(hs[i])
 
     def add_new_hashes(self, const uint64_t[::1] hs, Py_ssize_t room):
         """Add hashes not already present until ``room`` were added; return (consumed, added)."""
         cdef Py_ssize_t i = 0, n = hs.shape[0], added = 0
-        with nogil:
-            while i < n and added < room:
-                if not self._has(hs[i]):
-                    self._add(hs[i])
-                    added += 1
-                i += 1
+        while i < n and added < room:
+            if not self._has(hs[i]):
+                self._add(hs[i])
+                added += 1
+            i += 1
         return i, added
 
     def has_hashes(self, const uint64_t[::1] hs):
@@ -181,11 +179,10 @@ cdef class CountMinTable:
         self._add(h, count)
 
     def add_hashes(self, const uint64_t[::1] hs):
-        """Count each hash once. O(len(hs) * depth), in C."""
+        """Count each hash once. O(len(hs) * depth), in C (GIL held: no torn writes)."""
         cdef Py_ssize_t i, n = hs.shape[0]
-        with nogil:
-            for i in range(n):
-                self._add(hs[i], 1)
+        for i in range(n):
+            self._add(hs[i], 1)
 
     def add_item(self, item, uint64_t seed, uint32_t count=1):
         """Hash ``item`` with ``seed`` and add ``count`` to its counters. O(depth)."""

@@ -153,6 +153,9 @@ class _RegisterSketch(Sketch):
     def __sizeof__(self) -> int:
         return object.__sizeof__(self) + self._regs.__sizeof__()
 
+    def _lowram_owned(self):
+        return (self._regs,)
+
     def _payload(self) -> bytes:
         return _HEADER.pack(self.p, self._RULE, self._HASH_ID, self._seed) + self._regs.payload()
 
