@@ -314,7 +314,10 @@ class ScalableBloomFilter(Sketch):
             h = hash64(item, self._seed)
         except (TypeError, OverflowError):
             return False
-        return any(f._bits.has_hash(h) for f in self._filters)
+        for f in self._filters:
+            if f._bits.has_hash(h):
+                return True
+        return False
 
     def contains_many(self, items) -> np.ndarray:
         """A bool array: ``item in self`` for each item. O(n * stages * hashes)."""
