@@ -112,7 +112,11 @@ class _RegisterSketch(Sketch):
         return hash_chunks(items, self._seed)
 
     def add(self, item) -> None:
-        """Add one item (str, bytes, int, ...). Cost: O(len(item))."""
+        """Add one item (str, bytes, int, ...). Cost: O(len(item)).
+
+        >>> hll = HyperLogLog(8); hll.add("x"); hll.add("x"); len(hll)
+        1
+        """
         self._regs.add_item(item, self._seed)
 
     def update(self, items) -> None:
@@ -120,12 +124,23 @@ class _RegisterSketch(Sketch):
 
         A bad item raises ``TypeError``/``OverflowError`` naming its position and leaves the
         sketch unchanged. Cost: O(total bytes), no Python call per item.
+
+        >>> import numpy as np
+        >>> hll = HyperLogLog(12); hll.update(np.arange(1000))
+        >>> abs(len(hll) - 1000) <= 3 * hll.relative_error * 1000
+        True
         """
         for chunk in self._hash_chunks(items):
             self._regs.add_hashes(chunk)
 
     def add_hashes(self, hashes) -> None:
-        """Apply precomputed 64-bit hashes (a uint64 array): bring your own hash function."""
+        """Apply precomputed 64-bit hashes (a uint64 array): bring your own hash function.
+
+        O(len(hashes)).
+
+        >>> hll = HyperLogLog(4); hll.add_hashes([1 << 63]); int(hll.registers()[8])
+        61
+        """
         self._regs.add_hashes(np.ascontiguousarray(hashes, dtype=np.uint64))
 
     def clear(self) -> None:
