@@ -121,6 +121,10 @@ class BloomFilter(Sketch):
         """Estimated number of distinct items added, from the fill (Swamidass & Baldi).
 
         O(size / 64).
+
+        >>> bf = BloomFilter(10_000, 0.01); bf.update(range(5000))
+        >>> abs(bf.estimate() - 5000) < 100
+        True
         """
         ones = self._bits.count_ones()
         if ones >= self.size:
@@ -148,7 +152,12 @@ class BloomFilter(Sketch):
         return self._bits.has_item(item, self._seed)
 
     def contains_many(self, items) -> np.ndarray:
-        """A bool array: ``item in self`` for each item, in C. O(n * hashes)."""
+        """A bool array: ``item in self`` for each item, in C. O(n * hashes).
+
+        >>> bf = BloomFilter(100, 0.01); bf.update(range(10))
+        >>> bf.contains_many([3, 99]).tolist()
+        [True, False]
+        """
         parts = [self._bits.has_hashes(chunk) for chunk in hash_chunks(items, self._seed)]
         return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
 

@@ -136,7 +136,12 @@ class CountMinSketch(Sketch):
     __getitem__ = count
 
     def count_many(self, items) -> np.ndarray:
-        """Estimated counts of many items as a uint32 array, in C."""
+        """Estimated counts of many items as a uint32 array, in C. O(n * depth).
+
+        >>> cms = CountMinSketch(100, 4); cms.update(["a", "a", "b"])
+        >>> cms.count_many(["a", "b", "c"]).tolist()
+        [2, 1, 0]
+        """
         parts = [self._table.count_hashes(c) for c in hash_chunks(items, self._seed)]
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint32)
 

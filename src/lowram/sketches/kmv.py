@@ -79,7 +79,11 @@ class KMinValues(Sketch):
                              np.ascontiguousarray(hashes, dtype=np.uint64))
 
     def estimate(self) -> float:
-        """Estimated number of distinct items: exact below k, else ``(k - 1) / U_k``. O(1)."""
+        """Estimated number of distinct items: exact below k, else ``(k - 1) / U_k``. O(1).
+
+        >>> kmv = KMinValues(16); kmv.update(["a", "b", "a"]); kmv.estimate()
+        2.0
+        """
         if self._n < self.k:
             return float(self._n)
         u = (float(self._values[self.k - 1]) + 1.0) / 2.0**64
