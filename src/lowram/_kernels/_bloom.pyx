@@ -145,17 +145,19 @@ cdef class CountMinTable:
         cdef uint32_t least = 0xFFFFFFFFu, v
         cdef uint64_t total
         cdef int i
+        cdef uint32_t x
         if self.conservative:
+            # branch-free min and max: the comparisons are unpredictable
             for i in range(self.depth):
                 idx[i] = <uint64_t>i * self.width + lr_range(g, self.width)
                 g += step
-                if self.c[idx[i]] < least:
-                    least = self.c[idx[i]]
+                x = self.c[idx[i]]
+                least = x if x < least else least
             total = <uint64_t>least + count
             v = <uint32_t>(total if total < 0xFFFFFFFFu else 0xFFFFFFFFu)
             for i in range(self.depth):
-                if self.c[idx[i]] < v:
-                    self.c[idx[i]] = v
+                x = self.c[idx[i]]
+                self.c[idx[i]] = v if x < v else x
             return
         for i in range(self.depth):
             idx[0] = <uint64_t>i * self.width + lr_range(g, self.width)
@@ -167,11 +169,12 @@ cdef class CountMinTable:
         cdef uint64_t g = h, step = _step(h), idx
         cdef uint32_t least = 0xFFFFFFFFu
         cdef int i
+        cdef uint32_t x
         for i in range(self.depth):
             idx = <uint64_t>i * self.width + lr_range(g, self.width)
             g += step
-            if self.c[idx] < least:
-                least = self.c[idx]
+            x = self.c[idx]
+            least = x if x < least else least
         return least
 
     def add_hash(self, uint64_t h, uint32_t count=1):
