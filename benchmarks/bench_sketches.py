@@ -246,6 +246,7 @@ def bench_hll(rows, ints, tokens, distinct):
 
 
 def bench_family(rows, tokens, distinct):
+    rates = {}
     for label, make in (("LogLog(14)", lambda: LogLog(14)),
                         ("SuperLogLog(14)", lambda: SuperLogLog(14)),
                         ("KMinValues(4096)", lambda: KMinValues(4096))):
@@ -255,8 +256,9 @@ def bench_family(rows, tokens, distinct):
             return s
 
         sketch = build()
+        rates[label] = rate(build, len(tokens))
         row(rows, label.split("(")[0], "2M str tokens", f"lowram {label}.update",
-            rate(build, len(tokens)), rel_error=_distinct_rel(sketch.estimate(), distinct),
+            rates[label], rel_error=_distinct_rel(sketch.estimate(), distinct),
             std_error=sketch.relative_error, sizeof=sys.getsizeof(sketch))
     if datasketches:
         part = tokens[:SLICE]
@@ -266,8 +268,9 @@ def bench_family(rows, tokens, distinct):
             for t in part:
                 s.update(t)
 
+        theirs = rate(theta, len(part))
         row(rows, "KMinValues", "2M str tokens", "datasketches update_theta_sketch(12) loop",
-            rate(theta, len(part)))
+            theirs, ratio=ratio(rates["KMinValues(4096)"], theirs))
 
     def morris():
         c = MorrisCounter(seed=1)
@@ -364,6 +367,7 @@ def bench_cms(rows, ints, tokens):
     keys = list(truth)
     exact = np.fromiter((truth[k] for k in keys), dtype=np.int64, count=len(keys))
     over = {}
+    standard_rate = None
     for conservative in (False, True):
         label = "conservative" if conservative else "standard"
 
@@ -374,8 +378,11 @@ def bench_cms(rows, ints, tokens):
 
         s = build()
         over[label] = float((s.count_many(keys).astype(np.int64) - exact).mean())
+        speed = rate(build, len(tokens))
+        if not conservative:
+            standard_rate = speed
         row(rows, "CountMinSketch", "2M str tokens", f"lowram CountMinSketch {label}",
-            rate(build, len(tokens)), mean_overestimate=over[label],
+            speed, mean_overestimate=over[label],
             error_bound=s.error_bound, sizeof=sys.getsizeof(s),
             rss=None if conservative else iso(build_cms, range(200_000)))
 
@@ -392,16 +399,18 @@ def bench_cms(rows, ints, tokens):
             for t in part:
                 s.update(t)
 
+        theirs = rate(peer, len(part))
         row(rows, "CountMinSketch", "2M str tokens", "datasketches count_min_sketch loop",
-            rate(peer, len(part)), rss=iso(build_ds_cms, range(200_000)))
+            theirs, ratio=ratio(standard_rate, theirs), rss=iso(build_ds_cms, range(200_000)))
     if probables:
         def peer2():
             s = probables.CountMinSketch(width=27183, depth=5)
             for t in part:
                 s.add(t)
 
+        theirs = rate(peer2, len(part))
         row(rows, "CountMinSketch", "2M str tokens", "pyprobables CountMinSketch loop",
-            rate(peer2, len(part)))
+            theirs, ratio=ratio(standard_rate, theirs))
 
 
 def main():
