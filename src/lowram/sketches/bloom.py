@@ -139,7 +139,9 @@ class BloomFilter(Sketch):
     def update(self, items) -> None:
         """Add every item of a list, iterable or numpy integer array (hashed and set in C).
 
-        A bad item raises ``TypeError``/``OverflowError`` and leaves the filter unchanged.
+        A bad item raises ``TypeError``/``OverflowError`` and leaves the filter unchanged
+        (an iterator that is not a list, tuple or array is hashed whole first: 8 bytes per
+        item while it runs).
         """
         for chunk in hash_chunks(items, self._seed):
             self._bits.add_hashes(chunk)
@@ -313,7 +315,9 @@ class ScalableBloomFilter(Sketch):
     def update(self, items) -> None:
         """Add every item of a list, iterable or numpy integer array, in C per stage.
 
-        A bad item raises ``TypeError``/``OverflowError`` and leaves the filter unchanged.
+        A bad item raises ``TypeError``/``OverflowError`` and leaves the filter unchanged
+        (an iterator that is not a list, tuple or array is hashed whole first: 8 bytes per
+        item while it runs).
         """
         for chunk in hash_chunks(items, self._seed):
             self._add_hashes(chunk)

@@ -117,7 +117,9 @@ class CountMinSketch(Sketch):
     def update(self, items) -> None:
         """Count each item of a list, iterable or numpy integer array once, in C.
 
-        A bad item raises ``TypeError``/``OverflowError`` and leaves the sketch unchanged.
+        A bad item raises ``TypeError``/``OverflowError`` and leaves the sketch unchanged
+        (an iterator that is not a list, tuple or array is hashed whole first: 8 bytes per
+        item while it runs).
         """
         for chunk in hash_chunks(items, self._seed):
             self._table.add_hashes(chunk)

@@ -123,7 +123,9 @@ class _RegisterSketch(Sketch):
         """Add every item of a list, iterable or numpy integer array, hashed and applied in C.
 
         A bad item raises ``TypeError``/``OverflowError`` naming its position and leaves the
-        sketch unchanged. Cost: O(total bytes), no Python call per item.
+        sketch unchanged: lists, tuples and arrays are checked first, any other iterable is
+        hashed whole first (8 bytes per item while it runs; feed huge streams in lists).
+        Cost: O(total bytes), no Python call per item.
 
         >>> import numpy as np
         >>> hll = HyperLogLog(12); hll.update(np.arange(1000))

@@ -68,7 +68,9 @@ class KMinValues(Sketch):
     def update(self, items) -> None:
         """Add every item of a list, iterable or numpy integer array, in C.
 
-        A bad item raises ``TypeError``/``OverflowError`` and leaves the sketch unchanged.
+        A bad item raises ``TypeError``/``OverflowError`` and leaves the sketch unchanged
+        (an iterator that is not a list, tuple or array is hashed whole first: 8 bytes per
+        item while it runs).
         """
         for chunk in hash_chunks(items, self._seed):
             self._n = kmv_insert(self._values, self._n, chunk)
