@@ -3,7 +3,8 @@
 Data: 2,000,000 tokens drawn (seeded) from the bundled English word frequencies
 (``zipf_stream``), a 10,000,000-element random uint64 array, and for false-positive rates
 1,000,000 distinct ints inserted then 2,000,000 absent ints queried. Each timing is the
-median of ``--repeat`` runs; a per-item Python loop over a peer is timed on a slice of the
+median of ``--repeat`` runs; a lowram-versus-peer ratio is the median of the ratios of
+alternated runs (so load on a shared machine hits both sides alike); a per-item Python loop over a peer is timed on a slice of the
 data and reported per item (a full 2M- or 10M-item loop would only take longer). Ratios are
 lowram's rate over the peer's. RAM: ``sys.getsizeof`` for lowram (all buffers) and resident
 growth in a fresh process (``isolated_memory``) for lowram and peers alike.
@@ -50,6 +51,23 @@ def rate(fn, n, repeat=None):
         fn()
         times.append(time.perf_counter() - t0)
     return n / statistics.median(times)
+
+
+def paired(ours, n_ours, peer, n_peer, repeat=None):
+    """Alternate runs of ``ours`` and ``peer`` (so a burst of load on the shared machine hits
+    both); return their median rates and the median of the per-pair rate ratios."""
+    ra, rb, ratios = [], [], []
+    for _ in range(repeat or REPEAT):
+        t0 = time.perf_counter()
+        ours()
+        a = n_ours / (time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        peer()
+        b = n_peer / (time.perf_counter() - t0)
+        ra.append(a)
+        rb.append(b)
+        ratios.append(a / b)
+    return statistics.median(ra), statistics.median(rb), statistics.median(ratios)
 
 
 def row(rows, area, what, impl, items_per_s=None, **extra):
@@ -140,9 +158,10 @@ def bench_hashing(rows, ints, tokens):
     ints_list = ints[:SLICE].tolist()
     if mmh3:
         raw = [x.to_bytes(8, "little") for x in ints_list]
-        peer = rate(lambda: [mmh3.hash64(b) for b in raw], len(raw))
+        _, peer, pair_ratio = paired(lambda: lowram.hash64_many(ints), n,
+                                     lambda: [mmh3.hash64(b) for b in raw], len(raw))
         row(rows, "hashing", "10M uint64 ndarray", "mmh3.hash64 loop (8-byte keys)", peer,
-            ratio=ratio(ours, peer))
+            ratio=pair_ratio)
     if xxhash:
         raw = [x.to_bytes(8, "little") for x in ints_list]
         peer = rate(lambda: [xxhash.xxh64_intdigest(b) for b in raw], len(raw))
@@ -152,8 +171,9 @@ def bench_hashing(rows, ints, tokens):
     row(rows, "hashing", "2M str tokens", "lowram hash64_many", ours)
     part = tokens[:SLICE]
     if mmh3:
-        peer = rate(lambda: [mmh3.hash64(s) for s in part], SLICE)
-        row(rows, "hashing", "2M str tokens", "mmh3.hash64 loop", peer, ratio=ratio(ours, peer))
+        _, peer, pair_ratio = paired(lambda: lowram.hash64_many(tokens), len(tokens),
+                                     lambda: [mmh3.hash64(s) for s in part], len(part))
+        row(rows, "hashing", "2M str tokens", "mmh3.hash64 loop", peer, ratio=pair_ratio)
     if xxhash:
         peer = rate(lambda: [xxhash.xxh64_intdigest(s.encode()) for s in part], len(part))
         row(rows, "hashing", "2M str tokens", "xxhash.xxh64_intdigest(s.encode()) loop", peer,
@@ -187,12 +207,12 @@ def bench_hll(rows, ints, tokens, distinct):
                 s.update(t)
             return s
 
-        peer = rate(peer_loop, len(part))
+        _, peer, pair_ratio = paired(ours_tokens, len(tokens), peer_loop, len(part))
         full = datasketches.hll_sketch(14, datasketches.tgt_hll_type.HLL_6)
         for t in tokens:
             full.update(t)
         row(rows, "HyperLogLog", "2M str tokens", "datasketches hll_sketch(14) loop", peer,
-            ratio=ratio(ours, peer), rel_error=_distinct_rel(full.get_estimate(), distinct),
+            ratio=pair_ratio, rel_error=_distinct_rel(full.get_estimate(), distinct),
             rss=iso(build_ds_hll, range(200_000)))
     if datasketch:
         part = [t.encode() for t in tokens[:SLICE // 4]]
@@ -226,6 +246,7 @@ def bench_hll(rows, ints, tokens, distinct):
 
 
 def bench_family(rows, tokens, distinct):
+    rates = {}
     for label, make in (("LogLog(14)", lambda: LogLog(14)),
                         ("SuperLogLog(14)", lambda: SuperLogLog(14)),
                         ("KMinValues(4096)", lambda: KMinValues(4096))):
@@ -235,8 +256,9 @@ def bench_family(rows, tokens, distinct):
             return s
 
         sketch = build()
+        rates[label] = rate(build, len(tokens))
         row(rows, label.split("(")[0], "2M str tokens", f"lowram {label}.update",
-            rate(build, len(tokens)), rel_error=_distinct_rel(sketch.estimate(), distinct),
+            rates[label], rel_error=_distinct_rel(sketch.estimate(), distinct),
             std_error=sketch.relative_error, sizeof=sys.getsizeof(sketch))
     if datasketches:
         part = tokens[:SLICE]
@@ -246,8 +268,9 @@ def bench_family(rows, tokens, distinct):
             for t in part:
                 s.update(t)
 
+        theirs = rate(theta, len(part))
         row(rows, "KMinValues", "2M str tokens", "datasketches update_theta_sketch(12) loop",
-            rate(theta, len(part)))
+            theirs, ratio=ratio(rates["KMinValues(4096)"], theirs))
 
     def morris():
         c = MorrisCounter(seed=1)
@@ -274,9 +297,9 @@ def bench_bloom(rows, tokens, members, absent):
             s = rbloom.Bloom(cap, 0.01)
             s.update(tokens)
 
-        theirs = rate(peer, len(tokens))
+        _, theirs, pair_ratio = paired(ours, len(tokens), peer, len(tokens))
         row(rows, "BloomFilter", "2M str tokens", f"rbloom Bloom({cap}, 1%).update", theirs,
-            ratio=ratio(mine, theirs))
+            ratio=pair_ratio)
     if probables:
         part = tokens[:SLICE]
 
@@ -303,11 +326,12 @@ def bench_bloom(rows, tokens, members, absent):
     if rbloom:
         rb = rbloom.Bloom(n, 0.01)
         member_list, absent_list = members.tolist(), absent.tolist()
-        t_rb = rate(lambda: rbloom.Bloom(n, 0.01).update(member_list), n)
+        _, t_rb, pair_ratio = paired(lambda: BloomFilter(n, 0.01).update(members), n,
+                                     lambda: rbloom.Bloom(n, 0.01).update(member_list), n)
         rb.update(member_list)
         fp = sum(1 for x in absent_list if x in rb)
         row(rows, "BloomFilter", "1M ints at capacity", "rbloom Bloom(1M, 1%) (list of int)",
-            t_rb, ratio=ratio(t_nd, t_rb), fpr=fp / len(absent_list),
+            t_rb, ratio=pair_ratio, fpr=fp / len(absent_list),
             fpr_vs_target=fp / len(absent_list) / 0.01, bits_per_key=rb.size_in_bits / n,
             rss=iso(build_rbloom, range(1_000_000)))
     if probables:
@@ -343,6 +367,7 @@ def bench_cms(rows, ints, tokens):
     keys = list(truth)
     exact = np.fromiter((truth[k] for k in keys), dtype=np.int64, count=len(keys))
     over = {}
+    standard_rate = None
     for conservative in (False, True):
         label = "conservative" if conservative else "standard"
 
@@ -353,8 +378,11 @@ def bench_cms(rows, ints, tokens):
 
         s = build()
         over[label] = float((s.count_many(keys).astype(np.int64) - exact).mean())
+        speed = rate(build, len(tokens))
+        if not conservative:
+            standard_rate = speed
         row(rows, "CountMinSketch", "2M str tokens", f"lowram CountMinSketch {label}",
-            rate(build, len(tokens)), mean_overestimate=over[label],
+            speed, mean_overestimate=over[label],
             error_bound=s.error_bound, sizeof=sys.getsizeof(s),
             rss=None if conservative else iso(build_cms, range(200_000)))
 
@@ -371,22 +399,24 @@ def bench_cms(rows, ints, tokens):
             for t in part:
                 s.update(t)
 
+        theirs = rate(peer, len(part))
         row(rows, "CountMinSketch", "2M str tokens", "datasketches count_min_sketch loop",
-            rate(peer, len(part)), rss=iso(build_ds_cms, range(200_000)))
+            theirs, ratio=ratio(standard_rate, theirs), rss=iso(build_ds_cms, range(200_000)))
     if probables:
         def peer2():
             s = probables.CountMinSketch(width=27183, depth=5)
             for t in part:
                 s.add(t)
 
+        theirs = rate(peer2, len(part))
         row(rows, "CountMinSketch", "2M str tokens", "pyprobables CountMinSketch loop",
-            rate(peer2, len(part)))
+            theirs, ratio=ratio(standard_rate, theirs))
 
 
 def main():
     global REPEAT
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="1/10 of the data")
     args = parser.parse_args()
     REPEAT = args.repeat

@@ -84,21 +84,19 @@ cdef class BloomBits:
         return self._has(h)
 
     def add_hashes(self, const uint64_t[::1] hs):
-        """Set the bits of every hash. O(len(hs) * hashes), in C."""
+        """Set the bits of every hash. O(len(hs) * hashes), in C (GIL held: no torn writes)."""
         cdef Py_ssize_t i, n = hs.shape[0]
-        with nogil:
-            for i in range(n):
-                self._add(hs[i])
+        for i in range(n):
+            self._add(hs[i])
 
     def add_new_hashes(self, const uint64_t[::1] hs, Py_ssize_t room):
         """Add hashes not already present until ``room`` were added; return (consumed, added)."""
         cdef Py_ssize_t i = 0, n = hs.shape[0], added = 0
-        with nogil:
-            while i < n and added < room:
-                if not self._has(hs[i]):
-                    self._add(hs[i])
-                    added += 1
-                i += 1
+        while i < n and added < room:
+            if not self._has(hs[i]):
+                self._add(hs[i])
+                added += 1
+            i += 1
         return i, added
 
     def has_hashes(self, const uint64_t[::1] hs):
@@ -147,17 +145,19 @@ cdef class CountMinTable:
         cdef uint32_t least = 0xFFFFFFFFu, v
         cdef uint64_t total
         cdef int i
+        cdef uint32_t x
         if self.conservative:
+            # branch-free min and max: the comparisons are unpredictable
             for i in range(self.depth):
                 idx[i] = <uint64_t>i * self.width + lr_range(g, self.width)
                 g += step
-                if self.c[idx[i]] < least:
-                    least = self.c[idx[i]]
+                x = self.c[idx[i]]
+                least = x if x < least else least
             total = <uint64_t>least + count
             v = <uint32_t>(total if total < 0xFFFFFFFFu else 0xFFFFFFFFu)
             for i in range(self.depth):
-                if self.c[idx[i]] < v:
-                    self.c[idx[i]] = v
+                x = self.c[idx[i]]
+                self.c[idx[i]] = v if x < v else x
             return
         for i in range(self.depth):
             idx[0] = <uint64_t>i * self.width + lr_range(g, self.width)
@@ -169,11 +169,12 @@ cdef class CountMinTable:
         cdef uint64_t g = h, step = _step(h), idx
         cdef uint32_t least = 0xFFFFFFFFu
         cdef int i
+        cdef uint32_t x
         for i in range(self.depth):
             idx = <uint64_t>i * self.width + lr_range(g, self.width)
             g += step
-            if self.c[idx] < least:
-                least = self.c[idx]
+            x = self.c[idx]
+            least = x if x < least else least
         return least
 
     def add_hash(self, uint64_t h, uint32_t count=1):
@@ -181,11 +182,10 @@ cdef class CountMinTable:
         self._add(h, count)
 
     def add_hashes(self, const uint64_t[::1] hs):
-        """Count each hash once. O(len(hs) * depth), in C."""
+        """Count each hash once. O(len(hs) * depth), in C (GIL held: no torn writes)."""
         cdef Py_ssize_t i, n = hs.shape[0]
-        with nogil:
-            for i in range(n):
-                self._add(hs[i], 1)
+        for i in range(n):
+            self._add(hs[i], 1)
 
     def add_item(self, item, uint64_t seed, uint32_t count=1):
         """Hash ``item`` with ``seed`` and add ``count`` to its counters. O(depth)."""

@@ -242,13 +242,12 @@ cdef class Registers:
             _split(rule, p, hashes[i], &j, &r)
             self._add_key((j << 6) | r)
             i += 1
-        if i < n:
-            d = self.dense
-            with nogil:
-                while i < n:
-                    _split(rule, p, hashes[i], &j, &r)
-                    _raise(d, j, r)
-                    i += 1
+        # the GIL stays held: two threads updating one sketch must not interleave writes
+        d = self.dense
+        while i < n:
+            _split(rule, p, hashes[i], &j, &r)
+            _raise(d, j, r)
+            i += 1
 
     def add_item(self, item, uint64_t seed):
         """Hash ``item`` with lowram's XXH64 and ``seed`` and apply it. O(len(item))."""

@@ -23,25 +23,24 @@ def kmv_insert(uint64_t[::1] values, Py_ssize_t n, const uint64_t[::1] hashes):
         raise ValueError("n out of range")
     if k == 0:
         return 0
-    with nogil:
-        for i in range(m):
-            h = hashes[i]
-            if n == k and h >= values[k - 1]:
-                continue
-            lo = 0
-            hi = n
-            while lo < hi:
-                mid = (lo + hi) >> 1
-                if values[mid] < h:
-                    lo = mid + 1
-                else:
-                    hi = mid
-            if lo < n and values[lo] == h:
-                continue
-            if n == k:
-                n -= 1  # the largest falls off
-            if lo < n:
-                memmove(&values[lo + 1], &values[lo], (n - lo) * sizeof(uint64_t))
-            values[lo] = h
-            n += 1
+    for i in range(m):  # GIL held: two threads must not shift the array at once
+        h = hashes[i]
+        if n == k and h >= values[k - 1]:
+            continue
+        lo = 0
+        hi = n
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if values[mid] < h:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < n and values[lo] == h:
+            continue
+        if n == k:
+            n -= 1  # the largest falls off
+        if lo < n:
+            memmove(&values[lo + 1], &values[lo], (n - lo) * sizeof(uint64_t))
+        values[lo] = h
+        n += 1
     return n

@@ -54,6 +54,18 @@ class Sketch:
         """Fold ``others`` (same type, parameters and seed) into this sketch, in place.
 
         All are checked before any is merged, so a mismatch leaves this sketch unchanged.
+        Cost: one merge per other (O(size) each). ``a | b`` returns a new sketch; ``a |= b``
+        merges in place.
+
+        >>> from lowram import HyperLogLog
+        >>> a, b = HyperLogLog(10), HyperLogLog(10)
+        >>> a.update(["x", "y"]); b.update(["y", "z"])
+        >>> a.merge(b); len(a)
+        3
+        >>> a.merge(HyperLogLog(11))
+        Traceback (most recent call last):
+        ...
+        ValueError: cannot merge HyperLogLogs with different parameters: p 10 != 11
         """
         self._check_mergeable(others)
         for other in others:
@@ -77,7 +89,13 @@ class Sketch:
         return self
 
     def copy(self):
-        """An independent copy with the same parameters, seed and state."""
+        """An independent copy with the same parameters, seed and state. O(size).
+
+        >>> from lowram import KMinValues
+        >>> a = KMinValues(16); a.add("x"); b = a.copy(); b.add("y")
+        >>> len(a), len(b)
+        (1, 2)
+        """
         return type(self)._from_payload(self._payload(), self._VERSION)
 
     # ------------------------------------------------------------ serialisation
@@ -90,7 +108,14 @@ class Sketch:
 
     def to_bytes(self) -> bytes:
         """Serialise: lowram envelope (magic, version, kind, CRC-32) around the parameters,
-        the seed and the state."""
+        the seed and the state. O(size).
+
+        >>> from lowram import BloomFilter
+        >>> bf = BloomFilter(100, 0.01, seed=7); bf.add("x")
+        >>> back = BloomFilter.from_bytes(bf.to_bytes())
+        >>> "x" in back, back.seed, back == bf
+        (True, 7, True)
+        """
         return pack(self._KIND, self._VERSION, self._payload())
 
     @classmethod
@@ -104,12 +129,30 @@ class Sketch:
 
     @classmethod
     def from_bytes(cls, data, *, source: str = "data"):
-        """Rebuild a sketch from :meth:`to_bytes`; ``lowram.FormatError`` if it is damaged."""
+        """Rebuild a sketch from :meth:`to_bytes`; ``lowram.FormatError`` if it is damaged.
+
+        Every truncation and flipped byte is caught (length and CRC-32 checks) before the
+        payload is parsed. O(size).
+
+        >>> from lowram import HyperLogLog
+        >>> HyperLogLog.from_bytes(HyperLogLog(8).to_bytes()[:-1])
+        Traceback (most recent call last):
+        ...
+        lowram.errors.FormatError: data: truncated: 50 bytes, header says 51
+        """
         return cls._open(unpack(data, kind=cls._KIND, versions=(cls._VERSION,),
                                 source=source), source)
 
     def save(self, path) -> None:
-        """Write :meth:`to_bytes` to ``path`` atomically (temporary file, then replace)."""
+        """Write :meth:`to_bytes` to ``path`` atomically (temporary file, then replace).
+
+        >>> import os, tempfile
+        >>> from lowram import CountMinSketch
+        >>> path = os.path.join(tempfile.mkdtemp(), "counts.lowram")
+        >>> cms = CountMinSketch(64, 3); cms.add("x", 5); cms.save(path)
+        >>> CountMinSketch.load(path).count("x")
+        5
+        """
         atomic_write(path, self.to_bytes())
 
     @classmethod

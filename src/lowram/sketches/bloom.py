@@ -121,6 +121,10 @@ class BloomFilter(Sketch):
         """Estimated number of distinct items added, from the fill (Swamidass & Baldi).
 
         O(size / 64).
+
+        >>> bf = BloomFilter(10_000, 0.01); bf.update(range(5000))
+        >>> abs(bf.estimate() - 5000) < 100
+        True
         """
         ones = self._bits.count_ones()
         if ones >= self.size:
@@ -135,7 +139,9 @@ class BloomFilter(Sketch):
     def update(self, items) -> None:
         """Add every item of a list, iterable or numpy integer array (hashed and set in C).
 
-        A bad item raises ``TypeError``/``OverflowError`` and leaves the filter unchanged.
+        A bad item raises ``TypeError``/``OverflowError`` and leaves the filter unchanged
+        (an iterator that is not a list, tuple or array is hashed whole first: 8 bytes per
+        item while it runs).
         """
         for chunk in hash_chunks(items, self._seed):
             self._bits.add_hashes(chunk)
@@ -148,7 +154,12 @@ class BloomFilter(Sketch):
         return self._bits.has_item(item, self._seed)
 
     def contains_many(self, items) -> np.ndarray:
-        """A bool array: ``item in self`` for each item, in C. O(n * hashes)."""
+        """A bool array: ``item in self`` for each item, in C. O(n * hashes).
+
+        >>> bf = BloomFilter(100, 0.01); bf.update(range(10))
+        >>> bf.contains_many([3, 99]).tolist()
+        [True, False]
+        """
         parts = [self._bits.has_hashes(chunk) for chunk in hash_chunks(items, self._seed)]
         return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
 
@@ -304,7 +315,9 @@ class ScalableBloomFilter(Sketch):
     def update(self, items) -> None:
         """Add every item of a list, iterable or numpy integer array, in C per stage.
 
-        A bad item raises ``TypeError``/``OverflowError`` and leaves the filter unchanged.
+        A bad item raises ``TypeError``/``OverflowError`` and leaves the filter unchanged
+        (an iterator that is not a list, tuple or array is hashed whole first: 8 bytes per
+        item while it runs).
         """
         for chunk in hash_chunks(items, self._seed):
             self._add_hashes(chunk)
@@ -314,7 +327,10 @@ class ScalableBloomFilter(Sketch):
             h = hash64(item, self._seed)
         except (TypeError, OverflowError):
             return False
-        return any(f._bits.has_hash(h) for f in self._filters)
+        for f in self._filters:
+            if f._bits.has_hash(h):
+                return True
+        return False
 
     def contains_many(self, items) -> np.ndarray:
         """A bool array: ``item in self`` for each item. O(n * stages * hashes)."""

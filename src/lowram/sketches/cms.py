@@ -117,7 +117,9 @@ class CountMinSketch(Sketch):
     def update(self, items) -> None:
         """Count each item of a list, iterable or numpy integer array once, in C.
 
-        A bad item raises ``TypeError``/``OverflowError`` and leaves the sketch unchanged.
+        A bad item raises ``TypeError``/``OverflowError`` and leaves the sketch unchanged
+        (an iterator that is not a list, tuple or array is hashed whole first: 8 bytes per
+        item while it runs).
         """
         for chunk in hash_chunks(items, self._seed):
             self._table.add_hashes(chunk)
@@ -136,7 +138,12 @@ class CountMinSketch(Sketch):
     __getitem__ = count
 
     def count_many(self, items) -> np.ndarray:
-        """Estimated counts of many items as a uint32 array, in C."""
+        """Estimated counts of many items as a uint32 array, in C. O(n * depth).
+
+        >>> cms = CountMinSketch(100, 4); cms.update(["a", "a", "b"])
+        >>> cms.count_many(["a", "b", "c"]).tolist()
+        [2, 1, 0]
+        """
         parts = [self._table.count_hashes(c) for c in hash_chunks(items, self._seed)]
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint32)
 

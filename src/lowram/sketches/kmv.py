@@ -68,7 +68,9 @@ class KMinValues(Sketch):
     def update(self, items) -> None:
         """Add every item of a list, iterable or numpy integer array, in C.
 
-        A bad item raises ``TypeError``/``OverflowError`` and leaves the sketch unchanged.
+        A bad item raises ``TypeError``/``OverflowError`` and leaves the sketch unchanged
+        (an iterator that is not a list, tuple or array is hashed whole first: 8 bytes per
+        item while it runs).
         """
         for chunk in hash_chunks(items, self._seed):
             self._n = kmv_insert(self._values, self._n, chunk)
@@ -79,7 +81,11 @@ class KMinValues(Sketch):
                              np.ascontiguousarray(hashes, dtype=np.uint64))
 
     def estimate(self) -> float:
-        """Estimated number of distinct items: exact below k, else ``(k - 1) / U_k``. O(1)."""
+        """Estimated number of distinct items: exact below k, else ``(k - 1) / U_k``. O(1).
+
+        >>> kmv = KMinValues(16); kmv.update(["a", "b", "a"]); kmv.estimate()
+        2.0
+        """
         if self._n < self.k:
             return float(self._n)
         u = (float(self._values[self.k - 1]) + 1.0) / 2.0**64
