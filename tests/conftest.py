@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
 from hypothesis import HealthCheck, settings
 
 from lowram import corpora
+
+# tests/ on sys.path, so worker processes can import tests/mp_helpers.py by name
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 settings.register_profile(
     "default", deadline=None, max_examples=60,
