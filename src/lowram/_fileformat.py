@@ -33,6 +33,7 @@ __all__ = ["MAGIC", "Envelope", "pack", "unpack", "atomic_write", "read_file"]
 MAGIC = b"LOWRAM\x00\x01"
 ENVELOPE_VERSION = 1
 _HEADER = struct.Struct("<8sHHIQI")  # magic, envelope version, kind length, version, length, crc
+HEADER_SIZE = _HEADER.size  #: 28 bytes before the kind name
 
 
 class Envelope(NamedTuple):
@@ -40,7 +41,12 @@ class Envelope(NamedTuple):
 
     kind: str
     version: int
-    payload: bytes
+    payload: bytes  #: a memoryview into the input when unpacked with ``copy=False``
+
+    @property
+    def payload_offset(self) -> int:
+        """Where the payload starts in the serialised data."""
+        return HEADER_SIZE + len(self.kind)
 
 
 def pack(kind: str, version: int, payload: bytes) -> bytes:
@@ -57,11 +63,14 @@ def pack(kind: str, version: int, payload: bytes) -> bytes:
     return MAGIC + head + struct.pack("<I", crc) + kind_bytes + payload
 
 
-def unpack(data, *, kind: str | None = None, versions=None, source: str = "data") -> Envelope:
+def unpack(data, *, kind: str | None = None, versions=None, source: str = "data",
+           copy: bool = True) -> Envelope:
     """Check and open an envelope; raise :class:`FormatError` naming what is wrong.
 
     ``kind`` (exact name, or a prefix ending in ``/``) and ``versions`` (accepted payload
-    versions) are checked when given. ``source`` names the file in messages.
+    versions) are checked when given. ``source`` names the file in messages. With
+    ``copy=False`` the payload is a memoryview into ``data`` (for memory-mapped files: the
+    checksum is verified, nothing is copied).
 
     >>> unpack(b"LOWRAM", source="x.bin")
     Traceback (most recent call last):
@@ -107,7 +116,7 @@ def unpack(data, *, kind: str | None = None, versions=None, source: str = "data"
             f"{source}: {found_kind} format version {version} is not supported "
             f"(supported: {', '.join(map(str, versions))})"
         )
-    return Envelope(found_kind, version, bytes(payload))
+    return Envelope(found_kind, version, bytes(payload) if copy else payload)
 
 
 def atomic_write(path, data) -> None:

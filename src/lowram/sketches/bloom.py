@@ -11,12 +11,15 @@ adding filters with tighter error rates whose sum stays within the target.
 from __future__ import annotations
 
 import math
+import os
 import struct
 
 import numpy as np
 
 from .._kernels._bloom import BloomBits
 from .._kernels._hash import hash64, hash_chunks
+from .._fileformat import HEADER_SIZE
+from ..errors import FormatError
 from ._base import Sketch, check_seed
 
 __all__ = ["BloomFilter", "ScalableBloomFilter", "bloom_size"]
@@ -68,7 +71,7 @@ class BloomFilter(Sketch):
     (7, 9593)
     """
 
-    __slots__ = ("_bits", "_capacity", "_error_rate", "_seed")
+    __slots__ = ("_bits", "_capacity", "_error_rate", "_seed", "_map")
     _KIND = "BloomFilter"
     _PARAMS = ("size", "hashes", "seed")
 
@@ -79,6 +82,7 @@ class BloomFilter(Sketch):
         self._error_rate = float(error_rate)
         size, hashes = bloom_size(capacity, self._error_rate)
         self._bits = BloomBits(np.zeros((size + 63) // 64, dtype=np.uint64), size, hashes)
+        self._map = None
 
     # ------------------------------------------------------------ parameters
     @property
@@ -132,8 +136,19 @@ class BloomFilter(Sketch):
         return -self.size / self.hashes * math.log1p(-ones / self.size)
 
     # ------------------------------------------------------------ updates and queries
+    @property
+    def read_only(self) -> bool:
+        """True for a filter opened with ``load(path, mmap=True)``: it answers, never changes."""
+        return getattr(self, "_map", None) is not None
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise TypeError("this BloomFilter is memory-mapped and read-only: copy() it to "
+                            "get a writable filter")
+
     def add(self, item) -> None:
         """Add one item. O(hashes)."""
+        self._writable()
         self._bits.add_item(item, self._seed)
 
     def update(self, items) -> None:
@@ -143,11 +158,13 @@ class BloomFilter(Sketch):
         (an iterator that is not a list, tuple or array is hashed whole first: 8 bytes per
         item while it runs).
         """
+        self._writable()
         for chunk in hash_chunks(items, self._seed):
             self._bits.add_hashes(chunk)
 
     def add_hashes(self, hashes) -> None:
         """Add precomputed 64-bit hashes (bring your own hash function)."""
+        self._writable()
         self._bits.add_hashes(np.ascontiguousarray(hashes, dtype=np.uint64))
 
     def __contains__(self, item) -> bool:
@@ -165,15 +182,19 @@ class BloomFilter(Sketch):
 
     def clear(self) -> None:
         """Forget every item."""
+        self._writable()
         self._bits.words[:] = 0
 
     def _merge_one(self, other) -> None:
+        self._writable()
         np.bitwise_or(self._bits.words, other._bits.words, out=self._bits.words)
 
     # ------------------------------------------------------------ memory and bytes
     def __sizeof__(self) -> int:
-        return (object.__sizeof__(self) + object.__sizeof__(self._bits)
-                + self._bits.words.__sizeof__())
+        # a memory-mapped filter's bits live in the page cache, shared between processes:
+        # they are not this object's heap (resident only as pages are touched)
+        words = 0 if self.read_only else self._bits.words.__sizeof__()
+        return object.__sizeof__(self) + object.__sizeof__(self._bits) + words
 
     def _lowram_owned(self):
         return (self._bits, self._bits.words)
@@ -197,7 +218,70 @@ class BloomFilter(Sketch):
         obj = cls.__new__(cls)
         obj._capacity, obj._error_rate, obj._seed = capacity, error_rate, seed
         obj._bits = BloomBits(words, size, hashes)
+        obj._map = None
         return obj
+
+    @classmethod
+    def load(cls, path, *, mmap: bool = False):
+        """Read a filter written by :meth:`save`; ``lowram.FormatError`` if it is damaged.
+
+        With ``mmap=True`` the bit array is the file itself, memory-mapped: nothing is copied,
+        and N processes that open the same file share one physical copy (the book's ch.9:
+        a structure copied into 8 workers costs 8 times its size; mapped, it costs once).
+        The filter is then read-only (``add`` raises ``TypeError``; ``copy()`` is writable).
+        The checksum is verified on open, which reads the file once.
+
+        >>> import os, tempfile
+        >>> bf = BloomFilter(1000, 0.01); bf.update(["a", "b"])
+        >>> path = os.path.join(tempfile.mkdtemp(), "bf.lowram"); bf.save(path)
+        >>> shared = BloomFilter.load(path, mmap=True)
+        >>> "a" in shared, "z" in shared, shared.read_only, shared == bf
+        (True, False, True, True)
+        """
+        if not mmap:
+            return super().load(path)
+        import mmap as _mmap
+
+        from .._fileformat import unpack
+
+        path = os.fspath(path)
+        if os.path.isdir(path):
+            raise FormatError(f"{path}: is a directory, not a lowram file")
+        with open(path, "rb") as fh:
+            if os.fstat(fh.fileno()).st_size == 0:
+                raise FormatError(f"{path}: empty file")
+            # copy-on-write mapping: pages stay shared with the page cache (and so with every
+            # process mapping the file) because nothing writes them: the filter is read-only
+            mapped = _mmap.mmap(fh.fileno(), 0, access=_mmap.ACCESS_COPY)
+        try:
+            env = unpack(mapped, kind=cls._KIND, versions=(cls._VERSION,), source=path,
+                         copy=False)
+            capacity, error_rate, size, hashes, seed = _HEADER.unpack_from(env.payload)
+            _check_params(capacity, error_rate)
+            if bloom_size(capacity, error_rate) != (size, hashes):
+                raise FormatError(f"{path}: size and hashes do not match capacity and error rate")
+            n_words = (size + 63) // 64
+            if len(env.payload) != _HEADER.size + n_words * 8:
+                raise FormatError(f"{path}: {len(env.payload) - _HEADER.size} bytes of bits, "
+                                  f"expected {n_words * 8}")
+            del env
+            words = np.frombuffer(mapped, dtype="<u8", count=n_words,
+                                  offset=HEADER_SIZE + len(cls._KIND) + _HEADER.size)
+            if size % 64 and int(words[-1]) >> (size % 64):
+                raise FormatError(f"{path}: bits set beyond the filter's size")
+        except (ValueError, struct.error) as exc:
+            if isinstance(exc, FormatError):
+                raise
+            raise FormatError(f"{path}: corrupt {cls._KIND} payload: {exc}") from None
+        obj = cls.__new__(cls)
+        obj._capacity, obj._error_rate, obj._seed = capacity, error_rate, seed
+        obj._bits = BloomBits(words, size, hashes)
+        obj._map = mapped
+        return obj
+
+    def copy(self):
+        """An independent, writable copy. O(size / 8)."""
+        return type(self)._from_payload(self._payload(), self._VERSION)
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(capacity={self._capacity}, "
