@@ -54,6 +54,8 @@ class StringSet(SetCore, collections.abc.Set):
     _lowram_sizeof_is_total = True
 
     def __init__(self, iterable=(), *, backend: str = "auto"):
+        if getattr(self, "_backend", None) is not None:
+            raise TypeError("StringSet is immutable: build a new one instead")
         keys, has_empty = collect(iterable)
         cls = choose_set_backend(backend, keys)
         impl = cls.build(keys)
