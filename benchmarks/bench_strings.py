@@ -14,6 +14,7 @@ Run: ``nice python benchmarks/bench_strings.py [--quick]`` (``--quick``: 100k ke
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import os
 import random
@@ -85,22 +86,22 @@ def misses_for(words, n, rng):
     return out
 
 
-def alternating_ratio(low, raw, queries, rounds):
-    """Median over ``rounds`` of (lowram ns / raw ns), each pair timed back to back.
+def alternating(fn_a, fn_b, ops, rounds):
+    """Median per-op ns of ``fn_a()`` and ``fn_b()`` and the median of their per-round ratio.
 
-    The shared machine's speed drifts by tens of percent within seconds; timing the two
-    objects in short alternating samples and taking the median ratio cancels most of it.
+    The shared machine's speed drifts by tens of percent within seconds; timing the two in
+    short alternating samples (order swapped every round) and taking the median ratio
+    cancels most of it.
     """
-    ratios = []
-    number = max(1, time_op(contains_count, raw, queries, repeat=1).number // 4)
-    for _ in range(rounds):
-        pair = []
-        for obj in (low, raw) if len(ratios) % 2 else (raw, low):
-            pair.append((obj is low, time_op(contains_count, obj, queries, ops=len(queries),
-                                              repeat=3, number=number).median_ns))
-        t = dict(pair)
-        ratios.append(t[True] / t[False])
-    return statistics.median(ratios)
+    number = max(1, time_op(fn_b, repeat=1).number // 4)
+    ta, tb, ratios = [], [], []
+    for r in range(rounds):
+        order = (fn_a, fn_b) if r % 2 else (fn_b, fn_a)
+        t = {fn: time_op(fn, ops=ops, repeat=3, number=number).median_ns for fn in order}
+        ta.append(t[fn_a])
+        tb.append(t[fn_b])
+        ratios.append(t[fn_a] / t[fn_b])
+    return statistics.median(ta), statistics.median(tb), statistics.median(ratios)
 
 
 def python_loop(raw, queries):
@@ -162,12 +163,16 @@ def measure_corpus(label, source, words, args, rows):
         low, raw = built[name], built[partner]
         row["ram_vs_raw"] = row["rss_bytes"] / raw_row["rss_bytes"]
         row["ram_over_raw_bytes"] = row["rss_bytes"] - raw_row["rss_bytes"]
-        row["in_vs_raw"] = alternating_ratio(low, raw, hits, args.rounds)
-        cm = time_op(low.contains_many, hits, ops=len(hits), repeat=5).median_ns
-        loop = time_op(python_loop, raw, hits, ops=len(hits), repeat=5).median_ns
+        n = len(hits)
+        row["in_ns"], row["raw_in_ns"], row["in_vs_raw"] = alternating(
+            functools.partial(contains_count, low, hits),
+            functools.partial(contains_count, raw, hits), n, args.rounds)
+        cm, loop, ratio = alternating(functools.partial(low.contains_many, hits),
+                                      functools.partial(python_loop, raw, hits), n,
+                                      args.rounds)
         row["contains_many_ns"] = cm
         row["py_loop_raw_ns"] = loop
-        row["loop/contains_many"] = loop / cm
+        row["loop/contains_many"] = 1 / ratio
     built.clear()
 
 
@@ -195,7 +200,7 @@ def main():
             measure_corpus(label, path, words, args, rows)
     columns = ["corpus", "structure", "B_per_key", "build_s", "deep/rss", "hit_ns", "miss_ns",
                "prefix_ms", "ram_vs_raw", "ram_over_raw_bytes", "in_vs_raw",
-               "loop/contains_many", "problem"]
+               "contains_many_ns", "py_loop_raw_ns", "loop/contains_many", "problem"]
     print_table(rows, columns, title="StringSet backends vs raw libraries")
     for note in notes:
         print(note)

@@ -28,6 +28,18 @@ cdef uint32_t EXTENSION = 1 << 9
 cdef uint32_t IS_LEAF = 1u << 31
 
 
+cdef extern from "Python.h":
+    object _encode_utf8 "PyUnicode_AsUTF8String"(object)
+
+
+cdef object _utf8_or_none(object key):
+    # UTF-8 bytes of ``key``, or None when it holds a lone surrogate
+    try:
+        return _encode_utf8(key)
+    except UnicodeEncodeError:
+        return None
+
+
 cdef inline uint32_t _offset(uint32_t base) noexcept nogil:
     return (base >> 10) << ((base & EXTENSION) >> 6)
 
@@ -109,10 +121,9 @@ cdef class DawgDict:
             p = PyUnicode_AsUTF8AndSize(key, &size)
             index = self._walk(<const uint8_t*>p, size)
         else:
-            try:
-                b = (<str>key).encode("utf-8")
-            except UnicodeEncodeError:
-                return 0
+            b = _utf8_or_none(key)
+            if b is None:
+                return 0  # a lone surrogate: never stored
             index = self._walk(<const uint8_t*><const char*>b, len(b))
         if index < 0 or not self._has_value(index):
             return 0
