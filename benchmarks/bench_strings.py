@@ -2,9 +2,10 @@
 
 For each corpus (the bundled English word list, and Debian's Ukrainian list when installed at
 /usr/share/dict/ukrainian) and each structure: resident-set growth in a fresh subprocess
-(B/key), build time, ``deep_size`` (what ``__sizeof__`` reports) against that growth, hit and
-miss lookup ns (C loop; lowram and raw timed alternately, ratio = median of per-round
-ratios), ``contains_many`` per key against a Python loop of ``in`` on the raw library, and a
+(B/key; each build streams the words from the file, as a user's would), build time,
+``deep_size`` (what ``__sizeof__`` reports) against that growth, hit and miss lookup ns (C
+loop; lowram and its like-for-like raw object timed alternately, ratio = median of per-round
+ratios, because the shared machine's speed drifts between rounds), ``contains_many`` per key against a Python loop of ``in`` on the raw library, and a
 prefix query (all keys under 200 random 3-character prefixes).
 
 Run: ``nice python benchmarks/bench_strings.py [--quick]`` (``--quick``: 100k keys per corpus).
@@ -13,15 +14,17 @@ Run: ``nice python benchmarks/bench_strings.py [--quick]`` (``--quick``: 100k ke
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import os
 import random
 import statistics
 import sys
+import tempfile
 
 from _common import optional, print_table, write_results
 
-from lowram.corpora import Corpus, read_lines
+from lowram.corpora import bundled_path, read_lines
 from lowram.measure import deep_size, isolated_memory, time_op
 from lowram._kernels._loops import contains_count
 from lowram.strings import StringSet
@@ -83,6 +86,24 @@ def misses_for(words, n, rng):
     return out
 
 
+def alternating(fn_a, fn_b, ops, rounds):
+    """Median per-op ns of ``fn_a()`` and ``fn_b()`` and the median of their per-round ratio.
+
+    The shared machine's speed drifts by tens of percent within seconds; timing the two in
+    short alternating samples (order swapped every round) and taking the median ratio
+    cancels most of it.
+    """
+    number = max(1, time_op(fn_b, repeat=1).number // 4)
+    ta, tb, ratios = [], [], []
+    for r in range(rounds):
+        order = (fn_a, fn_b) if r % 2 else (fn_b, fn_a)
+        t = {fn: time_op(fn, ops=ops, repeat=3, number=number).median_ns for fn in order}
+        ta.append(t[fn_a])
+        tb.append(t[fn_b])
+        ratios.append(t[fn_a] / t[fn_b])
+    return statistics.median(ta), statistics.median(tb), statistics.median(ratios)
+
+
 def python_loop(raw, queries):
     return [q in raw for q in queries]
 
@@ -95,9 +116,10 @@ def prefix_query(obj, prefixes):
     return n
 
 
-def measure_corpus(label, words, args, rows):
+def measure_corpus(label, source, words, args, rows):
     rng = random.Random(0)
-    hits = rng.sample(words, min(10_000, len(words)))
+    # fresh str objects, as a user's queries would be (not the very objects a set stores)
+    hits = [w.encode("utf-8").decode("utf-8") for w in rng.sample(words, min(10_000, len(words)))]
     misses = misses_for(words, len(hits), rng)
     prefixes = [w[:3] for w in rng.sample(words, 200) if len(w) >= 3]
     built = {}
@@ -109,7 +131,7 @@ def measure_corpus(label, words, args, rows):
         row = {"corpus": label, "structure": name, "keys": len(words)}
         print(f"{label}: {name}", file=sys.stderr, flush=True)
         try:
-            iso = isolated_memory(builder, words, repeat=args.repeat)
+            iso = isolated_memory(builder, source, repeat=args.repeat)
         except Exception as exc:  # a peer that cannot hold the corpus is reported, not faked
             row["problem"] = str(exc).splitlines()[-1][:120]
             rows.append(row)
@@ -141,17 +163,16 @@ def measure_corpus(label, words, args, rows):
         low, raw = built[name], built[partner]
         row["ram_vs_raw"] = row["rss_bytes"] / raw_row["rss_bytes"]
         row["ram_over_raw_bytes"] = row["rss_bytes"] - raw_row["rss_bytes"]
-        ratios = []
-        for _ in range(args.rounds):
-            a = time_op(contains_count, low, hits, ops=len(hits), repeat=3).median_ns
-            b = time_op(contains_count, raw, hits, ops=len(hits), repeat=3).median_ns
-            ratios.append(a / b)
-        row["in_vs_raw"] = statistics.median(ratios)
-        cm = time_op(low.contains_many, hits, ops=len(hits), repeat=5).median_ns
-        loop = time_op(python_loop, raw, hits, ops=len(hits), repeat=5).median_ns
+        n = len(hits)
+        row["in_ns"], row["raw_in_ns"], row["in_vs_raw"] = alternating(
+            functools.partial(contains_count, low, hits),
+            functools.partial(contains_count, raw, hits), n, args.rounds)
+        cm, loop, ratio = alternating(functools.partial(low.contains_many, hits),
+                                      functools.partial(python_loop, raw, hits), n,
+                                      args.rounds)
         row["contains_many_ns"] = cm
         row["py_loop_raw_ns"] = loop
-        row["loop/contains_many"] = loop / cm
+        row["loop/contains_many"] = 1 / ratio
     built.clear()
 
 
@@ -159,22 +180,27 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="100k keys per corpus")
     parser.add_argument("--repeat", type=int, default=1, help="isolated builds per structure")
-    parser.add_argument("--rounds", type=int, default=5, help="alternating timing rounds")
+    parser.add_argument("--rounds", type=int, default=15, help="alternating timing rounds")
     args = parser.parse_args()
     limit = 100_000 if args.quick else None
-    corpora = [("english-words", list(itertools.islice(Corpus.bundled("english-words"), limit)))]
+    sources = [("english-words", bundled_path("english-words"))]
     notes = []
     if os.path.exists(UKRAINIAN):
-        words = list(dict.fromkeys(itertools.islice(read_lines(UKRAINIAN), limit)))
-        corpora.append(("ukrainian (wukrainian)", words))
+        sources.append(("ukrainian (wukrainian)", UKRAINIAN))
     else:
         notes.append(f"{UKRAINIAN} missing (apt-get install wukrainian): non-Latin list skipped")
     rows: list = []
-    for label, words in corpora:
-        measure_corpus(label, words, args, rows)
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, path in sources:
+            words = list(dict.fromkeys(itertools.islice(read_lines(path), limit)))
+            if limit is not None:  # the isolated builds stream the same words from a file
+                path = os.path.join(tmp, "words.txt")
+                with open(path, "w", encoding="utf-8") as fh:
+                    fh.write("\n".join(words) + "\n")
+            measure_corpus(label, path, words, args, rows)
     columns = ["corpus", "structure", "B_per_key", "build_s", "deep/rss", "hit_ns", "miss_ns",
                "prefix_ms", "ram_vs_raw", "ram_over_raw_bytes", "in_vs_raw",
-               "loop/contains_many", "problem"]
+               "contains_many_ns", "py_loop_raw_ns", "loop/contains_many", "problem"]
     print_table(rows, columns, title="StringSet backends vs raw libraries")
     for note in notes:
         print(note)

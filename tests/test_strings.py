@@ -325,3 +325,21 @@ def test_big_alphabet_never_crashes(name):
 
 def test_public_names():
     assert lowram.StringSet is StringSet
+
+
+def test_registered_in_report():
+    from lowram.report.registry import STRUCTURES, resolve
+
+    names = {s.name: s for s in STRUCTURES}
+    for backend in BACKENDS:
+        entry = names[f"StringSet[{backend}]"]
+        assert entry.family == "lowram" and entry.query == "contains" and "words" in entry.kinds
+        built = resolve(entry.builder)(iter(["b", "a", "ab"]))
+        assert built.backend == backend and "ab" in built and "x" not in built
+    for peer in ("marisa_trie.Trie", "dawg2.DAWG", "datrie.Trie"):
+        entry = names[peer]
+        assert entry.family == "peer"
+        built = resolve(entry.builder)(iter(["b", "a", "ab"]))
+        assert "ab" in built and "x" not in built
+    with pytest.raises(ValueError, match="would crash"):
+        resolve(names["datrie.Trie"].builder)(iter(["".join(map(chr, range(300, 600)))]))

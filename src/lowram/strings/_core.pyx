@@ -17,6 +17,7 @@ cdef extern from "Python.h":
     Py_ssize_t PyUnicode_GET_LENGTH(object)
     Py_ssize_t PyUnicode_FindChar(object, Py_UCS4, Py_ssize_t, Py_ssize_t, int) except -2
     int _raw_contains "PySequence_Contains"(object, object) noexcept
+    int _set_contains "PySet_Contains"(object, object) noexcept
     int PyErr_ExceptionMatches(object) noexcept
     void PyErr_Clear() noexcept
 
@@ -36,6 +37,7 @@ cdef class SetCore:
     cdef Py_ssize_t _size
     cdef bint _has_empty
     cdef bint _nul_unsafe
+    cdef bint _is_set  # the backend object is a frozenset: call the set lookup directly
 
     def _init_core(self, impl, Py_ssize_t size, bint has_empty, bint nul_unsafe):
         """Attach the backend object answering ``in`` for non-empty keys."""
@@ -43,6 +45,7 @@ cdef class SetCore:
         self._size = size
         self._has_empty = has_empty
         self._nul_unsafe = nul_unsafe
+        self._is_set = type(impl) is frozenset
 
     cdef inline int _lookup(self, key) except -1:
         cdef Py_ssize_t n
@@ -54,7 +57,7 @@ cdef class SetCore:
             return self._has_empty
         if self._nul_unsafe and PyUnicode_FindChar(key, 0, 0, n, 1) >= 0:
             return 0
-        r = _raw_contains(self._impl, key)
+        r = _set_contains(self._impl, key) if self._is_set else _raw_contains(self._impl, key)
         if r >= 0:
             return r
         if PyErr_ExceptionMatches(UnicodeEncodeError):

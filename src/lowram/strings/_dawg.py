@@ -1,20 +1,18 @@
-"""The ``dawg`` backend: a DAWG (dawg2's ``CompletionDAWG``), fast lookups in little RAM.
+"""The ``dawg`` backend: a DAWG built by dawg2, read by lowram's compiled dawgdic reader.
 
-Built with dawg2, then serialised and reopened: a freshly built dawg2 object keeps its
-intermediate graph beside the final dictionary (11.7 B/key on the 663,473-word English list
-against 7.2 B/key reopened, measured as resident-set growth in a fresh process), so the
-wrapper holds less than the raw library used naively. The completion guide is kept so keys
-iterate (dawgdic yields them in UTF-8 byte order, which is code-point order).
+dawg2 builds the DAWG (a ``CompletionDAWG``: the dictionary plus the guide that lists keys in
+UTF-8 byte order, which is code-point order); lowram keeps only its serialised bytes and
+reads them with :class:`lowram.strings._dawgdic.DawgDict`. So the wrapper holds less than
+the raw library used naively (a freshly built dawg2 object keeps its intermediate graph:
+11.5 B/key of resident memory on the 663,473-word English list against 5.2 B/key here, and
+3.2 against 1.3 B/key on Debian's 1.5M-word Ukrainian list), lookups run in
+C with no Python ``bytes`` per ASCII key, a saved set opens in place from a memory map, and
+the format is the one DAWG-Python reads (:meth:`lowram.StringSet.export` writes it plainly).
 
 Refusals: dawgdic cannot store "\\x00" (its end-of-key marker) nor the empty key (the front
-keeps that one as a flag). The serialised dictionary is the format DAWG-Python reads:
-:meth:`lowram.StringSet.export` writes it as a plain file.
+keeps that one as a flag).
 
-Native size: dawg2 does not report it. ``nbytes`` is the serialised size: the heap bytes
-glibc reports in use (``mallinfo2``) grow by that size, within 1%, when a CompletionDAWG is
-reopened from bytes (measured at 100,000 and 663,473 English words). Resident-set growth of a
-whole build is larger (1.2-1.4x on the 663,473-word list) because the build leaves the heap
-fragmented; benchmarks/bench_strings.py reports both.
+Native size: exactly the buffer (``len`` of the serialised DAWG), which is all it holds.
 """
 
 from __future__ import annotations
@@ -24,9 +22,9 @@ import sys
 import dawg
 
 from ._backends import KeyIndex, SetBackend
+from ._dawgdic import DawgDict
 
 __all__ = ["DawgSet", "DawgIndex"]
-
 
 
 class DawgSet(SetBackend):
@@ -36,44 +34,42 @@ class DawgSet(SetBackend):
     nul_free = True
     utf8_only = True
     cheap_count = False
-
-    def __init__(self, impl, size, serialized):
-        super().__init__(impl, size)
-        self._serialized = serialized
+    mmap_capable = True
 
     @classmethod
     def build(cls, keys):
-        built = dawg.CompletionDAWG(keys, input_is_sorted=True)
-        data = built.tobytes()
-        del built  # drop the intermediate graph: reopen from the serialised form
-        return cls(dawg.CompletionDAWG().frombytes(data), len(keys), len(data))
+        data = dawg.CompletionDAWG(keys, input_is_sorted=True).tobytes()
+        return cls(DawgDict(data), len(keys))
 
     def count(self):
         n = 0
-        for _ in self.impl.iterkeys():
+        for _ in self.impl.iter_keys():
             n += 1
         return n
 
     def iter_keys(self, prefix):
-        return self.impl.iterkeys(prefix)
+        return self.impl.iter_keys(prefix.encode("utf-8"))
+
+    def has_prefix(self, prefix):
+        return self.impl.has_prefix(prefix.encode("utf-8"))
 
     def prefixes(self, s):
-        return self.impl.prefixes(s)
+        b = s.encode("utf-8")
+        return [b[:n].decode("utf-8") for n in self.impl.prefix_lengths(b)]
 
     def payload(self):
-        return self.impl.tobytes()
+        return bytes(self.impl.buffer)
 
     @classmethod
     def from_payload(cls, view, mapped, count):
-        data = bytes(view)
-        impl = dawg.CompletionDAWG().frombytes(data)
-        return cls(impl, count, len(data))
+        return cls(DawgDict(view if mapped else bytes(view)), count)
 
     def nbytes(self):
-        return self._serialized + sys.getsizeof(self.impl)
+        return self.impl.nbytes + sys.getsizeof(self.impl)
 
     def export(self, path):
-        self.impl.save(str(path))
+        with open(path, "wb") as fh:
+            fh.write(self.impl.buffer)
 
 
 class DawgIndex(KeyIndex, DawgSet):
@@ -85,34 +81,15 @@ class DawgIndex(KeyIndex, DawgSet):
 
     @classmethod
     def build_index(cls, keys):
-        built = dawg.IntCompletionDAWG(zip(keys, range(len(keys))), input_is_sorted=True)
-        data = built.tobytes()
-        del built
-        return cls(dawg.IntCompletionDAWG().frombytes(data), len(keys), len(data)), \
-            range(len(keys))
-
-    def count(self):
-        n = 0
-        for _ in self.impl.iterkeys():
-            n += 1
-        return n
+        data = dawg.IntCompletionDAWG(zip(keys, range(len(keys))), input_is_sorted=True).tobytes()
+        return cls(DawgDict(data), len(keys)), range(len(keys))
 
     def index(self, key):
-        if "\x00" in key:
-            return -1
-        try:
-            return self.impl.get(key, -1)
-        except UnicodeEncodeError:
-            return -1
+        return self.impl.value_of(key)
 
     def iter_items(self, prefix):
-        return self.impl.iteritems(prefix)
+        return self.impl.iter_keys(prefix.encode("utf-8"), True)
 
     def prefix_items(self, s):
         impl = self.impl
-        return [(k, impl[k]) for k in impl.prefixes(s)]
-
-    @classmethod
-    def from_payload(cls, view, mapped, count):
-        data = bytes(view)
-        return cls(dawg.IntCompletionDAWG().frombytes(data), count, len(data))
+        return [(k, impl.value_of(k)) for k in self.prefixes(s)]

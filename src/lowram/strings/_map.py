@@ -42,6 +42,8 @@ class StringMap(collections.abc.Mapping):
     _lowram_sizeof_is_total = True
 
     def __init__(self, mapping_or_pairs=(), *, backend: str = "auto"):
+        if getattr(self, "_index", None) is not None:
+            raise TypeError("StringMap is immutable: build a new one instead")
         if isinstance(mapping_or_pairs, collections.abc.Mapping):
             source = dict(mapping_or_pairs.items())
         else:

@@ -3,8 +3,9 @@
 Built with ``order=LABEL_ORDER`` so that the trie's own predictive search yields keys in
 code-point order (UTF-8 byte order equals code-point order): iteration stays lazy and sorted
 without a permutation array. Native size: the serialised size (``len(tobytes())``); the trie's
-in-memory layout is its file layout, and resident-set growth measured in a fresh process was
-1.02x that figure on the 663,473-word English list (benchmarks/bench_strings.py).
+in-memory layout is its file layout: glibc's heap grows by that size (within 1%) when the
+trie is opened, and resident-set growth of a whole build in a fresh process is within 3% of
+it on the English and Ukrainian word lists (benchmarks/bench_strings.py, column deep/rss).
 
 Library quirks handled here: ``Trie.prefixes`` reads its argument as a NUL-terminated C
 string, so queries containing "\\x00" are answered key by key; ``Trie.map`` does not keep the
