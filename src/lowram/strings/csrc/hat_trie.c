@@ -684,25 +684,36 @@ int hat_clear(hat_t *t) {
 
 /* ---------------------------------------------------------------- lookups and updates */
 
-int hat_contains(const hat_t *t, const uint8_t *key, size_t len) {
-    const hat_node *n = t->root;
-    size_t i = 0;
-    for (;;) {
-        const void *ch;
-        if (i == len) return n->has_key;
-        ch = n->child[key[i]];
-        if (!ch) return 0;
-        if (KIND(ch) == KIND_NODE) {
-            n = ch;
-            i++;
-            continue;
-        }
-        {
-            const hat_container *c = ch;
-            size_t s = PURE(c) ? i + 1 : i;
-            return cont_find(c, key + s, len - s);
-        }
+/* Follow key down the trie nodes. *n becomes the deepest node on its path and *i its depth;
+   returns the child of *n at key[*i] (a container, or NULL), NULL too when *i == len. */
+static inline hat_container *descend(const hat_t *t, const uint8_t *key, size_t len,
+                                     hat_node **n, size_t *i) {
+    hat_node *node = t->root;
+    size_t d = 0;
+    void *ch = NULL;
+    while (d < len) {
+        ch = node->child[key[d]];
+        if (!ch || KIND(ch) != KIND_NODE) break;
+        node = ch;
+        d++;
+        ch = NULL;
     }
+    *n = node;
+    *i = d;
+    return ch;
+}
+
+/* Where the rest of key starts inside container c reached at depth i. */
+#define REST(c, i) (PURE(c) ? (i) + 1 : (i))
+
+int hat_contains(const hat_t *t, const uint8_t *key, size_t len) {
+    hat_node *n;
+    size_t i, s;
+    hat_container *c = descend(t, key, len, &n, &i);
+    if (i == len) return n->has_key;
+    if (!c) return 0;
+    s = REST(c, i);
+    return cont_find(c, key + s, len - s);
 }
 
 /* The widest run of empty slots of n around x. */
@@ -715,49 +726,39 @@ static void empty_run(const hat_node *n, int x, int *lo, int *hi) {
 }
 
 int hat_insert(hat_t *t, const uint8_t *key, size_t len) {
-    hat_node *n = t->root;
-    size_t i = 0;
+    hat_node *n;
+    size_t i, s;
+    hat_container *c;
+    int r;
     if (len > HAT_MAX_KEY) return -2;
-    for (;;) {
-        void *ch;
-        if (i == len) {
-            if (n->has_key) return 0;
-            n->has_key = 1;
-            t->size++;
-            return 1;
-        }
-        ch = n->child[key[i]];
-        if (!ch) {
-            int lo, hi;
-            ent e;
-            hat_container *c;
-            empty_run(n, key[i], &lo, &hi);
-            e.p = key + i;
-            e.len = len - i;
-            c = cont_build(t, &e, 1, lo == hi, (uint8_t)lo, (uint8_t)hi);
-            if (!c) return -1;
-            set_slots(n, c);
-            t->size++;
-            return 1;
-        }
-        if (KIND(ch) == KIND_NODE) {
-            n = ch;
-            i++;
-            continue;
-        }
-        {
-            hat_container *c = ch;
-            size_t s = PURE(c) ? i + 1 : i;
-            int r = cont_insert(t, c, key + s, len - s);
-            if (r <= 0) return r;
-            t->size++;
-            if (c->nkeys > t->burst)
-                overflow(t, n, c);
-            else if (c->nkeys > (uint64_t)t->load * c->nbuckets)
-                cont_rehash(t, c, c->nbuckets * 2);  /* failure leaves it fuller: still correct */
-            return 1;
-        }
+    c = descend(t, key, len, &n, &i);
+    if (i == len) {
+        if (n->has_key) return 0;
+        n->has_key = 1;
+        t->size++;
+        return 1;
     }
+    if (!c) {
+        int lo, hi;
+        ent e;
+        empty_run(n, key[i], &lo, &hi);
+        e.p = key + i;
+        e.len = len - i;
+        c = cont_build(t, &e, 1, lo == hi, (uint8_t)lo, (uint8_t)hi);
+        if (!c) return -1;
+        set_slots(n, c);
+        t->size++;
+        return 1;
+    }
+    s = REST(c, i);
+    r = cont_insert(t, c, key + s, len - s);
+    if (r <= 0) return r;
+    t->size++;
+    if (c->nkeys > t->burst)
+        overflow(t, n, c);
+    else if (c->nkeys > (uint64_t)t->load * c->nbuckets)
+        cont_rehash(t, c, c->nbuckets * 2);  /* failure leaves it fuller: still correct */
+    return 1;
 }
 
 static int node_empty(const hat_node *n) {
@@ -794,40 +795,29 @@ static void prune(hat_t *t, const uint8_t *key, size_t d) {
 }
 
 int hat_remove(hat_t *t, const uint8_t *key, size_t len) {
-    hat_node *n = t->root;
-    size_t i = 0;
-    for (;;) {
-        void *ch;
-        if (i == len) {
-            if (!n->has_key) return 0;
-            n->has_key = 0;
-            t->size--;
-            if (n != t->root && node_empty(n)) prune(t, key, i);
-            return 1;
-        }
-        ch = n->child[key[i]];
-        if (!ch) return 0;
-        if (KIND(ch) == KIND_NODE) {
-            n = ch;
-            i++;
-            continue;
-        }
-        {
-            hat_container *c = ch;
-            size_t s = PURE(c) ? i + 1 : i;
-            if (!cont_remove(t, c, key + s, len - s)) return 0;
-            t->size--;
-            if (c->nkeys == 0) {
-                int x;
-                for (x = c->lo; x <= c->hi; x++) n->child[x] = NULL;
-                cont_free(t, c);
-                if (n != t->root && node_empty(n)) prune(t, key, i);
-            } else if (c->nbuckets > 1 && (uint64_t)c->nkeys * 4 < (uint64_t)t->load * c->nbuckets) {
-                cont_rehash(t, c, buckets_for(t, c->nkeys));
-            }
-            return 1;
-        }
+    hat_node *n;
+    size_t i, s;
+    hat_container *c = descend(t, key, len, &n, &i);
+    if (i == len) {
+        if (!n->has_key) return 0;
+        n->has_key = 0;
+        t->size--;
+        if (n != t->root && node_empty(n)) prune(t, key, i);
+        return 1;
     }
+    if (!c) return 0;
+    s = REST(c, i);
+    if (!cont_remove(t, c, key + s, len - s)) return 0;
+    t->size--;
+    if (c->nkeys == 0) {
+        int x;
+        for (x = c->lo; x <= c->hi; x++) n->child[x] = NULL;
+        cont_free(t, c);
+        if (n != t->root && node_empty(n)) prune(t, key, i);
+    } else if (c->nbuckets > 1 && (uint64_t)c->nkeys * 4 < (uint64_t)t->load * c->nbuckets) {
+        cont_rehash(t, c, buckets_for(t, c->nkeys));
+    }
+    return 1;
 }
 
 static int reserve(uint8_t **buf, size_t *cap, size_t need) {
@@ -899,24 +889,13 @@ static int cont_has_prefix(const hat_container *c, const uint8_t *s, size_t n) {
 }
 
 int hat_has_prefix(const hat_t *t, const uint8_t *prefix, size_t len) {
-    const hat_node *n = t->root;
-    size_t i = 0;
-    for (;;) {
-        const void *ch;
-        if (i == len) return t->size > 0;  /* every node but the root holds a key below */
-        ch = n->child[prefix[i]];
-        if (!ch) return 0;
-        if (KIND(ch) == KIND_NODE) {
-            n = ch;
-            i++;
-            continue;
-        }
-        {
-            const hat_container *c = ch;
-            size_t s = PURE(c) ? i + 1 : i;
-            return s == len || cont_has_prefix(c, prefix + s, len - s);
-        }
-    }
+    hat_node *n;
+    size_t i, s;
+    hat_container *c = descend(t, prefix, len, &n, &i);
+    if (i == len) return t->size > 0;  /* every node but the root holds a key below */
+    if (!c) return 0;
+    s = REST(c, i);
+    return s == len || cont_has_prefix(c, prefix + s, len - s);
 }
 
 static int cmp_size(const void *a, const void *b) {
@@ -1085,31 +1064,21 @@ static int cur_load(hat_cursor *c, const hat_container *k, size_t base, const ui
 
 hat_cursor *hat_cursor_new(const hat_t *t, const uint8_t *prefix, size_t len) {
     hat_cursor *c = calloc(1, sizeof(hat_cursor));
-    const hat_node *n = t->root;
-    size_t i = 0;
+    hat_node *n;
+    size_t i, s;
+    hat_container *k;
     if (!c) return NULL;
     if (reserve(&c->key, &c->keycap, len + 1) < 0) goto fail;
     if (len) memcpy(c->key, prefix, len);
-    for (;;) {
-        const void *ch;
-        if (i == len) {
-            if (cur_push(c, n, i) < 0) goto fail;
-            return c;
-        }
-        ch = n->child[prefix[i]];
-        if (!ch) return c;  /* nothing under the prefix */
-        if (KIND(ch) == KIND_NODE) {
-            n = ch;
-            i++;
-            continue;
-        }
-        {
-            const hat_container *k = ch;
-            size_t s = PURE(k) ? i + 1 : i;
-            if (cur_load(c, k, s, prefix + s, len - s) < 0) goto fail;
-            return c;
-        }
+    k = descend(t, prefix, len, &n, &i);
+    if (i == len) {
+        if (cur_push(c, n, i) < 0) goto fail;
+        return c;
     }
+    if (!k) return c;  /* nothing under the prefix */
+    s = REST(k, i);
+    if (cur_load(c, k, s, prefix + s, len - s) < 0) goto fail;
+    return c;
 fail:
     hat_cursor_free(c);
     return NULL;
