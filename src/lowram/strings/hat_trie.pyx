@@ -267,7 +267,10 @@ cdef class MutableStringSet:
     _lowram_sizeof_is_total = True
 
     def __cinit__(self, *args, **kwargs):
-        self._t = NULL
+        # a trie from the start, so an instance made by __new__ alone is a valid empty set
+        self._t = hat_new(BURST, LOAD)
+        if self._t == NULL:
+            raise MemoryError()
         self._version = 0
 
     def __init__(self, iterable=(), *, _burst=BURST, _load=LOAD):
@@ -281,13 +284,13 @@ cdef class MutableStringSet:
             raise ValueError(f"_burst must be in 1..{1 << 24}, not {_burst}")
         if not (1 <= _load <= 1024):
             raise ValueError(f"_load must be in 1..1024, not {_load}")
-        t = hat_new(_burst, _load)
-        if t == NULL:
-            raise MemoryError()
-        if self._t != NULL:
+        if self._t.size or self._t.burst != _burst or self._t.load != _load:
+            t = hat_new(_burst, _load)
+            if t == NULL:
+                raise MemoryError()
             hat_free(self._t)
-        self._t = t
-        self._version += 1
+            self._t = t
+            self._version += 1
         if not (isinstance(iterable, (tuple, list)) and not iterable):
             self._add_all(iterable)
 
@@ -840,9 +843,11 @@ cdef class MutableStringSet:
         (1, 2)
         """
         cdef MutableStringSet r = MutableStringSet.__new__(MutableStringSet)
-        r._t = hat_copy(self._t)
-        if r._t == NULL:
+        cdef hat_t *t = hat_copy(self._t)
+        if t == NULL:
             raise MemoryError()
+        hat_free(r._t)
+        r._t = t
         return r
 
     def __copy__(self):
