@@ -4,8 +4,9 @@
 lowram writes its own HAT-trie because the Python binding of the C library (``hat-trie``)
 no longer builds on Python 3.10+, and the tries that do build are frozen (marisa-trie, DAWG)
 or heavy (datrie). The core is C (``csrc/hat_trie.c``): a burst trie whose leaves are array
-hash tables holding keys as UTF-8 bytes, back to back in one allocation per bucket. No Python
-object is kept per key.
+hash tables holding keys as UTF-8 bytes, back to back in one allocation per bucket, each
+bucket's pointer paired with a 64-bit Bloom filter of its keys so that most lookups of absent
+keys end without reading the bucket. No Python object is kept per key.
 
 Tuning (chosen by ``benchmarks/bench_hat_trie.py --tune``, a grid of burst 1024..65536 and
 load 4..32 on 663,473 shuffled English words; figures in
@@ -17,10 +18,10 @@ load 4..32 on 663,473 shuffled English words; figures in
   gain; 4,096 and 16,384 were alike in time, and 4,096 uses less memory on both English and
   Ukrainian words and bounds the container scan of a prefix query to 4,096 keys.
 * ``LOAD = 12`` keys per bucket: a container doubles its buckets when the mean goes above it
-  (and halves them below a quarter of it). Memory falls with the load (18 B/word at 4, 13.5
-  at 8, 12.2 at 12, 11.4 at 16, 10.3 at 32) while lookups are bound by two cache misses
-  (bucket pointer, bucket) more than by the scan; at 32 the scan began to show, so 12 takes
-  most of the memory gain.
+  (and halves them below a quarter of it). Memory falls with the load (about 19 B/word at
+  4, 14.5 at 8, 13.2 at 12, 12.4 at 16, 11.3 at 32) while lookups are bound by two cache
+  misses (bucket slot, bucket) more than by the scan; at 32 the scan and the Bloom filters'
+  false positives began to show, so 12 takes most of the memory gain.
 
 Keys are stored as strict UTF-8. A str holding a lone surrogate (``'\\ud800'``) cannot be
 stored: ``add`` raises ``UnicodeEncodeError`` (a ``ValueError``), while queries answer as for
@@ -248,7 +249,7 @@ def _rebuild(data):
 
 
 cdef class MutableStringSet:
-    """A mutable set of ``str`` held in a HAT-trie: about 12.5 bytes per English word.
+    """A mutable set of ``str`` held in a HAT-trie: about 13.5 bytes per English word.
 
     A complete ``collections.abc.MutableSet`` that behaves like ``set`` for str keys, plus
     sorted iteration and prefix queries. Keys are UTF-8 bytes inside array hash containers
