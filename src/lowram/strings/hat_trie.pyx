@@ -13,15 +13,17 @@ load 4..32 on 663,473 shuffled English words; figures in
 ``benchmarks/results/bench_hat_trie_tune.json``):
 
 * ``BURST = 4096`` keys: a container holding more splits its range of first bytes in two or,
-  when it serves one byte, bursts into a trie node. 65,536 made iteration 2-3x slower (larger
-  containers to sort) and inserts slower; 1,024 spent 322 trie nodes (2 KiB each) for no
-  gain; 4,096 and 16,384 were alike in time, and 4,096 uses less memory on both English and
-  Ukrainian words and bounds the container scan of a prefix query to 4,096 keys.
+  when it serves one byte, bursts into a trie node. 65,536 iterated slowest in every grid run
+  (larger containers to sort); 1,024 spent 322 trie nodes (2 KiB each) for no gain; 4,096 and
+  16,384 were alike in time (differences within the noise of a shared machine), and 4,096
+  uses less memory on both English and Ukrainian words and bounds the container scan of a
+  prefix query to 4,096 keys.
 * ``LOAD = 12`` keys per bucket: a container doubles its buckets when the mean goes above it
-  (and halves them below a quarter of it). Memory falls with the load (about 19 B/word at
-  4, 14.5 at 8, 13.2 at 12, 12.4 at 16, 11.3 at 32) while lookups are bound by two cache
-  misses (bucket slot, bucket) more than by the scan; at 32 the scan and the Bloom filters'
-  false positives began to show, so 12 takes most of the memory gain.
+  (and halves them below a quarter of it). At burst 4,096, memory falls with the load (20.6
+  B/word at 4, 14.9 at 8, 13.2 at 12, 12.0 at 16, 10.7 at 32) while lookups are bound by two
+  cache misses (bucket slot, bucket) more than by the scan; at 32 the longer scans and the
+  Bloom filters' false positives showed in the miss times, so 12 takes most of the memory
+  gain and stays clear of the 15 B/word target.
 
 Keys are stored as strict UTF-8. A str holding a lone surrogate (``'\\ud800'``) cannot be
 stored: ``add`` raises ``UnicodeEncodeError`` (a ``ValueError``), while queries answer as for
@@ -462,6 +464,11 @@ cdef class MutableStringSet:
         return len(self) == len(other) and self._subset_of(other)
 
     def __ne__(self, other):
+        """Not equal to a Set (see ``__eq__``). Cost: O(n).
+
+        >>> MutableStringSet(["a"]) != {"b"}
+        True
+        """
         if not isinstance(other, _abc.Set):
             return NotImplemented
         return not (len(self) == len(other) and self._subset_of(other))
@@ -477,16 +484,31 @@ cdef class MutableStringSet:
         return len(self) <= len(other) and self._subset_of(other)
 
     def __lt__(self, other):
+        """Proper subset of another Set. Cost: O(n).
+
+        >>> MutableStringSet(["a"]) < {"a"}
+        False
+        """
         if not isinstance(other, _abc.Set):
             return NotImplemented
         return len(self) < len(other) and self._subset_of(other)
 
     def __ge__(self, other):
+        """Superset of another Set. Cost: O(len(other)).
+
+        >>> MutableStringSet(["a", "b"]) >= {"a"}
+        True
+        """
         if not isinstance(other, _abc.Set):
             return NotImplemented
         return len(self) >= len(other) and self._superset_of(other)
 
     def __gt__(self, other):
+        """Proper superset of another Set. Cost: O(len(other)).
+
+        >>> MutableStringSet(["a", "b"]) > {"a"}
+        True
+        """
         if not isinstance(other, _abc.Set):
             return NotImplemented
         return len(self) > len(other) and self._superset_of(other)
@@ -556,6 +578,11 @@ cdef class MutableStringSet:
         return result
 
     def __ror__(self, other):
+        """``other | self``: the union, as a MutableStringSet.
+
+        >>> {"b"} | MutableStringSet(["a"])
+        MutableStringSet(['a', 'b'])
+        """
         return self.__or__(other)
 
     def __and__(self, other):
@@ -574,6 +601,11 @@ cdef class MutableStringSet:
         return result
 
     def __rand__(self, other):
+        """``other & self``: the intersection, as a MutableStringSet.
+
+        >>> {"a", "c"} & MutableStringSet(["a"])
+        MutableStringSet(['a'])
+        """
         return self.__and__(other)
 
     def __sub__(self, other):
@@ -591,6 +623,11 @@ cdef class MutableStringSet:
         return result
 
     def __rsub__(self, other):
+        """``other - self``: the items of other (str only) that are not keys.
+
+        >>> {"a", "c"} - MutableStringSet(["a"])
+        MutableStringSet(['c'])
+        """
         if not isinstance(other, _abc.Iterable):
             return NotImplemented
         cdef MutableStringSet result = self._empty_like()
@@ -610,6 +647,11 @@ cdef class MutableStringSet:
         return result
 
     def __rxor__(self, other):
+        """``other ^ self``: the symmetric difference, as a MutableStringSet.
+
+        >>> {"a", "c"} ^ MutableStringSet(["a", "b"])
+        MutableStringSet(['b', 'c'])
+        """
         return self.__xor__(other)
 
     def union(self, *others):
@@ -822,18 +864,38 @@ cdef class MutableStringSet:
         self._add_all(new)
 
     def __ior__(self, other):
+        """``self |= other``: add every key of an iterable (all or nothing). Cost: O(len(other)).
+
+        >>> s = MutableStringSet(["a"]); s |= ["b"]; s
+        MutableStringSet(['a', 'b'])
+        """
         self._add_all(other)
         return self
 
     def __iand__(self, other):
+        """``self &= other``: keep the keys found in an iterable. Cost: O(n + len(other)).
+
+        >>> s = MutableStringSet(["a", "b"]); s &= ["b"]; s
+        MutableStringSet(['b'])
+        """
         self.intersection_update(other)
         return self
 
     def __isub__(self, other):
+        """``self -= other``: remove the items of an iterable. Cost: O(len(other)).
+
+        >>> s = MutableStringSet(["a", "b"]); s -= ["b"]; s
+        MutableStringSet(['a'])
+        """
         self.difference_update(other)
         return self
 
     def __ixor__(self, other):
+        """``self ^= other``: keep the keys in exactly one of the two. Cost: O(len(other)).
+
+        >>> s = MutableStringSet(["a", "b"]); s ^= ["b", "c"]; s
+        MutableStringSet(['a', 'c'])
+        """
         self.symmetric_difference_update(other)
         return self
 
@@ -852,9 +914,11 @@ cdef class MutableStringSet:
         return r
 
     def __copy__(self):
+        """``copy.copy``: an independent copy (keys are immutable, so shallow = deep)."""
         return self.copy()
 
     def __deepcopy__(self, memo):
+        """``copy.deepcopy``: the same as :meth:`copy`."""
         return self.copy()
 
     # ------------------------------------------------------------------ prefix queries
@@ -1024,6 +1088,11 @@ cdef class MutableStringSet:
         return _parse(env.payload)
 
     def __reduce__(self):
+        """Pickle as the :meth:`to_bytes` envelope (checksummed; tuning kept).
+
+        >>> import pickle; pickle.loads(pickle.dumps(MutableStringSet(["a"])))
+        MutableStringSet(['a'])
+        """
         return (_rebuild, (self.to_bytes(),))
 
     def freeze(self, backend="auto"):
