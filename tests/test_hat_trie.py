@@ -439,3 +439,14 @@ def test_from_any_text(keys):
     s._check()
     assert list(s) == sorted(set(keys))
     assert MutableStringSet.from_bytes(s.to_bytes()) == s
+
+
+def test_sorted_order_with_nul_padding_and_long_ties():
+    """Keys that tie on 8, 16, 24... bytes, NULs included, come out in code point order."""
+    stem = "shared-prefix-of-many-bytes-"
+    keys = [stem[:k] + "\x00" * j + tail for k in (0, 3, 8, 16, len(stem))
+            for j in range(12) for tail in ("", "a", "\x00b", "ж", "😀")]
+    s = MutableStringSet(keys)
+    s._check()
+    assert list(s) == sorted(set(keys))
+    assert s.keys(stem[:8]) == sorted(k for k in set(keys) if k.startswith(stem[:8]))

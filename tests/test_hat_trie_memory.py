@@ -110,6 +110,9 @@ def test_pathological_inputs_do_not_crash():
             except ValueError:
                 pass
         s = MutableStringSet(); s.__init__(["x"]); s.__init__(["y"]); assert list(s) == ["y"]
+        bare = MutableStringSet.__new__(MutableStringSet)  # no __init__: still a valid set
+        assert len(bare) == 0 and list(bare) == [] and "a" not in bare
+        bare.add("a"); bare._check(); assert list(bare) == ["a"]
         print("ok")
     """)
     assert proc.returncode == 0, proc.stderr

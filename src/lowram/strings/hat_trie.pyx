@@ -4,23 +4,26 @@
 lowram writes its own HAT-trie because the Python binding of the C library (``hat-trie``)
 no longer builds on Python 3.10+, and the tries that do build are frozen (marisa-trie, DAWG)
 or heavy (datrie). The core is C (``csrc/hat_trie.c``): a burst trie whose leaves are array
-hash tables holding keys as UTF-8 bytes, back to back in one allocation per bucket. No Python
-object is kept per key.
+hash tables holding keys as UTF-8 bytes, back to back in one allocation per bucket, each
+bucket's pointer paired with a 64-bit Bloom filter of its keys so that most lookups of absent
+keys end without reading the bucket. No Python object is kept per key.
 
 Tuning (chosen by ``benchmarks/bench_hat_trie.py --tune``, a grid of burst 1024..65536 and
 load 4..32 on 663,473 shuffled English words; figures in
 ``benchmarks/results/bench_hat_trie_tune.json``):
 
 * ``BURST = 4096`` keys: a container holding more splits its range of first bytes in two or,
-  when it serves one byte, bursts into a trie node. 65,536 made iteration 2-3x slower (larger
-  containers to sort) and inserts slower; 1,024 spent 322 trie nodes (2 KiB each) for no
-  gain; 4,096 and 16,384 were alike in time, and 4,096 uses less memory on both English and
-  Ukrainian words and bounds the container scan of a prefix query to 4,096 keys.
+  when it serves one byte, bursts into a trie node. 65,536 iterated slowest in every grid run
+  (larger containers to sort); 1,024 spent 322 trie nodes (2 KiB each) for no gain; 4,096 and
+  16,384 were alike in time (differences within the noise of a shared machine), and 4,096
+  uses less memory on both English and Ukrainian words and bounds the container scan of a
+  prefix query to 4,096 keys.
 * ``LOAD = 12`` keys per bucket: a container doubles its buckets when the mean goes above it
-  (and halves them below a quarter of it). Memory falls with the load (18 B/word at 4, 13.5
-  at 8, 12.2 at 12, 11.4 at 16, 10.3 at 32) while lookups are bound by two cache misses
-  (bucket pointer, bucket) more than by the scan; at 32 the scan began to show, so 12 takes
-  most of the memory gain.
+  (and halves them below a quarter of it). At burst 4,096, memory falls with the load (20.6
+  B/word at 4, 14.9 at 8, 13.2 at 12, 12.0 at 16, 10.7 at 32) while lookups are bound by two
+  cache misses (bucket slot, bucket) more than by the scan; at 32 the longer scans and the
+  Bloom filters' false positives showed in the miss times, so 12 takes most of the memory
+  gain and stays clear of the 15 B/word target.
 
 Keys are stored as strict UTF-8. A str holding a lone surrogate (``'\\ud800'``) cannot be
 stored: ``add`` raises ``UnicodeEncodeError`` (a ``ValueError``), while queries answer as for
@@ -248,7 +251,7 @@ def _rebuild(data):
 
 
 cdef class MutableStringSet:
-    """A mutable set of ``str`` held in a HAT-trie: about 12.5 bytes per English word.
+    """A mutable set of ``str`` held in a HAT-trie: about 13.5 bytes per English word.
 
     A complete ``collections.abc.MutableSet`` that behaves like ``set`` for str keys, plus
     sorted iteration and prefix queries. Keys are UTF-8 bytes inside array hash containers
@@ -267,7 +270,10 @@ cdef class MutableStringSet:
     _lowram_sizeof_is_total = True
 
     def __cinit__(self, *args, **kwargs):
-        self._t = NULL
+        # a trie from the start, so an instance made by __new__ alone is a valid empty set
+        self._t = hat_new(BURST, LOAD)
+        if self._t == NULL:
+            raise MemoryError()
         self._version = 0
 
     def __init__(self, iterable=(), *, _burst=BURST, _load=LOAD):
@@ -281,13 +287,13 @@ cdef class MutableStringSet:
             raise ValueError(f"_burst must be in 1..{1 << 24}, not {_burst}")
         if not (1 <= _load <= 1024):
             raise ValueError(f"_load must be in 1..1024, not {_load}")
-        t = hat_new(_burst, _load)
-        if t == NULL:
-            raise MemoryError()
-        if self._t != NULL:
+        if self._t.size or self._t.burst != _burst or self._t.load != _load:
+            t = hat_new(_burst, _load)
+            if t == NULL:
+                raise MemoryError()
             hat_free(self._t)
-        self._t = t
-        self._version += 1
+            self._t = t
+            self._version += 1
         if not (isinstance(iterable, (tuple, list)) and not iterable):
             self._add_all(iterable)
 
@@ -458,6 +464,11 @@ cdef class MutableStringSet:
         return len(self) == len(other) and self._subset_of(other)
 
     def __ne__(self, other):
+        """Not equal to a Set (see ``__eq__``). Cost: O(n).
+
+        >>> MutableStringSet(["a"]) != {"b"}
+        True
+        """
         if not isinstance(other, _abc.Set):
             return NotImplemented
         return not (len(self) == len(other) and self._subset_of(other))
@@ -473,16 +484,31 @@ cdef class MutableStringSet:
         return len(self) <= len(other) and self._subset_of(other)
 
     def __lt__(self, other):
+        """Proper subset of another Set. Cost: O(n).
+
+        >>> MutableStringSet(["a"]) < {"a"}
+        False
+        """
         if not isinstance(other, _abc.Set):
             return NotImplemented
         return len(self) < len(other) and self._subset_of(other)
 
     def __ge__(self, other):
+        """Superset of another Set. Cost: O(len(other)).
+
+        >>> MutableStringSet(["a", "b"]) >= {"a"}
+        True
+        """
         if not isinstance(other, _abc.Set):
             return NotImplemented
         return len(self) >= len(other) and self._superset_of(other)
 
     def __gt__(self, other):
+        """Proper superset of another Set. Cost: O(len(other)).
+
+        >>> MutableStringSet(["a", "b"]) > {"a"}
+        True
+        """
         if not isinstance(other, _abc.Set):
             return NotImplemented
         return len(self) > len(other) and self._superset_of(other)
@@ -552,6 +578,11 @@ cdef class MutableStringSet:
         return result
 
     def __ror__(self, other):
+        """``other | self``: the union, as a MutableStringSet.
+
+        >>> {"b"} | MutableStringSet(["a"])
+        MutableStringSet(['a', 'b'])
+        """
         return self.__or__(other)
 
     def __and__(self, other):
@@ -570,6 +601,11 @@ cdef class MutableStringSet:
         return result
 
     def __rand__(self, other):
+        """``other & self``: the intersection, as a MutableStringSet.
+
+        >>> {"a", "c"} & MutableStringSet(["a"])
+        MutableStringSet(['a'])
+        """
         return self.__and__(other)
 
     def __sub__(self, other):
@@ -587,6 +623,11 @@ cdef class MutableStringSet:
         return result
 
     def __rsub__(self, other):
+        """``other - self``: the items of other (str only) that are not keys.
+
+        >>> {"a", "c"} - MutableStringSet(["a"])
+        MutableStringSet(['c'])
+        """
         if not isinstance(other, _abc.Iterable):
             return NotImplemented
         cdef MutableStringSet result = self._empty_like()
@@ -606,6 +647,11 @@ cdef class MutableStringSet:
         return result
 
     def __rxor__(self, other):
+        """``other ^ self``: the symmetric difference, as a MutableStringSet.
+
+        >>> {"a", "c"} ^ MutableStringSet(["a", "b"])
+        MutableStringSet(['b', 'c'])
+        """
         return self.__xor__(other)
 
     def union(self, *others):
@@ -818,18 +864,38 @@ cdef class MutableStringSet:
         self._add_all(new)
 
     def __ior__(self, other):
+        """``self |= other``: add every key of an iterable (all or nothing). Cost: O(len(other)).
+
+        >>> s = MutableStringSet(["a"]); s |= ["b"]; s
+        MutableStringSet(['a', 'b'])
+        """
         self._add_all(other)
         return self
 
     def __iand__(self, other):
+        """``self &= other``: keep the keys found in an iterable. Cost: O(n + len(other)).
+
+        >>> s = MutableStringSet(["a", "b"]); s &= ["b"]; s
+        MutableStringSet(['b'])
+        """
         self.intersection_update(other)
         return self
 
     def __isub__(self, other):
+        """``self -= other``: remove the items of an iterable. Cost: O(len(other)).
+
+        >>> s = MutableStringSet(["a", "b"]); s -= ["b"]; s
+        MutableStringSet(['a'])
+        """
         self.difference_update(other)
         return self
 
     def __ixor__(self, other):
+        """``self ^= other``: keep the keys in exactly one of the two. Cost: O(len(other)).
+
+        >>> s = MutableStringSet(["a", "b"]); s ^= ["b", "c"]; s
+        MutableStringSet(['a', 'c'])
+        """
         self.symmetric_difference_update(other)
         return self
 
@@ -840,15 +906,19 @@ cdef class MutableStringSet:
         (1, 2)
         """
         cdef MutableStringSet r = MutableStringSet.__new__(MutableStringSet)
-        r._t = hat_copy(self._t)
-        if r._t == NULL:
+        cdef hat_t *t = hat_copy(self._t)
+        if t == NULL:
             raise MemoryError()
+        hat_free(r._t)
+        r._t = t
         return r
 
     def __copy__(self):
+        """``copy.copy``: an independent copy (keys are immutable, so shallow = deep)."""
         return self.copy()
 
     def __deepcopy__(self, memo):
+        """``copy.deepcopy``: the same as :meth:`copy`."""
         return self.copy()
 
     # ------------------------------------------------------------------ prefix queries
@@ -1018,6 +1088,11 @@ cdef class MutableStringSet:
         return _parse(env.payload)
 
     def __reduce__(self):
+        """Pickle as the :meth:`to_bytes` envelope (checksummed; tuning kept).
+
+        >>> import pickle; pickle.loads(pickle.dumps(MutableStringSet(["a"])))
+        MutableStringSet(['a'])
+        """
         return (_rebuild, (self.to_bytes(),))
 
     def freeze(self, backend="auto"):

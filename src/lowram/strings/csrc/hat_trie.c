@@ -35,13 +35,24 @@ struct hat_node {
     void *child[256];
 };
 
+/* A bucket's slot: the bucket and a 64-bit Bloom filter of its keys (two bits per key, from
+   the top 12 bits of the hash; the bucket index uses the low bits). With about 9 keys a
+   bucket, 6-10% of lookups of absent keys read the bucket: the rest end at the slot, one
+   cache miss sooner. */
+typedef struct {
+    uint8_t *b;
+    uint64_t bloom;
+} hat_slot;
+
+#define BLOOM(h) ((1ULL << ((h) >> 58)) | (1ULL << (((h) >> 52) & 63)))
+
 struct hat_container {
     uint8_t kind;
     uint8_t lo, hi;     /* the slots of the parent node it serves; lo == hi: pure */
     uint32_t nkeys;
     uint32_t nbuckets;  /* a power of two */
     uint32_t hint;      /* no bucket below this index holds a key */
-    uint8_t **bucket;
+    hat_slot *bucket;
 };
 
 #define KIND(p) (*(const uint8_t *)(p))
@@ -272,19 +283,30 @@ static void node_free(hat_t *t, hat_node *n) {
     t->nodes--;
 }
 
-static void buckets_free(hat_t *t, uint8_t **bucket, uint32_t nb) {
+static void buckets_free(hat_t *t, hat_slot *bucket, uint32_t nb) {
     uint32_t i;
     for (i = 0; i < nb; i++) {
-        if (bucket[i]) {
+        if (bucket[i].b) {
 #if defined(__GLIBC__)
-            h_free(t, bucket[i], 0);
+            h_free(t, bucket[i].b, 0);
 #else
-            h_free(t, bucket[i], bucket_size(bucket[i]));
+            h_free(t, bucket[i].b, bucket_size(bucket[i].b));
 #endif
             t->buckets--;
         }
     }
-    h_free(t, bucket, (size_t)nb * sizeof(uint8_t *));
+    h_free(t, bucket, (size_t)nb * sizeof(hat_slot));
+}
+
+/* The Bloom filter of the keys in bucket b. */
+static uint64_t bucket_bloom(const uint8_t *b) {
+    biter it;
+    const uint8_t *p;
+    size_t len;
+    uint64_t bloom = 0;
+    bi_init(&it, b);
+    while (bi_next(&it, &p, &len)) bloom |= BLOOM(hat_hash(p, len));
+    return bloom;
 }
 
 static void cont_free(hat_t *t, hat_container *c) {
@@ -307,8 +329,8 @@ static ent *cont_entries(const hat_container *c) {
     if (!e) return NULL;
     for (i = 0; i < c->nbuckets; i++) {
         biter it;
-        if (!c->bucket[i]) continue;
-        bi_init(&it, c->bucket[i]);
+        if (!c->bucket[i].b) continue;
+        bi_init(&it, c->bucket[i].b);
         while (bi_next(&it, &e[k].p, &e[k].len)) k++;
     }
     return e;
@@ -318,32 +340,36 @@ static ent *cont_entries(const hat_container *c) {
    buckets; sets c's buckets, nbuckets, nkeys and hint. 0, or -1 (c untouched). */
 static int cont_fill(hat_t *t, hat_container *c, const ent *e, size_t n, size_t strip,
                      uint32_t nb) {
-    uint8_t **bucket = h_calloc(t, nb, sizeof(uint8_t *));
+    hat_slot *bucket = h_calloc(t, nb, sizeof(hat_slot));
     uint32_t *where = malloc((n ? n : 1) * sizeof(uint32_t));
+    uint64_t *blooms = malloc((n ? n : 1) * sizeof(uint64_t));
     uint32_t *count = calloc(nb, sizeof(uint32_t));
     size_t *fill = calloc(nb, sizeof(size_t));
     size_t k;
     uint32_t i, hint = nb;
-    if (!bucket || !where || !count || !fill) goto fail;
+    if (!bucket || !where || !blooms || !count || !fill) goto fail;
     for (k = 0; k < n; k++) {
         size_t len = e[k].len - strip;
-        where[k] = (uint32_t)(hat_hash(e[k].p + strip, len) & (nb - 1));
+        uint64_t h = hat_hash(e[k].p + strip, len);
+        where[k] = (uint32_t)(h & (nb - 1));
+        blooms[k] = BLOOM(h);
         count[where[k]]++;
         fill[where[k]] += data_size(len);
     }
     for (i = 0; i < nb; i++) {
         if (!count[i]) continue;
-        bucket[i] = h_alloc(t, count_size(count[i]) + count[i] + fill[i]);
-        if (!bucket[i]) goto fail;
+        bucket[i].b = h_alloc(t, count_size(count[i]) + count[i] + fill[i]);
+        if (!bucket[i].b) goto fail;
         t->buckets++;
         /* from here on: count[i] = keys placed, fill[i] = offset of the next key's data */
-        fill[i] = (size_t)(write_count(bucket[i], count[i]) - bucket[i]) + count[i];
+        fill[i] = (size_t)(write_count(bucket[i].b, count[i]) - bucket[i].b) + count[i];
         count[i] = 0;
         if (i < hint) hint = i;
     }
     for (k = 0; k < n; k++) {
-        uint8_t *b = bucket[where[k]];
+        uint8_t *b = bucket[where[k]].b;
         size_t len = e[k].len - strip, at = fill[where[k]];
+        bucket[where[k]].bloom |= blooms[k];
         uint8_t *lens = b + (b[0] < 0xFF ? 1 : 5);
         if (len < LONG) {
             lens[count[where[k]]++] = (uint8_t)len;
@@ -356,6 +382,7 @@ static int cont_fill(hat_t *t, hat_container *c, const ent *e, size_t n, size_t 
         fill[where[k]] = at + len;
     }
     free(where);
+    free(blooms);
     free(count);
     free(fill);
     c->bucket = bucket;
@@ -366,6 +393,7 @@ static int cont_fill(hat_t *t, hat_container *c, const ent *e, size_t n, size_t 
 fail:
     if (bucket) buckets_free(t, bucket, nb);
     free(where);
+    free(blooms);
     free(count);
     free(fill);
     return -1;
@@ -388,7 +416,7 @@ static hat_container *cont_build(hat_t *t, const ent *e, size_t n, size_t strip,
 
 /* Rebuild c's buckets with nb buckets. 0, or -1 (c unchanged). */
 static int cont_rehash(hat_t *t, hat_container *c, uint32_t nb) {
-    uint8_t **old = c->bucket;
+    hat_slot *old = c->bucket;
     uint32_t oldnb = c->nbuckets;
     ent *e = cont_entries(c);
     int r;
@@ -400,16 +428,20 @@ static int cont_rehash(hat_t *t, hat_container *c, uint32_t nb) {
 }
 
 static inline int cont_find(const hat_container *c, const uint8_t *s, size_t n) {
-    const uint8_t *b = c->bucket[hat_hash(s, n) & (c->nbuckets - 1)];
+    uint64_t h = hat_hash(s, n);
+    const hat_slot *sl = &c->bucket[h & (c->nbuckets - 1)];
     uint32_t k;
     size_t off;
-    return b != NULL && bucket_find(b, s, n, &k, &off);
+    const uint64_t m = BLOOM(h);
+    if ((sl->bloom & m) != m) return 0;  /* also when the bucket is empty (bloom 0) */
+    return bucket_find(sl->b, s, n, &k, &off);
 }
 
 /* 1 added, 0 present, -1 no memory. */
 static int cont_insert(hat_t *t, hat_container *c, const uint8_t *s, size_t n) {
-    uint32_t i = (uint32_t)(hat_hash(s, n) & (c->nbuckets - 1)), count = 0;
-    uint8_t *b = c->bucket[i], *nb;
+    uint64_t h = hat_hash(s, n);
+    uint32_t i = (uint32_t)(h & (c->nbuckets - 1)), count = 0;
+    uint8_t *b = c->bucket[i].b, *nb;
     size_t data = 0, cs = 0, ncs, size, need;
     if (b) {
         if (bucket_find(b, s, n, &count, &data)) return 0;
@@ -444,7 +476,8 @@ static int cont_insert(hat_t *t, hat_container *c, const uint8_t *s, size_t n) {
         }
         memcpy(at, s, n);
     }
-    c->bucket[i] = nb;
+    c->bucket[i].b = nb;
+    c->bucket[i].bloom |= BLOOM(h);
     c->nkeys++;
     if (i < c->hint) c->hint = i;
     return 1;
@@ -453,7 +486,7 @@ static int cont_insert(hat_t *t, hat_container *c, const uint8_t *s, size_t n) {
 /* 1 removed, 0 absent. */
 static int cont_remove(hat_t *t, hat_container *c, const uint8_t *s, size_t n) {
     uint32_t i = (uint32_t)(hat_hash(s, n) & (c->nbuckets - 1)), k, count;
-    uint8_t *b = c->bucket[i], *nb, *l0, *d0, *l1, *d1;
+    uint8_t *b = c->bucket[i].b, *nb, *l0, *d0, *l1, *d1;
     size_t off, size, ds, cs, ncs, datalen;
     if (!b || !bucket_find(b, s, n, &k, &off)) return 0;
     size = bucket_size(b);
@@ -461,7 +494,8 @@ static int cont_remove(hat_t *t, hat_container *c, const uint8_t *s, size_t n) {
     if (count == 1) {
         h_free(t, b, size);
         t->buckets--;
-        c->bucket[i] = NULL;
+        c->bucket[i].b = NULL;
+        c->bucket[i].bloom = 0;
     } else {
         cs = count_size(count);
         ncs = count_size(count - 1);
@@ -478,7 +512,8 @@ static int cont_remove(hat_t *t, hat_container *c, const uint8_t *s, size_t n) {
         memmove(d1 + off, d0 + off + ds, datalen - off - ds);
         write_count(b, count - 1);
         nb = h_realloc(t, b, size, size - ds - 1 - (cs - ncs));
-        if (nb) c->bucket[i] = nb;  /* a failed shrink keeps the larger block: still valid */
+        if (nb) c->bucket[i].b = nb;  /* a failed shrink keeps the larger block: still valid */
+        c->bucket[i].bloom = bucket_bloom(c->bucket[i].b);
     }
     c->nkeys--;
     return 1;
@@ -684,25 +719,36 @@ int hat_clear(hat_t *t) {
 
 /* ---------------------------------------------------------------- lookups and updates */
 
-int hat_contains(const hat_t *t, const uint8_t *key, size_t len) {
-    const hat_node *n = t->root;
-    size_t i = 0;
-    for (;;) {
-        const void *ch;
-        if (i == len) return n->has_key;
-        ch = n->child[key[i]];
-        if (!ch) return 0;
-        if (KIND(ch) == KIND_NODE) {
-            n = ch;
-            i++;
-            continue;
-        }
-        {
-            const hat_container *c = ch;
-            size_t s = PURE(c) ? i + 1 : i;
-            return cont_find(c, key + s, len - s);
-        }
+/* Follow key down the trie nodes. *n becomes the deepest node on its path and *i its depth;
+   returns the child of *n at key[*i] (a container, or NULL), NULL too when *i == len. */
+static inline hat_container *descend(const hat_t *t, const uint8_t *key, size_t len,
+                                     hat_node **n, size_t *i) {
+    hat_node *node = t->root;
+    size_t d = 0;
+    void *ch = NULL;
+    while (d < len) {
+        ch = node->child[key[d]];
+        if (!ch || KIND(ch) != KIND_NODE) break;
+        node = ch;
+        d++;
+        ch = NULL;
     }
+    *n = node;
+    *i = d;
+    return ch;
+}
+
+/* Where the rest of key starts inside container c reached at depth i. */
+#define REST(c, i) (PURE(c) ? (i) + 1 : (i))
+
+int hat_contains(const hat_t *t, const uint8_t *key, size_t len) {
+    hat_node *n;
+    size_t i, s;
+    hat_container *c = descend(t, key, len, &n, &i);
+    if (i == len) return n->has_key;
+    if (!c) return 0;
+    s = REST(c, i);
+    return cont_find(c, key + s, len - s);
 }
 
 /* The widest run of empty slots of n around x. */
@@ -715,49 +761,39 @@ static void empty_run(const hat_node *n, int x, int *lo, int *hi) {
 }
 
 int hat_insert(hat_t *t, const uint8_t *key, size_t len) {
-    hat_node *n = t->root;
-    size_t i = 0;
+    hat_node *n;
+    size_t i, s;
+    hat_container *c;
+    int r;
     if (len > HAT_MAX_KEY) return -2;
-    for (;;) {
-        void *ch;
-        if (i == len) {
-            if (n->has_key) return 0;
-            n->has_key = 1;
-            t->size++;
-            return 1;
-        }
-        ch = n->child[key[i]];
-        if (!ch) {
-            int lo, hi;
-            ent e;
-            hat_container *c;
-            empty_run(n, key[i], &lo, &hi);
-            e.p = key + i;
-            e.len = len - i;
-            c = cont_build(t, &e, 1, lo == hi, (uint8_t)lo, (uint8_t)hi);
-            if (!c) return -1;
-            set_slots(n, c);
-            t->size++;
-            return 1;
-        }
-        if (KIND(ch) == KIND_NODE) {
-            n = ch;
-            i++;
-            continue;
-        }
-        {
-            hat_container *c = ch;
-            size_t s = PURE(c) ? i + 1 : i;
-            int r = cont_insert(t, c, key + s, len - s);
-            if (r <= 0) return r;
-            t->size++;
-            if (c->nkeys > t->burst)
-                overflow(t, n, c);
-            else if (c->nkeys > (uint64_t)t->load * c->nbuckets)
-                cont_rehash(t, c, c->nbuckets * 2);  /* failure leaves it fuller: still correct */
-            return 1;
-        }
+    c = descend(t, key, len, &n, &i);
+    if (i == len) {
+        if (n->has_key) return 0;
+        n->has_key = 1;
+        t->size++;
+        return 1;
     }
+    if (!c) {
+        int lo, hi;
+        ent e;
+        empty_run(n, key[i], &lo, &hi);
+        e.p = key + i;
+        e.len = len - i;
+        c = cont_build(t, &e, 1, lo == hi, (uint8_t)lo, (uint8_t)hi);
+        if (!c) return -1;
+        set_slots(n, c);
+        t->size++;
+        return 1;
+    }
+    s = REST(c, i);
+    r = cont_insert(t, c, key + s, len - s);
+    if (r <= 0) return r;
+    t->size++;
+    if (c->nkeys > t->burst)
+        overflow(t, n, c);
+    else if (c->nkeys > (uint64_t)t->load * c->nbuckets)
+        cont_rehash(t, c, c->nbuckets * 2);  /* failure leaves it fuller: still correct */
+    return 1;
 }
 
 static int node_empty(const hat_node *n) {
@@ -794,40 +830,29 @@ static void prune(hat_t *t, const uint8_t *key, size_t d) {
 }
 
 int hat_remove(hat_t *t, const uint8_t *key, size_t len) {
-    hat_node *n = t->root;
-    size_t i = 0;
-    for (;;) {
-        void *ch;
-        if (i == len) {
-            if (!n->has_key) return 0;
-            n->has_key = 0;
-            t->size--;
-            if (n != t->root && node_empty(n)) prune(t, key, i);
-            return 1;
-        }
-        ch = n->child[key[i]];
-        if (!ch) return 0;
-        if (KIND(ch) == KIND_NODE) {
-            n = ch;
-            i++;
-            continue;
-        }
-        {
-            hat_container *c = ch;
-            size_t s = PURE(c) ? i + 1 : i;
-            if (!cont_remove(t, c, key + s, len - s)) return 0;
-            t->size--;
-            if (c->nkeys == 0) {
-                int x;
-                for (x = c->lo; x <= c->hi; x++) n->child[x] = NULL;
-                cont_free(t, c);
-                if (n != t->root && node_empty(n)) prune(t, key, i);
-            } else if (c->nbuckets > 1 && (uint64_t)c->nkeys * 4 < (uint64_t)t->load * c->nbuckets) {
-                cont_rehash(t, c, buckets_for(t, c->nkeys));
-            }
-            return 1;
-        }
+    hat_node *n;
+    size_t i, s;
+    hat_container *c = descend(t, key, len, &n, &i);
+    if (i == len) {
+        if (!n->has_key) return 0;
+        n->has_key = 0;
+        t->size--;
+        if (n != t->root && node_empty(n)) prune(t, key, i);
+        return 1;
     }
+    if (!c) return 0;
+    s = REST(c, i);
+    if (!cont_remove(t, c, key + s, len - s)) return 0;
+    t->size--;
+    if (c->nkeys == 0) {
+        int x;
+        for (x = c->lo; x <= c->hi; x++) n->child[x] = NULL;
+        cont_free(t, c);
+        if (n != t->root && node_empty(n)) prune(t, key, i);
+    } else if (c->nbuckets > 1 && (uint64_t)c->nkeys * 4 < (uint64_t)t->load * c->nbuckets) {
+        cont_rehash(t, c, buckets_for(t, c->nkeys));
+    }
+    return 1;
 }
 
 static int reserve(uint8_t **buf, size_t *cap, size_t need) {
@@ -869,10 +894,10 @@ int hat_any(const hat_t *t, uint8_t **buf, size_t *cap, size_t *len) {
             size_t l;
             const uint8_t *p;
             biter it;
-            while (b < c->nbuckets && !c->bucket[b]) b++;
+            while (b < c->nbuckets && !c->bucket[b].b) b++;
             if (b == c->nbuckets) return -1;  /* unreachable: containers are never empty */
             c->hint = b;  /* a cache: no bucket below b holds a key */
-            bi_init(&it, c->bucket[b]);
+            bi_init(&it, c->bucket[b].b);
             if (!bi_next(&it, &p, &l)) return -1;  /* unreachable: buckets are never empty */
             if (PURE(c)) (*buf)[i++] = (uint8_t)x;
             if (reserve(buf, cap, i + l + 1) < 0) return -1;
@@ -890,8 +915,8 @@ static int cont_has_prefix(const hat_container *c, const uint8_t *s, size_t n) {
     const uint8_t *p;
     for (i = 0; i < c->nbuckets; i++) {
         biter it;
-        if (!c->bucket[i]) continue;
-        bi_init(&it, c->bucket[i]);
+        if (!c->bucket[i].b) continue;
+        bi_init(&it, c->bucket[i].b);
         while (bi_next(&it, &p, &len))
             if (len >= n && memcmp(p, s, n) == 0) return 1;
     }
@@ -899,24 +924,13 @@ static int cont_has_prefix(const hat_container *c, const uint8_t *s, size_t n) {
 }
 
 int hat_has_prefix(const hat_t *t, const uint8_t *prefix, size_t len) {
-    const hat_node *n = t->root;
-    size_t i = 0;
-    for (;;) {
-        const void *ch;
-        if (i == len) return t->size > 0;  /* every node but the root holds a key below */
-        ch = n->child[prefix[i]];
-        if (!ch) return 0;
-        if (KIND(ch) == KIND_NODE) {
-            n = ch;
-            i++;
-            continue;
-        }
-        {
-            const hat_container *c = ch;
-            size_t s = PURE(c) ? i + 1 : i;
-            return s == len || cont_has_prefix(c, prefix + s, len - s);
-        }
-    }
+    hat_node *n;
+    size_t i, s;
+    hat_container *c = descend(t, prefix, len, &n, &i);
+    if (i == len) return t->size > 0;  /* every node but the root holds a key below */
+    if (!c) return 0;
+    s = REST(c, i);
+    return s == len || cont_has_prefix(c, prefix + s, len - s);
 }
 
 static int cmp_size(const void *a, const void *b) {
@@ -954,8 +968,8 @@ long hat_prefix_lengths(const hat_t *t, const uint8_t *s, size_t len, size_t *ou
                 const uint8_t *p;
                 for (b = 0; b < c->nbuckets; b++) {
                     biter it;
-                    if (!c->bucket[b]) continue;
-                    bi_init(&it, c->bucket[b]);
+                    if (!c->bucket[b].b) continue;
+                    bi_init(&it, c->bucket[b].b);
                     while (bi_next(&it, &p, &el))
                         if (el <= rest && memcmp(p, s + base, el) == 0) out[k++] = base + el;
                 }
@@ -989,9 +1003,12 @@ static int sent_cmp(const void *a, const void *b) {
     return (x->len > y->len) - (x->len < y->len);
 }
 
-/* Sort entries: LSD radix sort on the 8-byte big-endian heads (passes whose byte is the same
-   for every entry are skipped), then a comparison sort inside each run of equal heads. */
-static void sort_entries(sent *a, sent *tmp, size_t n) {
+/* Sort entries: LSD radix sort on 8-byte big-endian heads (passes whose byte is the same for
+   every entry are skipped); a run of 32 or more equal heads is sorted again on its next 8
+   bytes (up to 4 levels deep: 15% less time on 1.5M Ukrainian words, whose heads are 4
+   letters), and what still ties goes to a comparison sort. Within such a run the bytes
+   before the new heads are equal, so sent_cmp reading the deeper heads orders it right. */
+static void sort_level(sent *a, sent *tmp, size_t n, size_t depth, int levels) {
     size_t count[8][256], i, start;
     int pass;
     if (n < 32) {
@@ -1016,10 +1033,23 @@ static void sort_entries(sent *a, sent *tmp, size_t n) {
         memcpy(a, tmp, n * sizeof(sent));
     }
     for (start = 0; start < n; start = i) {
+        size_t run, longer = 0, k;
         for (i = start + 1; i < n && a[i].head == a[start].head; i++) {}
-        if (i - start > 1) qsort(a + start, i - start, sizeof(sent), sent_cmp);
+        run = i - start;
+        if (run < 2) continue;
+        for (k = start; k < i; k++) longer += a[k].len > depth + 8;
+        if (run >= 32 && longer > 1 && levels > 0) {
+            size_t d = depth + 8;
+            for (k = start; k < i; k++)
+                a[k].head = a[k].len > d ? head8(a[k].p + d, a[k].len - d) : 0;
+            sort_level(a + start, tmp, run, d, levels - 1);
+        } else {
+            qsort(a + start, run, sizeof(sent), sent_cmp);
+        }
     }
 }
+
+static void sort_entries(sent *a, sent *tmp, size_t n) { sort_level(a, tmp, n, 0, 4); }
 
 typedef struct { const hat_node *n; int next; size_t depth; } cframe;
 
@@ -1066,8 +1096,8 @@ static int cur_load(hat_cursor *c, const hat_container *k, size_t base, const ui
     for (b = 0; b < k->nbuckets; b++) {
         biter it;
         const uint8_t *p;
-        if (!k->bucket[b]) continue;
-        bi_init(&it, k->bucket[b]);
+        if (!k->bucket[b].b) continue;
+        bi_init(&it, k->bucket[b].b);
         while (bi_next(&it, &p, &len)) {
             if (nrest && (len < nrest || memcmp(p, rest, nrest) != 0)) continue;
             c->ents[n].head = head8(p, len);
@@ -1085,31 +1115,21 @@ static int cur_load(hat_cursor *c, const hat_container *k, size_t base, const ui
 
 hat_cursor *hat_cursor_new(const hat_t *t, const uint8_t *prefix, size_t len) {
     hat_cursor *c = calloc(1, sizeof(hat_cursor));
-    const hat_node *n = t->root;
-    size_t i = 0;
+    hat_node *n;
+    size_t i, s;
+    hat_container *k;
     if (!c) return NULL;
     if (reserve(&c->key, &c->keycap, len + 1) < 0) goto fail;
     if (len) memcpy(c->key, prefix, len);
-    for (;;) {
-        const void *ch;
-        if (i == len) {
-            if (cur_push(c, n, i) < 0) goto fail;
-            return c;
-        }
-        ch = n->child[prefix[i]];
-        if (!ch) return c;  /* nothing under the prefix */
-        if (KIND(ch) == KIND_NODE) {
-            n = ch;
-            i++;
-            continue;
-        }
-        {
-            const hat_container *k = ch;
-            size_t s = PURE(k) ? i + 1 : i;
-            if (cur_load(c, k, s, prefix + s, len - s) < 0) goto fail;
-            return c;
-        }
+    k = descend(t, prefix, len, &n, &i);
+    if (i == len) {
+        if (cur_push(c, n, i) < 0) goto fail;
+        return c;
     }
+    if (!k) return c;  /* nothing under the prefix */
+    s = REST(k, i);
+    if (cur_load(c, k, s, prefix + s, len - s) < 0) goto fail;
+    return c;
 fail:
     hat_cursor_free(c);
     return NULL;
@@ -1179,7 +1199,7 @@ static hat_container *cont_clone(hat_t *t, const hat_container *src) {
     uint32_t i;
     if (!c) return NULL;
     *c = *src;
-    c->bucket = h_calloc(t, src->nbuckets, sizeof(uint8_t *));
+    c->bucket = h_calloc(t, src->nbuckets, sizeof(hat_slot));
     if (!c->bucket) {
         h_free(t, c, sizeof(hat_container));
         return NULL;
@@ -1187,15 +1207,16 @@ static hat_container *cont_clone(hat_t *t, const hat_container *src) {
     t->containers++;
     for (i = 0; i < src->nbuckets; i++) {
         size_t size;
-        if (!src->bucket[i]) continue;
-        size = bucket_size(src->bucket[i]);
-        c->bucket[i] = h_alloc(t, size);
-        if (!c->bucket[i]) {
+        if (!src->bucket[i].b) continue;
+        size = bucket_size(src->bucket[i].b);
+        c->bucket[i].b = h_alloc(t, size);
+        if (!c->bucket[i].b) {
             cont_free(t, c);
             return NULL;
         }
         t->buckets++;
-        memcpy(c->bucket[i], src->bucket[i], size);
+        memcpy(c->bucket[i].b, src->bucket[i].b, size);
+        c->bucket[i].bloom = src->bucket[i].bloom;
     }
     return c;
 }
@@ -1298,18 +1319,22 @@ int hat_check(const hat_t *t, char *msg, size_t msglen) {
                     FAIL("bucket count %u is not a power of two", c->nbuckets);
                 conts++;
                 bytes += CHUNK_BYTES((void *)c, sizeof(hat_container));
-                bytes += CHUNK_BYTES((void *)c->bucket, c->nbuckets * sizeof(uint8_t *));
+                bytes += CHUNK_BYTES((void *)c->bucket, c->nbuckets * sizeof(hat_slot));
                 free(e);
                 e = malloc(c->nkeys * sizeof(sent));
                 if (!e) FAIL("out of memory");
                 for (b = 0; b < c->nbuckets; b++) {
-                    const uint8_t *bk = c->bucket[b], *p;
+                    const uint8_t *bk = c->bucket[b].b, *p;
                     size_t len;
                     biter it;
-                    if (!bk) continue;
+                    if (!bk) {
+                        if (c->bucket[b].bloom) FAIL("empty slot with a Bloom filter");
+                        continue;
+                    }
                     if (b < c->hint) hint_ok = 0;
                     bi_init(&it, bk);
                     if (it.count == 0) FAIL("empty bucket kept");
+                    if (c->bucket[b].bloom != bucket_bloom(bk)) FAIL("stale Bloom filter");
                     if ((bk[0] == 0xFF) != (it.count >= 0xFF)) FAIL("count with the wrong header");
                     buckets++;
                     bytes += CHUNK_BYTES((void *)bk, bucket_size(bk));

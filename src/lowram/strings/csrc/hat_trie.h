@@ -2,8 +2,8 @@
  *
  * Keys are byte strings (lowram stores UTF-8). A trie node has 256 child slots and a flag
  * for the key that ends at it. A child slot holds a node or a container: an array hash table
- * whose buckets are single allocations holding the keys back to back, each as a length byte
- * (0..253; 254 is followed by a 4-byte length) and its bytes, closed by the byte 255. A
+ * whose buckets are single allocations (a key count, one length byte per key, then the keys'
+ * bytes back to back), each beside a 64-bit Bloom filter of its keys in the bucket array. A
  * "hybrid" container serves a range [lo, hi] of a node's slots and keeps each key's first
  * byte; a "pure" container (lo == hi) serves one slot and drops it. A container holding more
  * than `burst` keys splits its range in two (hybrid) or bursts into a new node (pure).
