@@ -924,12 +924,15 @@ cdef class MutableStringSet:
     # ------------------------------------------------------------------ prefix queries
 
     def keys(self, prefix=""):
-        """Sorted list of the keys that start with ``prefix``. Cost: O(output + container).
+        """Iterate lazily, in sorted order, over the keys that start with ``prefix``.
 
-        >>> MutableStringSet(["car", "cat", "dog"]).keys("ca")
+        The same contract as :meth:`lowram.StringSet.keys`. Cost: O(len(prefix)) to reach
+        the subtree, then each container is sorted as iteration reaches it.
+
+        >>> list(MutableStringSet(["car", "cat", "dog"]).keys("ca"))
         ['car', 'cat']
         """
-        return list(self.iterkeys(prefix))
+        return self.iterkeys(prefix)
 
     def iterkeys(self, prefix=""):
         """Iterate, in sorted order, the keys that start with ``prefix``.
