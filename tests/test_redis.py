@@ -86,7 +86,11 @@ def test_failed_write_leaves_nothing_behind(redis_server):
 
 
 def test_unreachable_server_is_a_clear_error():
-    client = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=1)
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    client = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=1,
+                         retry=Retry(NoBackoff(), 0))
     with pytest.raises(redis.ConnectionError):
         lr.store(client, "k", HyperLogLog(p=10))
 

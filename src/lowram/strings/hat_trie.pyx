@@ -421,7 +421,7 @@ cdef class MutableStringSet:
         >>> list(reversed(MutableStringSet(["b", "a"])))
         ['b', 'a']
         """
-        return reversed(self.keys())
+        return reversed(list(self.iterkeys()))
 
     def __repr__(self):
         """``MutableStringSet([...])`` with the keys in sorted order. Cost: O(n).
@@ -431,7 +431,7 @@ cdef class MutableStringSet:
         """
         if not self._t.size:
             return "MutableStringSet()"
-        return f"MutableStringSet({self.keys()!r})"
+        return f"MutableStringSet({list(self.iterkeys())!r})"
 
     def __sizeof__(self):
         """Bytes held: the object plus every native allocation with its allocator overhead.
