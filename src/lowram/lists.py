@@ -48,7 +48,79 @@ def _norm_range(start, stop, n):
     return start, min(stop, n)
 
 
-class StrList(MutableSequence):
+class _ListBehaviour(MutableSequence):
+    """List semantics shared by the pure-Python lists: ``+``, ``+=``, comparisons, copies.
+
+    A subclass provides ``copy``, ``extend``, ``tolist`` and ``_same_eq(other)`` (equality
+    against its own class, done on the buffers).
+    """
+
+    __slots__ = ()
+    __hash__ = None  # type: ignore[assignment]
+    _lowram_sizeof_is_total = True
+
+    def __add__(self, other):
+        if not isinstance(other, (list, type(self))):
+            return NotImplemented
+        out = self.copy()
+        out.extend(other)
+        return out
+
+    def __radd__(self, other):
+        if not isinstance(other, list):
+            return NotImplemented
+        out = type(self)(other)
+        out.extend(self)
+        return out
+
+    def __iadd__(self, other):
+        self.extend(other)
+        return self
+
+    def _cmp_items(self, other):
+        if isinstance(other, type(self)):
+            return other.tolist()
+        if isinstance(other, list):
+            return other
+        return None
+
+    def __eq__(self, other):
+        if isinstance(other, type(self)):
+            return self._same_eq(other)
+        theirs = self._cmp_items(other)
+        return NotImplemented if theirs is None else self.tolist() == theirs
+
+    def __ne__(self, other):
+        result = self.__eq__(other)
+        return result if result is NotImplemented else not result
+
+    def __lt__(self, other):
+        theirs = self._cmp_items(other)
+        return NotImplemented if theirs is None else self.tolist() < theirs
+
+    def __le__(self, other):
+        theirs = self._cmp_items(other)
+        return NotImplemented if theirs is None else self.tolist() <= theirs
+
+    def __gt__(self, other):
+        theirs = self._cmp_items(other)
+        return NotImplemented if theirs is None else self.tolist() > theirs
+
+    def __ge__(self, other):
+        theirs = self._cmp_items(other)
+        return NotImplemented if theirs is None else self.tolist() >= theirs
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.tolist()!r})"
+
+    def __copy__(self):
+        return self.copy()
+
+    def __deepcopy__(self, memo):
+        return self.copy()
+
+
+class StrList(_ListBehaviour):
     """A ``list`` of ``str`` held as one UTF-8 buffer plus an auto-width offsets IntList.
 
     Item ``i`` is ``buffer[offsets[i]:offsets[i+1]]`` decoded. Memory: the UTF-8 bytes plus 1
@@ -67,8 +139,6 @@ class StrList(MutableSequence):
     """
 
     __slots__ = ("_data", "_offsets")
-    __hash__ = None  # type: ignore[assignment]
-    _lowram_sizeof_is_total = True
 
     def __init__(self, iterable=()):
         self._data = bytearray()
@@ -372,24 +442,6 @@ class StrList(MutableSequence):
 
     # ------------------------------------------------------------ operators
 
-    def __add__(self, other):
-        if not isinstance(other, (list, StrList)):
-            return NotImplemented
-        out = self.copy()
-        out.extend(other)
-        return out
-
-    def __radd__(self, other):
-        if not isinstance(other, list):
-            return NotImplemented
-        out = StrList(other)
-        out.extend(self)
-        return out
-
-    def __iadd__(self, other):
-        self.extend(other)
-        return self
-
     def __mul__(self, times):
         try:
             times = times.__index__()
@@ -414,47 +466,8 @@ class StrList(MutableSequence):
         self._data, self._offsets = result._data, result._offsets
         return self
 
-    def _cmp_items(self, other):
-        if isinstance(other, StrList):
-            return other.tolist()
-        if isinstance(other, list):
-            return other
-        return None
-
-    def __eq__(self, other):
-        if isinstance(other, StrList):
-            return self._offsets == other._offsets and self._data == other._data
-        theirs = self._cmp_items(other)
-        return NotImplemented if theirs is None else self.tolist() == theirs
-
-    def __ne__(self, other):
-        result = self.__eq__(other)
-        return result if result is NotImplemented else not result
-
-    def __lt__(self, other):
-        theirs = self._cmp_items(other)
-        return NotImplemented if theirs is None else self.tolist() < theirs
-
-    def __le__(self, other):
-        theirs = self._cmp_items(other)
-        return NotImplemented if theirs is None else self.tolist() <= theirs
-
-    def __gt__(self, other):
-        theirs = self._cmp_items(other)
-        return NotImplemented if theirs is None else self.tolist() > theirs
-
-    def __ge__(self, other):
-        theirs = self._cmp_items(other)
-        return NotImplemented if theirs is None else self.tolist() >= theirs
-
-    def __repr__(self) -> str:
-        return f"StrList({self.tolist()!r})"
-
-    def __copy__(self):
-        return self.copy()
-
-    def __deepcopy__(self, memo):
-        return self.copy()
+    def _same_eq(self, other) -> bool:
+        return self._offsets == other._offsets and self._data == other._data
 
     def __reduce__(self):
         return (_rebuild_strlist, (bytes(self._data), self._offsets))
@@ -551,7 +564,7 @@ def _bits_of(iterable) -> _bitarray:
     return out
 
 
-class BitList(MutableSequence):
+class BitList(_ListBehaviour):
     """A ``list`` of bools stored at one bit each (a ``bitarray`` inside).
 
     Items read back as ``bool``; ``True``/``False`` and the ints 0 and 1 are accepted, any
@@ -569,8 +582,6 @@ class BitList(MutableSequence):
     """
 
     __slots__ = ("_bits",)
-    __hash__ = None  # type: ignore[assignment]
-    _lowram_sizeof_is_total = True
 
     def __init__(self, iterable=()):
         self._bits = _bits_of(iterable)
@@ -790,20 +801,6 @@ class BitList(MutableSequence):
 
     # ------------------------------------------------------------ operators
 
-    def __add__(self, other):
-        if not isinstance(other, (list, BitList)):
-            return NotImplemented
-        return BitList._wrap(self._bits + _bits_of(other))
-
-    def __radd__(self, other):
-        if not isinstance(other, list):
-            return NotImplemented
-        return BitList._wrap(_bits_of(other) + self._bits)
-
-    def __iadd__(self, other):
-        self.extend(other)
-        return self
-
     def __mul__(self, times):
         try:
             times = times.__index__()
@@ -853,47 +850,8 @@ class BitList(MutableSequence):
     def __invert__(self):
         return BitList._wrap(~self._bits)
 
-    def _cmp_items(self, other):
-        if isinstance(other, BitList):
-            return other.tolist()
-        if isinstance(other, list):
-            return other
-        return None
-
-    def __eq__(self, other):
-        if isinstance(other, BitList):
-            return self._bits == other._bits
-        theirs = self._cmp_items(other)
-        return NotImplemented if theirs is None else self.tolist() == theirs
-
-    def __ne__(self, other):
-        result = self.__eq__(other)
-        return result if result is NotImplemented else not result
-
-    def __lt__(self, other):
-        theirs = self._cmp_items(other)
-        return NotImplemented if theirs is None else self.tolist() < theirs
-
-    def __le__(self, other):
-        theirs = self._cmp_items(other)
-        return NotImplemented if theirs is None else self.tolist() <= theirs
-
-    def __gt__(self, other):
-        theirs = self._cmp_items(other)
-        return NotImplemented if theirs is None else self.tolist() > theirs
-
-    def __ge__(self, other):
-        theirs = self._cmp_items(other)
-        return NotImplemented if theirs is None else self.tolist() >= theirs
-
-    def __repr__(self) -> str:
-        return f"BitList({self.tolist()!r})"
-
-    def __copy__(self):
-        return self.copy()
-
-    def __deepcopy__(self, memo):
-        return self.copy()
+    def _same_eq(self, other) -> bool:
+        return self._bits == other._bits
 
     def __reduce__(self):
         return (_rebuild_bitlist, (self._bits.tobytes(), len(self._bits)))

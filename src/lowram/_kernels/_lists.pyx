@@ -539,6 +539,19 @@ cdef class _TypedList:
                 n += 1
         return n if count else -1
 
+    cdef Py_ssize_t _position(self, object index, str what) except -1:
+        """``index`` (an int, negative from the end) checked against the length."""
+        cdef Py_ssize_t i
+        if not (PyLong_Check(index) or PyIndex_Check(index)):
+            raise TypeError(f"{type(self).__name__} indices must be integers or slices, "
+                            f"not {type(index).__name__}")
+        i = PyNumber_AsSsize_t(index, IndexError)
+        if i < 0:
+            i += self._len
+        if i < 0 or i >= self._len:
+            raise IndexError(f"{type(self).__name__} {what} out of range")
+        return i
+
     cdef Py_ssize_t _norm(self, Py_ssize_t i) noexcept:
         if i < 0:
             i += self._len
@@ -629,15 +642,7 @@ cdef class _TypedList:
                     _put_i(self._data, self._code, start + k * step,
                            _get_i(tmp._data, tmp._code, k))
             return
-        if PyLong_Check(index) or PyIndex_Check(index):
-            i = PyNumber_AsSsize_t(index, IndexError)
-        else:
-            raise TypeError(f"{type(self).__name__} indices must be integers or slices, "
-                            f"not {type(index).__name__}")
-        if i < 0:
-            i += self._len
-        if i < 0 or i >= self._len:
-            raise IndexError(f"{type(self).__name__} assignment index out of range")
+        i = self._position(index, "assignment index")
         self._store(i, value)
 
     def __delitem__(self, index):
@@ -664,15 +669,7 @@ cdef class _TypedList:
             self._len = w
             self._maybe_shrink()
             return
-        if PyLong_Check(index) or PyIndex_Check(index):
-            i = PyNumber_AsSsize_t(index, IndexError)
-        else:
-            raise TypeError(f"{type(self).__name__} indices must be integers or slices, "
-                            f"not {type(index).__name__}")
-        if i < 0:
-            i += self._len
-        if i < 0 or i >= self._len:
-            raise IndexError(f"{type(self).__name__} assignment index out of range")
+        i = self._position(index, "assignment index")
         self._check_exports()
         self._del_range(i, i + 1)
 
