@@ -346,6 +346,25 @@ cdef class _TypedList:
         self._check_exports()
         return self._recode(code)
 
+    cdef inline int _push(self, object value) except -1:
+        """Convert ``value`` and append it (widening first if needed); no export check."""
+        cdef long long x
+        cdef double d
+        if self._isfloat:
+            _as_double(self, value, &d)
+            if self._len >= self._cap:
+                self._reserve(self._len + 1)
+            _put_f(self._data, self._code, self._len, d)
+        else:
+            _as_ll(self, value, &x)
+            if x < self._lo or x > self._hi:
+                self._fit(x, x)
+            if self._len >= self._cap:
+                self._reserve(self._len + 1)
+            _put_i(self._data, self._code, self._len, x)
+        self._len += 1
+        return 0
+
     cdef inline object _box(self, Py_ssize_t i):
         if self._isfloat:
             return _get_f(self._data, self._code, i)
@@ -419,8 +438,6 @@ cdef class _TypedList:
         """Append every item of ``iterable``; on any error the list is left as it was."""
         cdef Py_ssize_t old_len = self._len
         cdef int old_code = self._code
-        cdef long long x
-        cdef double d
         self._check_exports()
         if iterable is self:
             iterable = self.copy()
@@ -436,19 +453,7 @@ cdef class _TypedList:
             self._reserve(self._len + len(iterable))
         try:
             for value in iterable:
-                if self._isfloat:
-                    _as_double(self, value, &d)
-                    if self._len >= self._cap:
-                        self._reserve(self._len + 1)
-                    _put_f(self._data, self._code, self._len, d)
-                else:
-                    _as_ll(self, value, &x)
-                    if x < self._lo or x > self._hi:
-                        self._fit(x, x)
-                    if self._len >= self._cap:
-                        self._reserve(self._len + 1)
-                    _put_i(self._data, self._code, self._len, x)
-                self._len += 1
+                self._push(value)
         except BaseException:
             self._len = old_len
             if self._code != old_code:
@@ -698,23 +703,9 @@ cdef class _TypedList:
         >>> x = IntList([1]); x.append(300); x
         IntList([1, 300])
         """
-        cdef long long x
-        cdef double d
-        if self._isfloat:
-            _as_double(self, value, &d)
+        if self._exports:
             self._check_exports()
-            if self._len >= self._cap:
-                self._reserve(self._len + 1)
-            _put_f(self._data, self._code, self._len, d)
-        else:
-            _as_ll(self, value, &x)
-            self._check_exports()
-            if x < self._lo or x > self._hi:
-                self._fit(x, x)
-            if self._len >= self._cap:
-                self._reserve(self._len + 1)
-            _put_i(self._data, self._code, self._len, x)
-        self._len += 1
+        self._push(value)
 
     def extend(self, iterable):
         """Append every item of ``iterable``; all or nothing. O(len(iterable)).
