@@ -27,7 +27,7 @@ from collections.abc import MutableSequence
 import numpy as np
 
 from ._kernels._lists import BufferInfo, FloatList, IntList
-from ._kernels._lists import _str_append, _str_extend, _str_item, _StrIterator
+from ._kernels._lists import _str_append, _str_extend, _str_item, _StrListCore
 from ._kernels._packed import PackedIntArray
 
 __all__ = ["BitList", "BufferInfo", "FloatList", "IntList", "PackedIntArray", "StrList"]
@@ -120,7 +120,7 @@ class _ListBehaviour(MutableSequence):
         return self.copy()
 
 
-class StrList(_ListBehaviour):
+class StrList(_StrListCore, _ListBehaviour):
     """A ``list`` of ``str`` held as one UTF-8 buffer plus an auto-width offsets IntList.
 
     Item ``i`` is ``buffer[offsets[i]:offsets[i+1]]`` decoded. Memory: the UTF-8 bytes plus 1
@@ -138,7 +138,7 @@ class StrList(_ListBehaviour):
     ('héllo', '😀', 4, StrList(['', 'wörld']))
     """
 
-    __slots__ = ("_data", "_offsets")
+    __slots__ = ()
 
     def __init__(self, iterable=()):
         self._data = bytearray()
@@ -189,12 +189,9 @@ class StrList(_ListBehaviour):
 
     # ------------------------------------------------------------ sequence protocol
 
-    def __len__(self) -> int:
-        return len(self._offsets) - 1
+    # __len__, __iter__ and x[int] are in C (_StrListCore)
 
-    def __getitem__(self, index):
-        if type(index) is int:
-            return _str_item(self._data, self._offsets, index)
+    def _getslice(self, index):
         if isinstance(index, slice):
             n = len(self)
             start, stop, step = index.indices(n)
@@ -253,9 +250,6 @@ class StrList(_ListBehaviour):
     def _spans(self):
         offsets = self._offsets.tolist()
         return zip(offsets, offsets[1:])
-
-    def __iter__(self):
-        return _StrIterator(self)
 
     def __reversed__(self):
         i = len(self) - 1

@@ -1234,25 +1234,85 @@ def _str_item(bytearray data, _TypedList offsets, Py_ssize_t i):
     return _str_decode(data, offsets, i)
 
 
+
+
+cdef class _StrIterator
+
+
+cdef class _StrListCore:
+    """C core of :class:`lowram.StrList`: its two buffers, ``len`` and ``x[i]`` (private).
+
+    The subclass in :mod:`lowram.lists` adds the rest of the list API; it provides
+    ``_getslice(index)`` for the slice and index-object cases of ``x[...]``.
+    """
+
+    cdef bytearray _buf
+    cdef _TypedList _offs
+
+    def __cinit__(self, *args, **kwargs):
+        self._buf = bytearray()
+        self._offs = IntList([0])
+
+    @property
+    def _data(self):
+        """The UTF-8 text of every item, back to back."""
+        return self._buf
+
+    @_data.setter
+    def _data(self, value):
+        if not isinstance(value, bytearray):
+            raise TypeError(f"StrList text buffer must be a bytearray, not "
+                            f"{type(value).__name__}")
+        self._buf = value
+
+    @property
+    def _offsets(self):
+        """IntList of ``len + 1`` offsets into the text: item i is ``[off[i], off[i+1])``."""
+        return self._offs
+
+    @_offsets.setter
+    def _offsets(self, value):
+        if not isinstance(value, IntList):
+            raise TypeError(f"StrList offsets must be an IntList, not {type(value).__name__}")
+        self._offs = value
+
+    def __len__(self):
+        return self._offs._len - 1
+
+    def __getitem__(self, index):
+        cdef Py_ssize_t i, n
+        if PyLong_Check(index):
+            i = PyNumber_AsSsize_t(index, IndexError)
+            n = self._offs._len - 1
+            if i < 0:
+                i += n
+            if i < 0 or i >= n:
+                raise IndexError("StrList index out of range")
+            return _str_decode(self._buf, self._offs, i)
+        return self._getslice(index)
+
+    def __iter__(self):
+        cdef _StrIterator it = _StrIterator.__new__(_StrIterator)
+        it._owner = self
+        it._i = 0
+        return it
+
+
 @cython.final
 cdef class _StrIterator:
     """Iterator over a StrList's items; reads the current buffers at every step."""
-    cdef object _owner
+    cdef _StrListCore _owner
     cdef Py_ssize_t _i
-
-    def __init__(self, owner):
-        self._owner = owner
-        self._i = 0
 
     def __iter__(self):
         return self
 
     def __next__(self):
-        if self._owner is None:
+        cdef _StrListCore owner = self._owner
+        if owner is None:
             raise StopIteration
-        offsets = self._owner._offsets
-        if self._i >= (<_TypedList>offsets)._len - 1:
+        if self._i >= owner._offs._len - 1:
             self._owner = None
             raise StopIteration
         self._i += 1
-        return _str_decode(self._owner._data, offsets, self._i - 1)
+        return _str_decode(owner._buf, owner._offs, self._i - 1)
