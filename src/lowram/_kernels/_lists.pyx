@@ -376,9 +376,13 @@ cdef class _TypedList:
         cdef double d
         if self._isfloat:
             _as_double(self, value, &d)
-            _put_f(self._data, self._code, i, d)
         else:
             _as_ll(self, value, &x)
+        if i >= self._len:   # converting ran user code (``__index__``) that shrank the list
+            raise IndexError(f"{type(self).__name__} assignment index out of range")
+        if self._isfloat:
+            _put_f(self._data, self._code, i, d)
+        else:
             if x < self._lo or x > self._hi:
                 self._fit(x, x)
             _put_i(self._data, self._code, i, x)
@@ -455,10 +459,22 @@ cdef class _TypedList:
             for value in iterable:
                 self._push(value)
         except BaseException:
-            self._len = old_len
-            if self._code != old_code:
-                self._recode(old_code)
+            self._rollback(old_len, old_code)
             raise
+        return 0
+
+    cdef int _rollback(self, Py_ssize_t old_len, int old_code) except -1:
+        """Undo a failed extend: drop what it appended and narrow back to ``old_code``.
+
+        The iterable may have run code that changed this list meanwhile; the length only
+        ever shrinks here, and narrowing happens only when every value still fits.
+        """
+        if self._len > old_len:
+            self._len = old_len
+        if self._code != old_code and not self._isfloat:
+            if self._len == 0 or (_LO[old_code] <= self.min_value()
+                                  and self.max_value() <= _HI[old_code]):
+                self._recode(old_code)
         return 0
 
     cdef _TypedList _coerce(self, object value, str what):
@@ -474,6 +490,8 @@ cdef class _TypedList:
         return tmp
 
     cdef int _del_range(self, Py_ssize_t start, Py_ssize_t stop) except -1:
+        if stop > self._len:
+            stop = self._len
         if stop <= start:
             return 0
         memmove(self._data + start * self._isize, self._data + stop * self._isize,
@@ -537,7 +555,8 @@ cdef class _TypedList:
     cdef Py_ssize_t _find_slow(self, object value, Py_ssize_t start, Py_ssize_t stop,
                                bint count) except -2:
         cdef Py_ssize_t k, n = 0
-        for k in range(start, min(stop, self._len)):
+        k = start
+        while k < stop and k < self._len:   # ``==`` may run code that shrinks the list
             if self._box(k) == value:
                 if not count:
                     return k
@@ -614,8 +633,10 @@ cdef class _TypedList:
         cdef _TypedList tmp
         if isinstance(index, slice):
             PySlice_GetIndicesEx(index, self._len, &start, &stop, &step, &n)
+            tmp = self._coerce(value, "" if step == 1 else " to extended slice")
+            # reading ``value`` ran arbitrary code that may have resized this list: recompute
+            PySlice_GetIndicesEx(index, self._len, &start, &stop, &step, &n)
             if step == 1:
-                tmp = self._coerce(value, "")
                 if stop < start:
                     stop = start
                 m = tmp._len
@@ -633,7 +654,6 @@ cdef class _TypedList:
                 if m < stop - start:
                     self._maybe_shrink()
                 return
-            tmp = self._coerce(value, " to extended slice")
             if tmp._len != n:
                 raise ValueError(f"attempt to assign sequence of size {tmp._len} to "
                                  f"extended slice of size {n}")
@@ -1205,10 +1225,9 @@ def _str_extend(bytearray data, _TypedList offsets, iterable):
         for s in iterable:
             _str_push(data, offsets, s)
     except BaseException:
-        PyByteArray_Resize(data, old_bytes)
-        offsets._len = old_items
-        if offsets._code != old_code:
-            offsets._recode(old_code)
+        if PyByteArray_GET_SIZE(data) > old_bytes:
+            PyByteArray_Resize(data, old_bytes)
+        offsets._rollback(old_items, old_code)
         raise
 
 
@@ -1221,6 +1240,9 @@ def _str_append(bytearray data, _TypedList offsets, s):
 cdef inline str _str_decode(bytearray data, _TypedList offsets, Py_ssize_t i):
     cdef long long a = _get_i(offsets._data, offsets._code, i)
     cdef long long b = _get_i(offsets._data, offsets._code, i + 1)
+    if not 0 <= a <= b <= PyByteArray_GET_SIZE(data):
+        raise RuntimeError(f"corrupt StrList: item {i} spans bytes {a}..{b} of "
+                           f"{PyByteArray_GET_SIZE(data)}")
     return PyUnicode_DecodeUTF8(PyByteArray_AS_STRING(data) + a, b - a, "surrogatepass")
 
 
