@@ -561,6 +561,7 @@ cdef class _TypedList:
                 if not count:
                     return k
                 n += 1
+            k += 1
         return n if count else -1
 
     cdef Py_ssize_t _position(self, object index, str what) except -1:
