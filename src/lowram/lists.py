@@ -550,10 +550,11 @@ def _bits_of(iterable) -> _bitarray:
         if iterable.size and (iterable.min() < 0 or iterable.max() > 1):
             bad = iterable[(iterable < 0) | (iterable > 1)][0]
             raise ValueError(f"BitList items must be 0 or 1, not {bad}")
-        out = _bitarray(len(iterable))
-        out[:] = _bitarray(iterable.astype(bool).tolist())
+        out = _bitarray(endian="big")
+        out.frombytes(np.packbits(iterable.astype(bool)).tobytes())   # vectorised, big-endian
+        del out[len(iterable):]
         return out
-    out = _bitarray()
+    out = _bitarray(endian="big")
     out.extend(map(_bit, iterable))
     return out
 
@@ -767,7 +768,7 @@ class BitList(_ListBehaviour):
             return
         items = self.tolist()
         items.sort(key=key, reverse=reverse)
-        self._bits = _bitarray(items)
+        self._bits = _bitarray(items, endian="big")
 
     def copy(self) -> "BitList":
         """A copy. O(n/8).
@@ -882,7 +883,8 @@ class BitList(_ListBehaviour):
         """Assert the internal invariants."""
         info = self._bits.buffer_info()
         assert info[4] * 8 >= len(self._bits), "capacity holds every bit"
-        assert self._bits.endian == "big"
+        endian = self._bits.endian
+        assert (endian() if callable(endian) else endian) == "big", "pickles store big-endian"
 
 
 def _rebuild_bitlist(data: bytes, length: int) -> BitList:
