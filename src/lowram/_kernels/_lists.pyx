@@ -16,7 +16,7 @@ import sys
 import numpy as np
 
 cimport cython
-from cpython.long cimport PyLong_Check, PyLong_AsLongLongAndOverflow
+from cpython.long cimport PyLong_AsDouble, PyLong_AsLongLongAndOverflow, PyLong_Check
 from cpython.float cimport PyFloat_Check, PyFloat_AsDouble
 from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from cpython.number cimport PyIndex_Check, PyNumber_Index, PyNumber_AsSsize_t
@@ -185,8 +185,10 @@ cdef int _as_ll(_TypedList self, object value, long long* out) except -1:
 cdef int _as_double(_TypedList self, object value, double* out) except -1:
     """Convert a float or int (or anything with ``__float__``/``__index__``) to a C double."""
     cdef double d
-    if PyFloat_Check(value) or PyLong_Check(value):
+    if PyFloat_Check(value):
         d = PyFloat_AsDouble(value)
+    elif PyLong_Check(value):
+        d = PyLong_AsDouble(value)    # no temporary float object
     elif isinstance(value, (str, bytes, bytearray, complex)) or not (
             PyIndex_Check(value) or hasattr(type(value), "__float__")):
         raise _type_error(self, value)
