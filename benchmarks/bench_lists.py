@@ -181,13 +181,17 @@ def speed_rows(n: int) -> list[dict]:
     # x[i] at random indices, in a C loop calling each container's __getitem__
     idx = rng.integers(0, n, 200_000).tolist()
     containers = {"list": lst, "array('q')": array.array("q", lst), "numpy int64": base_np,
-                  "IntList": base, "PackedIntArray": PackedIntArray.from_iterable(base_np),
-                  "FloatList": FloatList(base_np)}
+                  "IntList": base, "PackedIntArray": PackedIntArray.from_iterable(base_np)}
     ref = time_op(getitem_all, lst, idx, ops=len(idx), repeat=7)
     for name, c in containers.items():
         t = ref if name == "list" else time_op(getitem_all, c, idx, ops=len(idx), repeat=7)
         add("x[i]", name, t, None if name == "list" else ref.median_ns,
             None if name == "list" else "list")
+    floats = [float(v) for v in lst]
+    ref = time_op(getitem_all, floats, idx, ops=len(idx), repeat=7)
+    add("x[i] floats", "list", ref)
+    add("x[i] floats", "FloatList", time_op(getitem_all, FloatList(floats), idx,
+                                             ops=len(idx), repeat=7), ref.median_ns, "list")
 
     words = list(Corpus.bundled("english-words"))[:200_000]
     swords = StrList(words)

@@ -27,7 +27,7 @@ from collections.abc import MutableSequence
 import numpy as np
 
 from ._kernels._lists import BufferInfo, FloatList, IntList
-from ._kernels._lists import _str_append, _str_extend, _str_item, _StrIterator
+from ._kernels._lists import _str_append, _str_extend, _str_item, _StrListCore
 from ._kernels._packed import PackedIntArray
 
 __all__ = ["BitList", "BufferInfo", "FloatList", "IntList", "PackedIntArray", "StrList"]
@@ -48,7 +48,79 @@ def _norm_range(start, stop, n):
     return start, min(stop, n)
 
 
-class StrList(MutableSequence):
+class _ListBehaviour(MutableSequence):
+    """List semantics shared by the pure-Python lists: ``+``, ``+=``, comparisons, copies.
+
+    A subclass provides ``copy``, ``extend``, ``tolist`` and ``_same_eq(other)`` (equality
+    against its own class, done on the buffers).
+    """
+
+    __slots__ = ()
+    __hash__ = None  # type: ignore[assignment]
+    _lowram_sizeof_is_total = True
+
+    def __add__(self, other):
+        if not isinstance(other, (list, type(self))):
+            return NotImplemented
+        out = self.copy()
+        out.extend(other)
+        return out
+
+    def __radd__(self, other):
+        if not isinstance(other, list):
+            return NotImplemented
+        out = type(self)(other)
+        out.extend(self)
+        return out
+
+    def __iadd__(self, other):
+        self.extend(other)
+        return self
+
+    def _cmp_items(self, other):
+        if isinstance(other, type(self)):
+            return other.tolist()
+        if isinstance(other, list):
+            return other
+        return None
+
+    def __eq__(self, other):
+        if isinstance(other, type(self)):
+            return self._same_eq(other)
+        theirs = self._cmp_items(other)
+        return NotImplemented if theirs is None else self.tolist() == theirs
+
+    def __ne__(self, other):
+        result = self.__eq__(other)
+        return result if result is NotImplemented else not result
+
+    def __lt__(self, other):
+        theirs = self._cmp_items(other)
+        return NotImplemented if theirs is None else self.tolist() < theirs
+
+    def __le__(self, other):
+        theirs = self._cmp_items(other)
+        return NotImplemented if theirs is None else self.tolist() <= theirs
+
+    def __gt__(self, other):
+        theirs = self._cmp_items(other)
+        return NotImplemented if theirs is None else self.tolist() > theirs
+
+    def __ge__(self, other):
+        theirs = self._cmp_items(other)
+        return NotImplemented if theirs is None else self.tolist() >= theirs
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.tolist()!r})"
+
+    def __copy__(self):
+        return self.copy()
+
+    def __deepcopy__(self, memo):
+        return self.copy()
+
+
+class StrList(_StrListCore, _ListBehaviour):
     """A ``list`` of ``str`` held as one UTF-8 buffer plus an auto-width offsets IntList.
 
     Item ``i`` is ``buffer[offsets[i]:offsets[i+1]]`` decoded. Memory: the UTF-8 bytes plus 1
@@ -66,9 +138,7 @@ class StrList(MutableSequence):
     ('héllo', '😀', 4, StrList(['', 'wörld']))
     """
 
-    __slots__ = ("_data", "_offsets")
-    __hash__ = None  # type: ignore[assignment]
-    _lowram_sizeof_is_total = True
+    __slots__ = ()
 
     def __init__(self, iterable=()):
         self._data = bytearray()
@@ -119,12 +189,9 @@ class StrList(MutableSequence):
 
     # ------------------------------------------------------------ sequence protocol
 
-    def __len__(self) -> int:
-        return len(self._offsets) - 1
+    # __len__, __iter__ and x[int] are in C (_StrListCore)
 
-    def __getitem__(self, index):
-        if type(index) is int:
-            return _str_item(self._data, self._offsets, index)
+    def _getslice(self, index):
         if isinstance(index, slice):
             n = len(self)
             start, stop, step = index.indices(n)
@@ -183,9 +250,6 @@ class StrList(MutableSequence):
     def _spans(self):
         offsets = self._offsets.tolist()
         return zip(offsets, offsets[1:])
-
-    def __iter__(self):
-        return _StrIterator(self)
 
     def __reversed__(self):
         i = len(self) - 1
@@ -372,24 +436,6 @@ class StrList(MutableSequence):
 
     # ------------------------------------------------------------ operators
 
-    def __add__(self, other):
-        if not isinstance(other, (list, StrList)):
-            return NotImplemented
-        out = self.copy()
-        out.extend(other)
-        return out
-
-    def __radd__(self, other):
-        if not isinstance(other, list):
-            return NotImplemented
-        out = StrList(other)
-        out.extend(self)
-        return out
-
-    def __iadd__(self, other):
-        self.extend(other)
-        return self
-
     def __mul__(self, times):
         try:
             times = times.__index__()
@@ -414,47 +460,8 @@ class StrList(MutableSequence):
         self._data, self._offsets = result._data, result._offsets
         return self
 
-    def _cmp_items(self, other):
-        if isinstance(other, StrList):
-            return other.tolist()
-        if isinstance(other, list):
-            return other
-        return None
-
-    def __eq__(self, other):
-        if isinstance(other, StrList):
-            return self._offsets == other._offsets and self._data == other._data
-        theirs = self._cmp_items(other)
-        return NotImplemented if theirs is None else self.tolist() == theirs
-
-    def __ne__(self, other):
-        result = self.__eq__(other)
-        return result if result is NotImplemented else not result
-
-    def __lt__(self, other):
-        theirs = self._cmp_items(other)
-        return NotImplemented if theirs is None else self.tolist() < theirs
-
-    def __le__(self, other):
-        theirs = self._cmp_items(other)
-        return NotImplemented if theirs is None else self.tolist() <= theirs
-
-    def __gt__(self, other):
-        theirs = self._cmp_items(other)
-        return NotImplemented if theirs is None else self.tolist() > theirs
-
-    def __ge__(self, other):
-        theirs = self._cmp_items(other)
-        return NotImplemented if theirs is None else self.tolist() >= theirs
-
-    def __repr__(self) -> str:
-        return f"StrList({self.tolist()!r})"
-
-    def __copy__(self):
-        return self.copy()
-
-    def __deepcopy__(self, memo):
-        return self.copy()
+    def _same_eq(self, other) -> bool:
+        return self._offsets == other._offsets and self._data == other._data
 
     def __reduce__(self):
         return (_rebuild_strlist, (bytes(self._data), self._offsets))
@@ -543,15 +550,16 @@ def _bits_of(iterable) -> _bitarray:
         if iterable.size and (iterable.min() < 0 or iterable.max() > 1):
             bad = iterable[(iterable < 0) | (iterable > 1)][0]
             raise ValueError(f"BitList items must be 0 or 1, not {bad}")
-        out = _bitarray(len(iterable))
-        out[:] = _bitarray(iterable.astype(bool).tolist())
+        out = _bitarray(endian="big")
+        out.frombytes(np.packbits(iterable.astype(bool)).tobytes())   # vectorised, big-endian
+        del out[len(iterable):]
         return out
-    out = _bitarray()
+    out = _bitarray(endian="big")
     out.extend(map(_bit, iterable))
     return out
 
 
-class BitList(MutableSequence):
+class BitList(_ListBehaviour):
     """A ``list`` of bools stored at one bit each (a ``bitarray`` inside).
 
     Items read back as ``bool``; ``True``/``False`` and the ints 0 and 1 are accepted, any
@@ -569,8 +577,6 @@ class BitList(MutableSequence):
     """
 
     __slots__ = ("_bits",)
-    __hash__ = None  # type: ignore[assignment]
-    _lowram_sizeof_is_total = True
 
     def __init__(self, iterable=()):
         self._bits = _bits_of(iterable)
@@ -762,7 +768,7 @@ class BitList(MutableSequence):
             return
         items = self.tolist()
         items.sort(key=key, reverse=reverse)
-        self._bits = _bitarray(items)
+        self._bits = _bitarray(items, endian="big")
 
     def copy(self) -> "BitList":
         """A copy. O(n/8).
@@ -789,20 +795,6 @@ class BitList(MutableSequence):
         return [bool(v) for v in self._bits.tolist()]
 
     # ------------------------------------------------------------ operators
-
-    def __add__(self, other):
-        if not isinstance(other, (list, BitList)):
-            return NotImplemented
-        return BitList._wrap(self._bits + _bits_of(other))
-
-    def __radd__(self, other):
-        if not isinstance(other, list):
-            return NotImplemented
-        return BitList._wrap(_bits_of(other) + self._bits)
-
-    def __iadd__(self, other):
-        self.extend(other)
-        return self
 
     def __mul__(self, times):
         try:
@@ -853,47 +845,8 @@ class BitList(MutableSequence):
     def __invert__(self):
         return BitList._wrap(~self._bits)
 
-    def _cmp_items(self, other):
-        if isinstance(other, BitList):
-            return other.tolist()
-        if isinstance(other, list):
-            return other
-        return None
-
-    def __eq__(self, other):
-        if isinstance(other, BitList):
-            return self._bits == other._bits
-        theirs = self._cmp_items(other)
-        return NotImplemented if theirs is None else self.tolist() == theirs
-
-    def __ne__(self, other):
-        result = self.__eq__(other)
-        return result if result is NotImplemented else not result
-
-    def __lt__(self, other):
-        theirs = self._cmp_items(other)
-        return NotImplemented if theirs is None else self.tolist() < theirs
-
-    def __le__(self, other):
-        theirs = self._cmp_items(other)
-        return NotImplemented if theirs is None else self.tolist() <= theirs
-
-    def __gt__(self, other):
-        theirs = self._cmp_items(other)
-        return NotImplemented if theirs is None else self.tolist() > theirs
-
-    def __ge__(self, other):
-        theirs = self._cmp_items(other)
-        return NotImplemented if theirs is None else self.tolist() >= theirs
-
-    def __repr__(self) -> str:
-        return f"BitList({self.tolist()!r})"
-
-    def __copy__(self):
-        return self.copy()
-
-    def __deepcopy__(self, memo):
-        return self.copy()
+    def _same_eq(self, other) -> bool:
+        return self._bits == other._bits
 
     def __reduce__(self):
         return (_rebuild_bitlist, (self._bits.tobytes(), len(self._bits)))
@@ -930,7 +883,8 @@ class BitList(MutableSequence):
         """Assert the internal invariants."""
         info = self._bits.buffer_info()
         assert info[4] * 8 >= len(self._bits), "capacity holds every bit"
-        assert self._bits.endian == "big"
+        endian = self._bits.endian
+        assert (endian() if callable(endian) else endian) == "big", "pickles store big-endian"
 
 
 def _rebuild_bitlist(data: bytes, length: int) -> BitList:

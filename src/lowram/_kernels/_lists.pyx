@@ -16,7 +16,7 @@ import sys
 import numpy as np
 
 cimport cython
-from cpython.long cimport PyLong_Check, PyLong_AsLongLongAndOverflow
+from cpython.long cimport PyLong_AsDouble, PyLong_AsLongLongAndOverflow, PyLong_Check
 from cpython.float cimport PyFloat_Check, PyFloat_AsDouble
 from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from cpython.number cimport PyIndex_Check, PyNumber_Index, PyNumber_AsSsize_t
@@ -185,8 +185,10 @@ cdef int _as_ll(_TypedList self, object value, long long* out) except -1:
 cdef int _as_double(_TypedList self, object value, double* out) except -1:
     """Convert a float or int (or anything with ``__float__``/``__index__``) to a C double."""
     cdef double d
-    if PyFloat_Check(value) or PyLong_Check(value):
+    if PyFloat_Check(value):
         d = PyFloat_AsDouble(value)
+    elif PyLong_Check(value):
+        d = PyLong_AsDouble(value)    # no temporary float object
     elif isinstance(value, (str, bytes, bytearray, complex)) or not (
             PyIndex_Check(value) or hasattr(type(value), "__float__")):
         raise _type_error(self, value)
@@ -346,6 +348,25 @@ cdef class _TypedList:
         self._check_exports()
         return self._recode(code)
 
+    cdef inline int _push(self, object value) except -1:
+        """Convert ``value`` and append it (widening first if needed); no export check."""
+        cdef long long x
+        cdef double d
+        if self._isfloat:
+            _as_double(self, value, &d)
+            if self._len >= self._cap:
+                self._reserve(self._len + 1)
+            _put_f(self._data, self._code, self._len, d)
+        else:
+            _as_ll(self, value, &x)
+            if x < self._lo or x > self._hi:
+                self._fit(x, x)
+            if self._len >= self._cap:
+                self._reserve(self._len + 1)
+            _put_i(self._data, self._code, self._len, x)
+        self._len += 1
+        return 0
+
     cdef inline object _box(self, Py_ssize_t i):
         if self._isfloat:
             return _get_f(self._data, self._code, i)
@@ -357,9 +378,13 @@ cdef class _TypedList:
         cdef double d
         if self._isfloat:
             _as_double(self, value, &d)
-            _put_f(self._data, self._code, i, d)
         else:
             _as_ll(self, value, &x)
+        if i >= self._len:   # converting ran user code (``__index__``) that shrank the list
+            raise IndexError(f"{type(self).__name__} assignment index out of range")
+        if self._isfloat:
+            _put_f(self._data, self._code, i, d)
+        else:
             if x < self._lo or x > self._hi:
                 self._fit(x, x)
             _put_i(self._data, self._code, i, x)
@@ -419,8 +444,6 @@ cdef class _TypedList:
         """Append every item of ``iterable``; on any error the list is left as it was."""
         cdef Py_ssize_t old_len = self._len
         cdef int old_code = self._code
-        cdef long long x
-        cdef double d
         self._check_exports()
         if iterable is self:
             iterable = self.copy()
@@ -436,24 +459,24 @@ cdef class _TypedList:
             self._reserve(self._len + len(iterable))
         try:
             for value in iterable:
-                if self._isfloat:
-                    _as_double(self, value, &d)
-                    if self._len >= self._cap:
-                        self._reserve(self._len + 1)
-                    _put_f(self._data, self._code, self._len, d)
-                else:
-                    _as_ll(self, value, &x)
-                    if x < self._lo or x > self._hi:
-                        self._fit(x, x)
-                    if self._len >= self._cap:
-                        self._reserve(self._len + 1)
-                    _put_i(self._data, self._code, self._len, x)
-                self._len += 1
+                self._push(value)
         except BaseException:
-            self._len = old_len
-            if self._code != old_code:
-                self._recode(old_code)
+            self._rollback(old_len, old_code)
             raise
+        return 0
+
+    cdef int _rollback(self, Py_ssize_t old_len, int old_code) except -1:
+        """Undo a failed extend: drop what it appended and narrow back to ``old_code``.
+
+        The iterable may have run code that changed this list meanwhile; the length only
+        ever shrinks here, and narrowing happens only when every value still fits.
+        """
+        if self._len > old_len:
+            self._len = old_len
+        if self._code != old_code and not self._isfloat:
+            if self._len == 0 or (_LO[old_code] <= self.min_value()
+                                  and self.max_value() <= _HI[old_code]):
+                self._recode(old_code)
         return 0
 
     cdef _TypedList _coerce(self, object value, str what):
@@ -469,6 +492,8 @@ cdef class _TypedList:
         return tmp
 
     cdef int _del_range(self, Py_ssize_t start, Py_ssize_t stop) except -1:
+        if stop > self._len:
+            stop = self._len
         if stop <= start:
             return 0
         memmove(self._data + start * self._isize, self._data + stop * self._isize,
@@ -532,12 +557,27 @@ cdef class _TypedList:
     cdef Py_ssize_t _find_slow(self, object value, Py_ssize_t start, Py_ssize_t stop,
                                bint count) except -2:
         cdef Py_ssize_t k, n = 0
-        for k in range(start, min(stop, self._len)):
+        k = start
+        while k < stop and k < self._len:   # ``==`` may run code that shrinks the list
             if self._box(k) == value:
                 if not count:
                     return k
                 n += 1
+            k += 1
         return n if count else -1
+
+    cdef Py_ssize_t _position(self, object index, str what) except -1:
+        """``index`` (an int, negative from the end) checked against the length."""
+        cdef Py_ssize_t i
+        if not (PyLong_Check(index) or PyIndex_Check(index)):
+            raise TypeError(f"{type(self).__name__} indices must be integers or slices, "
+                            f"not {type(index).__name__}")
+        i = PyNumber_AsSsize_t(index, IndexError)
+        if i < 0:
+            i += self._len
+        if i < 0 or i >= self._len:
+            raise IndexError(f"{type(self).__name__} {what} out of range")
+        return i
 
     cdef Py_ssize_t _norm(self, Py_ssize_t i) noexcept:
         if i < 0:
@@ -596,8 +636,10 @@ cdef class _TypedList:
         cdef _TypedList tmp
         if isinstance(index, slice):
             PySlice_GetIndicesEx(index, self._len, &start, &stop, &step, &n)
+            tmp = self._coerce(value, "" if step == 1 else " to extended slice")
+            # reading ``value`` ran arbitrary code that may have resized this list: recompute
+            PySlice_GetIndicesEx(index, self._len, &start, &stop, &step, &n)
             if step == 1:
-                tmp = self._coerce(value, "")
                 if stop < start:
                     stop = start
                 m = tmp._len
@@ -615,7 +657,6 @@ cdef class _TypedList:
                 if m < stop - start:
                     self._maybe_shrink()
                 return
-            tmp = self._coerce(value, " to extended slice")
             if tmp._len != n:
                 raise ValueError(f"attempt to assign sequence of size {tmp._len} to "
                                  f"extended slice of size {n}")
@@ -629,15 +670,7 @@ cdef class _TypedList:
                     _put_i(self._data, self._code, start + k * step,
                            _get_i(tmp._data, tmp._code, k))
             return
-        if PyLong_Check(index) or PyIndex_Check(index):
-            i = PyNumber_AsSsize_t(index, IndexError)
-        else:
-            raise TypeError(f"{type(self).__name__} indices must be integers or slices, "
-                            f"not {type(index).__name__}")
-        if i < 0:
-            i += self._len
-        if i < 0 or i >= self._len:
-            raise IndexError(f"{type(self).__name__} assignment index out of range")
+        i = self._position(index, "assignment index")
         self._store(i, value)
 
     def __delitem__(self, index):
@@ -664,15 +697,7 @@ cdef class _TypedList:
             self._len = w
             self._maybe_shrink()
             return
-        if PyLong_Check(index) or PyIndex_Check(index):
-            i = PyNumber_AsSsize_t(index, IndexError)
-        else:
-            raise TypeError(f"{type(self).__name__} indices must be integers or slices, "
-                            f"not {type(index).__name__}")
-        if i < 0:
-            i += self._len
-        if i < 0 or i >= self._len:
-            raise IndexError(f"{type(self).__name__} assignment index out of range")
+        i = self._position(index, "assignment index")
         self._check_exports()
         self._del_range(i, i + 1)
 
@@ -701,23 +726,9 @@ cdef class _TypedList:
         >>> x = IntList([1]); x.append(300); x
         IntList([1, 300])
         """
-        cdef long long x
-        cdef double d
-        if self._isfloat:
-            _as_double(self, value, &d)
+        if self._exports:
             self._check_exports()
-            if self._len >= self._cap:
-                self._reserve(self._len + 1)
-            _put_f(self._data, self._code, self._len, d)
-        else:
-            _as_ll(self, value, &x)
-            self._check_exports()
-            if x < self._lo or x > self._hi:
-                self._fit(x, x)
-            if self._len >= self._cap:
-                self._reserve(self._len + 1)
-            _put_i(self._data, self._code, self._len, x)
-        self._len += 1
+        self._push(value)
 
     def extend(self, iterable):
         """Append every item of ``iterable``; all or nothing. O(len(iterable)).
@@ -1217,10 +1228,9 @@ def _str_extend(bytearray data, _TypedList offsets, iterable):
         for s in iterable:
             _str_push(data, offsets, s)
     except BaseException:
-        PyByteArray_Resize(data, old_bytes)
-        offsets._len = old_items
-        if offsets._code != old_code:
-            offsets._recode(old_code)
+        if PyByteArray_GET_SIZE(data) > old_bytes:
+            PyByteArray_Resize(data, old_bytes)
+        offsets._rollback(old_items, old_code)
         raise
 
 
@@ -1233,6 +1243,9 @@ def _str_append(bytearray data, _TypedList offsets, s):
 cdef inline str _str_decode(bytearray data, _TypedList offsets, Py_ssize_t i):
     cdef long long a = _get_i(offsets._data, offsets._code, i)
     cdef long long b = _get_i(offsets._data, offsets._code, i + 1)
+    if not 0 <= a <= b <= PyByteArray_GET_SIZE(data):
+        raise RuntimeError(f"corrupt StrList: item {i} spans bytes {a}..{b} of "
+                           f"{PyByteArray_GET_SIZE(data)}")
     return PyUnicode_DecodeUTF8(PyByteArray_AS_STRING(data) + a, b - a, "surrogatepass")
 
 
@@ -1246,25 +1259,85 @@ def _str_item(bytearray data, _TypedList offsets, Py_ssize_t i):
     return _str_decode(data, offsets, i)
 
 
+
+
+cdef class _StrIterator
+
+
+cdef class _StrListCore:
+    """C core of :class:`lowram.StrList`: its two buffers, ``len`` and ``x[i]`` (private).
+
+    The subclass in :mod:`lowram.lists` adds the rest of the list API; it provides
+    ``_getslice(index)`` for the slice and index-object cases of ``x[...]``.
+    """
+
+    cdef bytearray _buf
+    cdef _TypedList _offs
+
+    def __cinit__(self, *args, **kwargs):
+        self._buf = bytearray()
+        self._offs = IntList([0])
+
+    @property
+    def _data(self):
+        """The UTF-8 text of every item, back to back."""
+        return self._buf
+
+    @_data.setter
+    def _data(self, value):
+        if not isinstance(value, bytearray):
+            raise TypeError(f"StrList text buffer must be a bytearray, not "
+                            f"{type(value).__name__}")
+        self._buf = value
+
+    @property
+    def _offsets(self):
+        """IntList of ``len + 1`` offsets into the text: item i is ``[off[i], off[i+1])``."""
+        return self._offs
+
+    @_offsets.setter
+    def _offsets(self, value):
+        if not isinstance(value, IntList):
+            raise TypeError(f"StrList offsets must be an IntList, not {type(value).__name__}")
+        self._offs = value
+
+    def __len__(self):
+        return self._offs._len - 1
+
+    def __getitem__(self, index):
+        cdef Py_ssize_t i, n
+        if PyLong_Check(index):
+            i = PyNumber_AsSsize_t(index, IndexError)
+            n = self._offs._len - 1
+            if i < 0:
+                i += n
+            if i < 0 or i >= n:
+                raise IndexError("StrList index out of range")
+            return _str_decode(self._buf, self._offs, i)
+        return self._getslice(index)
+
+    def __iter__(self):
+        cdef _StrIterator it = _StrIterator.__new__(_StrIterator)
+        it._owner = self
+        it._i = 0
+        return it
+
+
 @cython.final
 cdef class _StrIterator:
     """Iterator over a StrList's items; reads the current buffers at every step."""
-    cdef object _owner
+    cdef _StrListCore _owner
     cdef Py_ssize_t _i
-
-    def __init__(self, owner):
-        self._owner = owner
-        self._i = 0
 
     def __iter__(self):
         return self
 
     def __next__(self):
-        if self._owner is None:
+        cdef _StrListCore owner = self._owner
+        if owner is None:
             raise StopIteration
-        offsets = self._owner._offsets
-        if self._i >= (<_TypedList>offsets)._len - 1:
+        if self._i >= owner._offs._len - 1:
             self._owner = None
             raise StopIteration
         self._i += 1
-        return _str_decode(self._owner._data, offsets, self._i - 1)
+        return _str_decode(owner._buf, owner._offs, self._i - 1)

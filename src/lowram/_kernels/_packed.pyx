@@ -16,7 +16,7 @@ from cpython.long cimport PyLong_Check
 from cpython.mem cimport PyMem_Calloc, PyMem_Free
 from cpython.number cimport PyIndex_Check, PyNumber_AsSsize_t
 from cpython.slice cimport PySlice_GetIndicesEx
-from libc.stdint cimport int64_t, uint64_t
+from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint64_t
 from libc.string cimport memcpy
 
 from .._fileformat import atomic_write, pack, read_file, unpack
@@ -46,7 +46,14 @@ cdef inline int64_t _read(const uint64_t* words, Py_ssize_t i, int bits, uint64_
     return <int64_t>(<uint64_t>ref + (v & mask))
 
 
-cdef void _pack(const int64_t* src, Py_ssize_t n, uint64_t* words, int bits,
+ctypedef fused src_t:
+    int8_t
+    int16_t
+    int32_t
+    int64_t
+
+
+cdef void _pack(const src_t* src, Py_ssize_t n, uint64_t* words, int bits,
                 int64_t ref) noexcept nogil:
     cdef Py_ssize_t i, w
     cdef uint64_t pos, v
@@ -54,7 +61,7 @@ cdef void _pack(const int64_t* src, Py_ssize_t n, uint64_t* words, int bits,
     if bits == 0:
         return
     for i in range(n):
-        v = <uint64_t>src[i] - <uint64_t>ref
+        v = <uint64_t>(<int64_t>src[i]) - <uint64_t>ref
         pos = <uint64_t>i * bits
         w = <Py_ssize_t>(pos >> 6)
         off = <int>(pos & 63)
@@ -141,24 +148,47 @@ cdef class PackedIntArray:
 
     @staticmethod
     cdef PackedIntArray _from_int64(object values):
-        """Pack a 1-d int64 ndarray."""
+        """Pack a 1-d signed integer ndarray (int8 to int64 packed as they are, no copy)."""
         cdef PackedIntArray out = PackedIntArray.__new__(PackedIntArray)
-        cdef const int64_t[::1] src = np.ascontiguousarray(values, dtype=np.int64)
-        cdef Py_ssize_t n = src.shape[0]
+        cdef const int8_t[::1] s8
+        cdef const int16_t[::1] s16
+        cdef const int32_t[::1] s32
+        cdef const int64_t[::1] s64
+        cdef Py_ssize_t n
         cdef int64_t lo = 0, hi = 0
         cdef uint64_t span
         cdef int bits = 0
+        arr = np.ascontiguousarray(values)
+        if arr.dtype.kind != "i":
+            arr = arr.astype(np.int64)
+        n = arr.shape[0]
         if n:
-            lo = values.min()
-            hi = values.max()
+            lo = arr.min()
+            hi = arr.max()
         span = <uint64_t>hi - <uint64_t>lo
         while bits < 64 and (span >> bits) != 0:
             bits += 1
         out._ref = lo
         out._alloc(n, bits)
-        if n:
+        if n == 0:
+            return out
+        size = arr.dtype.itemsize
+        if size == 1:
+            s8 = arr
             with nogil:
-                _pack(&src[0], n, out._words, bits, lo)
+                _pack(&s8[0], n, out._words, bits, lo)
+        elif size == 2:
+            s16 = arr
+            with nogil:
+                _pack(&s16[0], n, out._words, bits, lo)
+        elif size == 4:
+            s32 = arr
+            with nogil:
+                _pack(&s32[0], n, out._words, bits, lo)
+        else:
+            s64 = arr
+            with nogil:
+                _pack(&s64[0], n, out._words, bits, lo)
         return out
 
     @classmethod
@@ -166,8 +196,9 @@ cdef class PackedIntArray:
         """Pack the ints of ``ints`` (any iterable, or an integer ndarray). O(n).
 
         A non-int item raises :class:`TypeError`, a value beyond int64 :class:`OverflowError`.
-        An ndarray is packed without a Python object per item; other iterables go through
-        an adaptive :class:`IntList` first (so peak memory is about 4 bytes per item more).
+        An ndarray or :class:`IntList` is packed without a Python object per item; other
+        iterables go through an adaptive IntList first (peak memory: that IntList, 1 to 8
+        bytes per item, beside the packed words).
 
         >>> PackedIntArray.from_iterable(range(-3, 3)).tolist()
         [-3, -2, -1, 0, 1, 2]
@@ -178,7 +209,7 @@ cdef class PackedIntArray:
                 raise OverflowError(f"{int(arr.max())} does not fit in int64")
         else:
             arr = np.asarray(ints if isinstance(ints, IntList) else IntList(ints))
-        return PackedIntArray._from_int64(arr.astype(np.int64, copy=False))
+        return PackedIntArray._from_int64(arr)
 
     # ------------------------------------------------------------ sequence
 

@@ -80,6 +80,14 @@ STRUCTURES: list[Structure] = [
     Structure("array('q')", ("ints", "counts"), f"{_B}:int64_array", query="getitem"),
     Structure("numpy int64", ("ints", "counts"), f"{_B}:int64_ndarray", query="getitem"),
     Structure("Counter", ("tokens",), f"{_B}:counter", note="exact counts of every token"),
+    # -- typed compact lists (lowram.lists)
+    Structure("IntList", ("ints", "counts"), "lowram.lists:IntList", query="getitem",
+              family="lowram", note="contiguous ints, width adapts int8..int64"),
+    Structure("PackedIntArray", ("ints", "counts"), "lowram.lists:PackedIntArray.from_iterable",
+              query="getitem", family="lowram",
+              note="frozen; frame of reference + minimum bit width"),
+    Structure("StrList", ("words", "tokens"), "lowram.lists:StrList", query="getitem",
+              family="lowram", note="one UTF-8 buffer + auto-width offsets"),
     # -- strings: StringSet backends (family "lowram") and the raw libraries (family "peer")
     Structure("StringSet[auto]", ("words", "tokens"), "lowram.strings._builders:auto",
               family="lowram", note="backend='auto': marisa for >= 1,000 UTF-8 keys"),
