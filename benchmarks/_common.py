@@ -70,13 +70,22 @@ def optional(module: str):
         return None
 
 
+def _relative(script: str) -> str:
+    """The script's path from the repository root (benchmarks/bench_x.py), wherever run."""
+    root = RESULTS.parent.parent
+    try:
+        return os.path.relpath(os.path.abspath(script), root)
+    except ValueError:  # pragma: no cover - another drive on Windows
+        return script
+
+
 def write_results(name: str, rows: list[dict], *, peers=(), notes: str = "") -> Path:
     """Write rows and metadata to ``benchmarks/results/<name>.json``; return the path."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     doc = {
         "benchmark": name,
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "command": " ".join([os.path.basename(sys.executable)] + sys.argv),
+        "command": " ".join(["python", _relative(sys.argv[0])] + sys.argv[1:]),
         "machine": machine(),
         "versions": versions(*peers),
         "notes": notes,
