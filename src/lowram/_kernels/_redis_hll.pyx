@@ -16,7 +16,6 @@ registers or it is refused.
 
 from libc.stdint cimport uint8_t, uint64_t
 from libc.string cimport memcpy
-from libc.math cimport sqrt, pow, floor, INFINITY
 
 import numpy as np
 
@@ -84,6 +83,18 @@ cdef bytes _as_redis_bytes(object item):
                     f"{type(item).__name__}")
 
 
+cdef uint64_t _redis_hash(object item) except? 0:
+    """MurmurHash64A (Redis' seed) of ``item`` as Redis receives it; str without a copy."""
+    cdef Py_ssize_t size
+    cdef const char* buf
+    cdef bytes b
+    if type(item) is str:
+        buf = PyUnicode_AsUTF8AndSize(item, &size)
+        return _murmur64a(<const uint8_t*>buf, size, REDIS_SEED)
+    b = _as_redis_bytes(item)
+    return _murmur64a(<const uint8_t*>(<char*>b), len(b), REDIS_SEED)
+
+
 def murmurhash64a(data, uint64_t seed=REDIS_SEED):
     """MurmurHash64A of ``data`` (bytes, str as UTF-8, int as decimal) as Redis computes it.
 
@@ -101,18 +112,11 @@ def update_registers(uint8_t[::1] registers not None, items):
     """
     if registers.shape[0] != REGISTERS:
         raise ValueError(f"Redis HyperLogLog has {REGISTERS} registers, not {registers.shape[0]}")
-    cdef Py_ssize_t size, changed = 0
-    cdef const char* buf
+    cdef Py_ssize_t changed = 0
     cdef uint64_t h, index
     cdef uint8_t count
-    cdef bytes b
     for item in items:
-        if type(item) is str:
-            buf = PyUnicode_AsUTF8AndSize(item, &size)
-            h = _murmur64a(<const uint8_t*>buf, size, REDIS_SEED)
-        else:
-            b = _as_redis_bytes(item)
-            h = _murmur64a(<const uint8_t*>(<char*>b), len(b), REDIS_SEED)
+        h = _redis_hash(item)
         index = h & (REGISTERS - 1)
         h >>= P
         h |= (<uint64_t>1) << Q
@@ -195,52 +199,6 @@ def unpack_sparse(const uint8_t[::1] body not None):
     return regs
 
 
-cdef double _sigma(double x) noexcept:
-    if x == 1.0:
-        return INFINITY
-    cdef double z_prime, y = 1.0, z = x
-    while True:
-        x *= x
-        z_prime = z
-        z += x * y
-        y += y
-        if z_prime == z:
-            return z
-
-
-cdef double _tau(double x) noexcept:
-    if x == 0.0 or x == 1.0:
-        return 0.0
-    cdef double z_prime, y = 1.0, z = 1.0 - x
-    while True:
-        x = sqrt(x)
-        z_prime = z
-        y *= 0.5
-        z -= pow(1.0 - x, 2) * y
-        if z_prime == z:
-            return z / 3.0
-
-
-def redis_count(const uint8_t[::1] registers not None):
-    """Redis' PFCOUNT estimate for the registers (Ertl's improved estimator, as Redis 5+)."""
-    if registers.shape[0] != REGISTERS:
-        raise ValueError(f"expected {REGISTERS} registers, got {registers.shape[0]}")
-    cdef long histo[64]
-    cdef Py_ssize_t i
-    cdef int j
-    for j in range(64):
-        histo[j] = 0
-    for i in range(REGISTERS):
-        histo[registers[i] & 63] += 1
-    cdef double m = REGISTERS
-    cdef double z = m * _tau((m - histo[Q + 1]) / m)
-    for j in range(Q, 0, -1):
-        z += histo[j]
-        z *= 0.5
-    z += m * _sigma(histo[0] / m)
-    return int(floor(0.721347520444481703680 * m * m / z + 0.5))  # llroundl, as Redis
-
-
 cdef inline uint64_t _reverse50(uint64_t x) noexcept nogil:
     cdef uint64_t out = 0
     cdef int i
@@ -260,20 +218,13 @@ def redis_as_leading_rule(items):
     lowram register array fed these values holds Redis' registers bit for bit.
     Returns a uint64 array, one value per item.
     """
-    cdef Py_ssize_t size, i = 0
-    cdef const char* buf
+    cdef Py_ssize_t i = 0
     cdef uint64_t h
-    cdef bytes b
     seq = items if isinstance(items, (list, tuple)) else list(items)
     out = np.empty(len(seq), dtype=np.uint64)
     cdef uint64_t[::1] o = out
     for item in seq:
-        if type(item) is str:
-            buf = PyUnicode_AsUTF8AndSize(item, &size)
-            h = _murmur64a(<const uint8_t*>buf, size, REDIS_SEED)
-        else:
-            b = _as_redis_bytes(item)
-            h = _murmur64a(<const uint8_t*>(<char*>b), len(b), REDIS_SEED)
+        h = _redis_hash(item)
         o[i] = ((h & (REGISTERS - 1)) << Q) | _reverse50(h >> P)
         i += 1
     return out
