@@ -64,7 +64,10 @@ def test_run_report_isolated_ratios():
     by = {r.structure: r for r in records}
     assert by["set"].ratio_vs_set == 1.0
     assert 0.4 < by["list"].ratio_vs_set < 0.9
-    assert 90 < by["set"].bytes_per_item < 140  # 115 B/word measured on this machine
+    # a set holds only Python objects, so the ground truth (RSS in a fresh process) and the
+    # Python view (pympler) must agree; they differ only by allocator overhead (within 10%)
+    for name in ("set", "list"):
+        assert 0.9 < by[name].rss_bytes / by[name].deep_bytes < 1.1, by[name]
     assert by["set"].ratio_vs_utf8 > 5
 
 

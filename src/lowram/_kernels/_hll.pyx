@@ -150,7 +150,7 @@ cdef class Registers:
 
     cdef int _encode(self, const uint32_t[::1] keys, Py_ssize_t n) except -1:
         """Replace ``sp`` by the varint deltas of the ``n`` sorted ``keys``."""
-        cdef Py_ssize_t cap = n * 3 + 1, pos = 0, i
+        cdef Py_ssize_t cap = n * 5 + 1, pos = 0, i  # a uint32 varint takes up to 5 bytes
         cdef uint32_t prev = 0, delta
         cdef uint8_t *buf = <uint8_t *>PyMem_Malloc(cap)
         if buf == NULL:

@@ -296,6 +296,9 @@ cdef class _TypedList:
         cdef char* p
         if cap == self._cap:
             return 0
+        # checked here, where the buffer moves: Python code run during an append or extend
+        # (a generator, an __index__) may have taken a view after the caller's own check
+        self._check_exports()
         if cap == 0:
             PyMem_Free(self._data)
             self._data = NULL
@@ -541,6 +544,11 @@ cdef class _TypedList:
             return 0 if count else -1
         else:
             return self._find_slow(value, start, stop, count)
+        # the value's __index__/__float__ ran Python code that may have shrunk the list
+        if stop > self._len:
+            stop = self._len
+        if start >= stop:
+            return 0 if count else -1
         as_float = self._isfloat
         if self._code == I8:
             return _scan(<int8_t*>self._data, start, stop, x, d, as_float, count)

@@ -83,7 +83,9 @@ cdef class SetCore:
         [True, False, False]
         """
         batch = getattr(self._impl, "contains_many", None)
-        cdef list seq = strings if type(strings) is list else list(strings)
+        # always a private snapshot: a key's own __hash__/__eq__ (str subclasses) may change
+        # the caller's list while the unchecked C loop walks it
+        cdef list seq = list(strings)
         cdef Py_ssize_t i, n = len(seq)
         cdef unsigned char[::1] res
         if batch is not None and not self._nul_unsafe:

@@ -247,7 +247,10 @@ class StringSet(SetCore, collections.abc.Set):
         the keys from a read-only memory map, so processes opening the same file share one
         copy in the page cache (``save`` replaces files atomically, so a mapped file is never
         rewritten under a reader). The checksum is verified before any backend code sees the
-        bytes (this reads the file once; the check makes a transient copy of the payload).
+        bytes (this reads the file once, without copying it). The CRC-32 detects accidental
+        damage (any flipped byte, any truncation); it is no defence against a file crafted to
+        pass it, which the marisa and datrie libraries would then parse: as with pickle, open
+        only files you trust.
 
         >>> import os, tempfile
         >>> path = os.path.join(tempfile.mkdtemp(), "words.lowram")
@@ -265,13 +268,15 @@ class StringSet(SetCore, collections.abc.Set):
                 env = unpack(data, kind=_KIND, versions=(_VERSION,), source=path)
                 return cls._open(env.kind, memoryview(env.payload), False, path)
             mapped = _mmap.mmap(fh.fileno(), 0, access=_mmap.ACCESS_READ)
-        env = unpack(mapped, kind=_KIND, versions=(_VERSION,), source=path)
+        env = unpack(mapped, kind=_KIND, versions=(_VERSION,), source=path, copy=False)
         kind = env.kind
         name = kind[len(_KIND):]
         if name not in SET_BACKENDS or not set_backend(name).mmap_capable:
+            payload = bytes(env.payload)
+            del env  # release the views into the map before closing it
             mapped.close()
-            return cls._open(kind, memoryview(env.payload), False, path)
-        del env  # the checked copy of the payload; the backend reads the map instead
+            return cls._open(kind, memoryview(payload), False, path)
+        del env  # checked; the backend reads the map itself
         start = _ENVELOPE_HEAD + len(kind)
         return cls._open(kind, memoryview(mapped)[start:], True, path)
 

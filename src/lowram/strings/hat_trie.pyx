@@ -36,6 +36,7 @@ from libc.stdint cimport uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcmp, memcpy
 
+import itertools
 import collections.abc as _abc
 
 import numpy
@@ -251,7 +252,8 @@ def _rebuild(data):
 
 
 cdef class MutableStringSet:
-    """A mutable set of ``str`` held in a HAT-trie: about 13.5 bytes per English word.
+    """A mutable set of ``str`` held in a HAT-trie: about 13.3 bytes per English word
+    (``benchmarks/results/bench_hat_trie.json``).
 
     A complete ``collections.abc.MutableSet`` that behaves like ``set`` for str keys, plus
     sorted iteration and prefix queries. Keys are UTF-8 bytes inside array hash containers
@@ -328,6 +330,8 @@ cdef class MutableStringSet:
                         r = -1
                     else:
                         added += 1
+                        # every insert may move buckets: a live iterator must see it at once
+                        self._version += 1
                 lowram_key_done(&k)
                 if r < 0:
                     raise MemoryError()
@@ -783,8 +787,7 @@ cdef class MutableStringSet:
         >>> s = MutableStringSet(["a"]); s.update(["b"], ["c"]); list(s)
         ['a', 'b', 'c']
         """
-        for it in iterables:
-            self._add_all(it)
+        self._add_all(itertools.chain.from_iterable(iterables))  # all iterables, or none
 
     def add_many(self, iterable):
         """Add the keys of ``iterable`` and return how many were new (all or none on error).
