@@ -52,11 +52,13 @@ def builder_ref(fn):
         return ("name", fn)
     module = getattr(fn, "__module__", None)
     qualname = getattr(fn, "__qualname__", None)
-    if module == "__main__" and qualname and "<" not in qualname:
-        main = sys.modules["__main__"]
-        path = getattr(main, "__file__", None)
-        if path:
-            return ("script", os.path.abspath(path), qualname)
+    path = getattr(sys.modules.get(module), "__file__", None) if module else None
+    if module == "__main__" and qualname and "<" not in qualname and path:
+        return ("script", os.path.abspath(path), qualname)
+    if module and qualname and "<" not in qualname and path and path.endswith(".py"):
+        # by name when the worker can import the module, else from its file (a test module
+        # imported by pytest under a name nothing else can import, a script's helper module)
+        return ("module", module, qualname, os.path.abspath(path))
     try:
         return ("pickle", pickle.dumps(fn))
     except Exception as exc:

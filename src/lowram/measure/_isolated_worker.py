@@ -17,16 +17,31 @@ def _resolve(ref):
     kind = ref[0]
     if kind == "pickle":
         return pickle.loads(ref[1])
-    if kind == "script":
-        namespace = runpy.run_path(ref[1], run_name="__lowram_main__")
-        obj = None
-        for i, part in enumerate(ref[2].split(".")):
-            obj = namespace[part] if i == 0 else getattr(obj, part)
+    if kind == "module":
+        _, module, qualname, path = ref
+        try:
+            obj = importlib.import_module(module)
+        except ImportError:
+            return _from_file(path, qualname)
+        for part in qualname.split("."):
+            obj = getattr(obj, part)
         return obj
+    if kind == "script":
+        return _from_file(ref[1], ref[2])
     module, _, attr = ref[1].partition(":")
     obj = importlib.import_module(module)
     for part in attr.split("."):
         obj = getattr(obj, part)
+    return obj
+
+
+def _from_file(path, qualname):
+    """Run the file as a module named ``__lowram_main__`` (so ``if __name__ == "__main__"``
+    blocks stay quiet) and return ``qualname`` from it."""
+    namespace = runpy.run_path(path, run_name="__lowram_main__")
+    obj = None
+    for i, part in enumerate(qualname.split(".")):
+        obj = namespace[part] if i == 0 else getattr(obj, part)
     return obj
 
 

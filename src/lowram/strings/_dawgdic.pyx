@@ -232,7 +232,7 @@ cdef class DawgDict:
         """Yield the keys starting with ``prefix`` in UTF-8 byte (= code-point) order, or
         (key, value) pairs with ``values=True``. Needs the guide (a completion DAWG)."""
         cdef Py_ssize_t index = self._walk(<const uint8_t*><const char*>prefix, len(prefix))
-        cdef Py_ssize_t last = 0, top, emitted = 0
+        cdef Py_ssize_t last = 0, top
         cdef uint8_t label
         if index < 0:
             return
@@ -242,8 +242,8 @@ cdef class DawgDict:
             return  # an empty guide: no keys
         key = bytearray(prefix)
         stack = [index]
-        # a DAWG holds fewer keys than units and no path longer than its units: a crafted
-        # file whose guide loops (the checksum only catches accidents) must not run forever
+        # no path in a DAWG is longer than its unit count: a crafted file whose guide loops
+        # (the checksum only catches accidents) must fail, not grow `key` without limit
         while True:
             # advance to the next candidate node (dawgdic's Completer::Next)
             if last != 0:
@@ -282,9 +282,6 @@ cdef class DawgDict:
                 if len(stack) > self._n:
                     raise ValueError("corrupt DAWG: its completion guide has a cycle")
             last = index if index else 1
-            emitted += 1
-            if emitted > self._n:
-                raise ValueError("corrupt DAWG: its completion guide has a cycle")
             if values:
                 yield key.decode("utf-8"), self._value(index)
             else:
