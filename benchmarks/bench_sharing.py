@@ -70,7 +70,7 @@ def pss_bytes(pid: int) -> dict:
 # Each opens ``path`` and touches every page of the structure, returning the object (kept
 # alive while the worker waits) and a check value sent back to the parent.
 
-def warm_up():
+def warm_up(words_path=None):
     """The baseline: load every module and code path the openers use, on tiny instances,
     and stream the word file twice (its decompressor's buffers are the lookups' input cost,
     not the structure's). Twice, because glibc's malloc serves a large block with mmap and
@@ -80,7 +80,7 @@ def warm_up():
     small = (StringSet(["a", "b"], backend="marisa"), PackedIntArray.from_iterable([1, 2]),
              BloomFilter(10, 0.1), {"a"})
     for _ in range(2):
-        for _ in corpora.read_lines(corpora.Corpus.bundled("english-words").path):
+        for _ in corpora.read_lines(words_path or corpora.Corpus.bundled("english-words").path):
             pass
     return small
 
@@ -117,8 +117,8 @@ def open_set(path, words_path):
     return s, found
 
 
-def _worker(opener, args, to_parent, go, release):
-    small = warm_up()
+def _worker(opener, args, to_parent, go, release, warm_path):
+    small = warm_up(warm_path)
     to_parent.put(("baseline", os.getpid(), None))
     go.wait()
     obj, check = opener(*args)
@@ -135,14 +135,14 @@ def _total_pss(pids) -> dict:
     return {k: sum(s.get(k, 0) for s in sizes) for k in _FIELDS}
 
 
-def _run_group(opener, args, n: int, timeout: float = 300.0):
+def _run_group(opener, args, n: int, warm_path=None, timeout: float = 300.0):
     """Start ``n`` workers; total Pss once all are warmed up (the baseline), then once all
     hold the structure ``opener(*args)`` opened and touched. Both read in the same processes.
     """
     ctx = mp.get_context(START_METHOD)
     to_parent, go, release = ctx.Queue(), ctx.Event(), ctx.Event()
-    procs = [ctx.Process(target=_worker, args=(opener, args, to_parent, go, release),
-                         daemon=True) for _ in range(n)]
+    procs = [ctx.Process(target=_worker, args=(opener, args, to_parent, go, release,
+                                               warm_path), daemon=True) for _ in range(n)]
     for p in procs:
         p.start()
     deadline = time.monotonic() + timeout
@@ -173,16 +173,17 @@ def _run_group(opener, args, n: int, timeout: float = 300.0):
     return base, held, checks
 
 
-def measure_growth(opener, args, n: int, repeat: int = 1):
+def measure_growth(opener, args, n: int, repeat: int = 1, warm_path=None):
     """Median over ``repeat`` runs of the total Pss growth of ``n`` workers from their
     baseline (modules loaded, nothing opened) to holding the structure.
 
     Returns ``(growth, baseline_per_worker, checks)``; ``growth`` maps "Pss", "Pss_Anon"
-    (private heap) and "Pss_File" (mapped files) to bytes.
+    (private heap) and "Pss_File" (mapped files) to bytes. ``warm_path``: the word file
+    the baseline streams (default: the bundled English words).
     """
     runs, bases, checks = [], [], None
     for _ in range(repeat):
-        base, held, checks = _run_group(opener, args, n)
+        base, held, checks = _run_group(opener, args, n, warm_path)
         runs.append({k: held[k] - base[k] for k in _FIELDS})
         bases.append(base["Pss"] / n)
     growth = {k: statistics.median(r[k] for r in runs) for k in _FIELDS}
