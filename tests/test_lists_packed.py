@@ -159,6 +159,7 @@ def test_mmap_file_may_be_replaced_under_a_reader(tmp_path):
     PackedIntArray.from_iterable([9, 9]).save(path)  # atomic replace: the old inode lives on
     assert b.tolist() == [1, 2, 3]
     assert PackedIntArray.load(path, mmap=True).tolist() == [9, 9]
+    assert PackedIntArray.load(str(path).encode(), mmap=True).tolist() == [9, 9]
 
 
 def test_mmap_rejects_corrupt_files(tmp_path, assert_rejects_corruption):

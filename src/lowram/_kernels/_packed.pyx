@@ -414,8 +414,8 @@ cdef class PackedIntArray:
         """
         if not mmap:
             env = read_file(path, kind=_KIND, versions=(_VERSION,))
-            return _from_payload(env.payload, os.fspath(path))
-        return _load_mapped(os.fspath(path))
+            return _from_payload(env.payload, os.fsdecode(path))
+        return _load_mapped(os.fsdecode(path))
 
     def __reduce__(self):
         return (_from_bytes, (self.to_bytes(),))
