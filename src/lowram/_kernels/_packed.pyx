@@ -3,10 +3,17 @@
 
 Item ``i`` is stored as ``value - reference`` in ``bits`` bits starting at bit ``i * bits`` of
 an array of little-endian 64-bit words; ``reference`` is the smallest value and ``bits`` the
-fewest bits that hold ``max - min``. One spare word at the end lets every read load two
-words without a bounds check.
+fewest bits that hold ``max - min``. An item spanning two words is never the last word's
+only reader, so a read stays within the ``ceil(n * bits / 64)`` words the file holds; the one
+spare word of an owned array is never read.
+
+Reads go through ``memcpy`` of 8 bytes (one unaligned load on x86-64 and arm64), so the words
+may sit at any address: a memory-mapped file's payload starts where the envelope ends, not on
+an 8-byte boundary, and is read in place.
 """
 
+import mmap as _mmap
+import os
 import struct
 
 import numpy as np
@@ -19,7 +26,7 @@ from cpython.slice cimport PySlice_GetIndicesEx
 from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint64_t
 from libc.string cimport memcpy
 
-from .._fileformat import atomic_write, pack, read_file, unpack
+from .._fileformat import HEADER_SIZE, atomic_write, pack, read_file, unpack
 from ..errors import FormatError
 from ._lists import BufferInfo, IntList
 
@@ -30,7 +37,18 @@ _VERSION = 1
 _HEAD = struct.Struct("<QqB7x")   # length, reference, bits, padding
 
 
-cdef inline int64_t _read(const uint64_t* words, Py_ssize_t i, int bits, uint64_t mask,
+cdef uint64_t _NO_WORDS[1]   # what an empty mapped array points at (never read)
+_NO_WORDS[0] = 0
+
+
+cdef inline uint64_t _word(const unsigned char* base, Py_ssize_t w) noexcept nogil:
+    """Word ``w`` at ``base``, which need not be 8-byte aligned (memcpy: no unaligned UB)."""
+    cdef uint64_t v
+    memcpy(&v, base + 8 * w, 8)
+    return v
+
+
+cdef inline int64_t _read(const unsigned char* words, Py_ssize_t i, int bits, uint64_t mask,
                           int64_t ref) noexcept nogil:
     cdef uint64_t pos, v
     cdef Py_ssize_t w
@@ -40,9 +58,9 @@ cdef inline int64_t _read(const uint64_t* words, Py_ssize_t i, int bits, uint64_
     pos = <uint64_t>i * bits
     w = <Py_ssize_t>(pos >> 6)
     off = <int>(pos & 63)
-    v = words[w] >> off
+    v = _word(words, w) >> off
     if off + bits > 64:
-        v |= words[w + 1] << (64 - off)
+        v |= _word(words, w + 1) << (64 - off)
     return <int64_t>(<uint64_t>ref + (v & mask))
 
 
@@ -88,13 +106,14 @@ cdef class _PackedIterator:
         if self._i >= a._len:
             raise StopIteration
         self._i += 1
-        return _read(a._words, self._i - 1, a._bits, a._mask, a._ref)
+        return _read(a._base, self._i - 1, a._bits, a._mask, a._ref)
 
     def __length_hint__(self):
         return self._arr._len - self._i
 
 
 @cython.final
+@cython.no_gc   # its one object reference (a memoryview of a map) cannot form a cycle
 cdef class PackedIntArray:
     """A frozen array of ints bit-packed with a frame of reference: ``bits`` bits per item.
 
@@ -105,13 +124,17 @@ cdef class PackedIntArray:
     Cost: ``a[i]`` O(1) in C (two word loads, a shift and a mask); slicing O(k) for k items;
     ``np.asarray(a)`` unpacks to a new int64 array, O(n). Save/load use lowram's checked file
     envelope; a corrupt or truncated file raises :class:`lowram.FormatError`.
+    ``load(path, mmap=True)`` reads the words from the file in place, shared by every process
+    that maps it.
 
     >>> a = PackedIntArray.from_iterable([1000, 1003, 1001, 1007])
     >>> a.bits, a.reference, a[3], a[-1], list(a[1:3])
     (3, 1000, 1007, 1007, [1003, 1001])
     """
 
-    cdef uint64_t* _words
+    cdef uint64_t* _words          # owned words (NULL when the words are a memory map)
+    cdef const unsigned char* _base  # where reads go: _words, or into the map
+    cdef object _map  # a memoryview of the mmap the words live in (keeps it open), or None
     cdef Py_ssize_t _len
     cdef Py_ssize_t _nw
     cdef int64_t _ref
@@ -123,6 +146,8 @@ cdef class PackedIntArray:
 
     def __cinit__(self):
         self._words = NULL
+        self._base = <const unsigned char*>_NO_WORDS
+        self._map = None
         self._len = 0
         self._nw = 0
         self._ref = 0
@@ -144,6 +169,7 @@ cdef class PackedIntArray:
         self._words = <uint64_t*>PyMem_Calloc(self._nw, 8)
         if self._words == NULL:
             raise MemoryError(f"cannot allocate {self._nw * 8} bytes")
+        self._base = <const unsigned char*>self._words
         return 0
 
     @staticmethod
@@ -224,7 +250,7 @@ cdef class PackedIntArray:
                 i += self._len
             if i < 0 or i >= self._len:
                 raise IndexError("PackedIntArray index out of range")
-            return _read(self._words, i, self._bits, self._mask, self._ref)
+            return _read(self._base, i, self._bits, self._mask, self._ref)
         if isinstance(index, slice):
             PySlice_GetIndicesEx(index, self._len, &start, &stop, &step, &n)
             out = np.empty(n, dtype=np.int64)
@@ -239,7 +265,7 @@ cdef class PackedIntArray:
         cdef Py_ssize_t k
         with nogil:
             for k in range(n):
-                dst[k] = _read(self._words, start + k * step, self._bits, self._mask,
+                dst[k] = _read(self._base, start + k * step, self._bits, self._mask,
                                self._ref)
         return 0
 
@@ -310,9 +336,19 @@ cdef class PackedIntArray:
         """Bytes of packed words (including the one spare word)."""
         return self._nw * 8
 
+    @property
+    def mapped(self):
+        """True for an array opened with ``load(path, mmap=True)``: its words are the file."""
+        return self._map is not None
+
     def __sizeof__(self):
-        """Bytes held in RAM: the object plus the packed words."""
-        return object.__sizeof__(self) + self._nw * 8
+        """Bytes held in RAM: the object plus the packed words.
+
+        The words of a memory-mapped array (``load(path, mmap=True)``) are not counted: they
+        live in the page cache, shared by every process that maps the file, and are resident
+        only as pages are touched.
+        """
+        return object.__sizeof__(self) + (0 if self._map is not None else self._nw * 8)
 
     def buffer_info(self):
         """A :class:`BufferInfo`; ``itemsize`` is ``bits / 8`` bytes.
@@ -344,7 +380,7 @@ cdef class PackedIntArray:
         >>> a = PackedIntArray.from_iterable([3, 4]); PackedIntArray.from_bytes(a.to_bytes()) == a
         True
         """
-        body = bytes((<char*>self._words)[:(self._nw - 1) * 8]) if self._nw > 1 else b""
+        body = bytes((<const char*>self._base)[:(self._nw - 1) * 8]) if self._nw > 1 else b""
         return pack(_KIND, _VERSION, _HEAD.pack(self._len, self._ref, self._bits) + body)
 
     @classmethod
@@ -358,10 +394,28 @@ cdef class PackedIntArray:
         atomic_write(path, self.to_bytes())
 
     @classmethod
-    def load(cls, path):
-        """Read a file written by :meth:`save`; :class:`lowram.FormatError` if damaged."""
-        env = read_file(path, kind=_KIND, versions=(_VERSION,))
-        return _from_payload(env.payload, str(path))
+    def load(cls, path, *, mmap=False):
+        """Read a file written by :meth:`save`; :class:`lowram.FormatError` if damaged. O(n).
+
+        With ``mmap=True`` the packed words are the file itself, memory-mapped read-only:
+        nothing is copied, and N processes that open the same file share one physical copy
+        in the page cache (a structure copied into 8 worker processes costs 8 times its size;
+        mapped, it costs once). ``__sizeof__`` then counts the object only, not the mapped
+        words. The checksum and header are verified on open (reading the file once, without a
+        copy) before any word is read. ``save`` replaces files atomically, so a mapped file
+        is never rewritten under a reader.
+
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "a.lowram")
+        >>> PackedIntArray.from_iterable(range(-5, 100_000)).save(path)
+        >>> shared = PackedIntArray.load(path, mmap=True)
+        >>> shared[0], shared[-1], shared.mapped, shared.nbytes, shared.__sizeof__() < 1000
+        (-5, 99999, True, 212520, True)
+        """
+        if not mmap:
+            env = read_file(path, kind=_KIND, versions=(_VERSION,))
+            return _from_payload(env.payload, os.fsdecode(path))
+        return _load_mapped(os.fsdecode(path))
 
     def __reduce__(self):
         return (_from_bytes, (self.to_bytes(),))
@@ -372,11 +426,9 @@ def _from_bytes(data):
     return PackedIntArray.from_bytes(data)
 
 
-cdef PackedIntArray _from_payload(bytes payload, str source):
-    """Check a payload's header and size against each other, then copy the words."""
+cdef tuple _check_payload(payload, str source):
+    """Check a payload's header against its size; return ``(n, ref, bits)``."""
     cdef Py_ssize_t nw
-    cdef PackedIntArray out
-    cdef const unsigned char[:] raw
     if len(payload) < _HEAD.size:
         raise FormatError(f"{source}: PackedIntArray header truncated")
     n, ref, bits = _HEAD.unpack_from(payload)
@@ -384,14 +436,54 @@ cdef PackedIntArray _from_payload(bytes payload, str source):
         raise FormatError(f"{source}: PackedIntArray header is invalid "
                           f"({n} items of {bits} bits)")
     nw = _nwords(n, bits)
+    if len(payload) - _HEAD.size != (nw - 1) * 8:
+        raise FormatError(f"{source}: PackedIntArray body is {len(payload) - _HEAD.size} "
+                          f"bytes, expected {(nw - 1) * 8}")
+    return n, ref, bits
+
+
+cdef PackedIntArray _from_payload(bytes payload, str source):
+    """Check a payload's header and size against each other, then copy the words."""
+    cdef PackedIntArray out
+    cdef const unsigned char[:] raw
+    n, ref, bits = _check_payload(payload, source)
     body = payload[_HEAD.size:]
-    if len(body) != (nw - 1) * 8:
-        raise FormatError(f"{source}: PackedIntArray body is {len(body)} bytes, "
-                          f"expected {(nw - 1) * 8}")
     out = PackedIntArray.__new__(PackedIntArray)
     out._ref = ref
     out._alloc(n, bits)
     raw = body
     if len(body):
         memcpy(out._words, &raw[0], len(body))
+    return out
+
+
+cdef PackedIntArray _load_mapped(str path):
+    """Map ``path`` read-only, verify envelope and header, point the words into the map."""
+    cdef PackedIntArray out
+    cdef Py_ssize_t start
+    cdef const unsigned char[::1] view
+    if os.path.isdir(path):
+        raise FormatError(f"{path}: is a directory, not a lowram file")
+    with open(path, "rb") as fh:
+        if os.fstat(fh.fileno()).st_size == 0:
+            raise FormatError(f"{path}: empty file")
+        mapped = _mmap.mmap(fh.fileno(), 0, access=_mmap.ACCESS_READ)
+    try:
+        env = unpack(mapped, kind=_KIND, versions=(_VERSION,), source=path, copy=False)
+        n, ref, bits = _check_payload(env.payload, path)
+        start = env.payload_offset + _HEAD.size
+        env = None  # release the memoryview export before the map may be closed
+    except BaseException:
+        env = None  # the map closes when the traceback (which still views it) is dropped
+        raise
+    out = PackedIntArray.__new__(PackedIntArray)
+    out._len = n
+    out._ref = ref
+    out._bits = bits
+    out._mask = (<uint64_t>0xFFFFFFFFFFFFFFFF) if bits == 64 else ((<uint64_t>1 << bits) - 1)
+    out._nw = _nwords(n, bits)
+    view = mapped
+    out._map = memoryview(mapped)
+    if out._nw > 1:   # the body holds _nw - 1 words from ``start`` (checked above)
+        out._base = &view[start]
     return out
