@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 from .errors import FormatError
 
-__all__ = ["MAGIC", "Envelope", "pack", "unpack", "atomic_write", "read_file"]
+__all__ = ["MAGIC", "Envelope", "pack", "unpack", "atomic_write", "read_file", "map_file"]
 
 MAGIC = b"LOWRAM\x00\x01"
 ENVELOPE_VERSION = 1
@@ -146,3 +146,26 @@ def read_file(path, *, kind=None, versions=None) -> Envelope:
     with open(path, "rb") as fh:
         data = fh.read()
     return unpack(data, kind=kind, versions=versions, source=path)
+
+
+def map_file(path, *, kind=None, versions=None, writable: bool = False):
+    """Memory-map ``path`` and check its envelope without copying; return (map, Envelope).
+
+    The envelope's payload is a memoryview into the map: drop it (and every view made from
+    it) before closing the map. ``writable=True`` maps copy-on-write (``ACCESS_COPY``), for
+    compiled code that needs a writable buffer: pages stay shared with the page cache, and
+    with every process mapping the file, as long as nothing writes them.
+    """
+    import mmap
+
+    path = os.fspath(path)
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    if os.path.isdir(path):
+        raise FormatError(f"{path}: is a directory, not a lowram file")
+    with open(path, "rb") as fh:
+        if os.fstat(fh.fileno()).st_size == 0:
+            raise FormatError(f"{path}: empty file")
+        mapped = mmap.mmap(fh.fileno(), 0,
+                           access=mmap.ACCESS_COPY if writable else mmap.ACCESS_READ)
+    return mapped, unpack(mapped, kind=kind, versions=versions, source=path, copy=False)

@@ -12,7 +12,6 @@ may sit at any address: a memory-mapped file's payload starts where the envelope
 an 8-byte boundary, and is read in place.
 """
 
-import mmap as _mmap
 import os
 import struct
 
@@ -26,7 +25,7 @@ from cpython.slice cimport PySlice_GetIndicesEx
 from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint64_t
 from libc.string cimport memcpy
 
-from .._fileformat import HEADER_SIZE, atomic_write, pack, read_file, unpack
+from .._fileformat import HEADER_SIZE, atomic_write, map_file, pack, read_file, unpack
 from ..errors import FormatError
 from ._lists import BufferInfo, IntList
 
@@ -462,14 +461,8 @@ cdef PackedIntArray _load_mapped(str path):
     cdef PackedIntArray out
     cdef Py_ssize_t start
     cdef const unsigned char[::1] view
-    if os.path.isdir(path):
-        raise FormatError(f"{path}: is a directory, not a lowram file")
-    with open(path, "rb") as fh:
-        if os.fstat(fh.fileno()).st_size == 0:
-            raise FormatError(f"{path}: empty file")
-        mapped = _mmap.mmap(fh.fileno(), 0, access=_mmap.ACCESS_READ)
+    mapped, env = map_file(path, kind=_KIND, versions=(_VERSION,))
     try:
-        env = unpack(mapped, kind=_KIND, versions=(_VERSION,), source=path, copy=False)
         n, ref, bits = _check_payload(env.payload, path)
         start = env.payload_offset + _HEAD.size
         env = None  # release the memoryview export before the map may be closed

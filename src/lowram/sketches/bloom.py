@@ -240,22 +240,13 @@ class BloomFilter(Sketch):
         """
         if not mmap:
             return super().load(path)
-        import mmap as _mmap
-
-        from .._fileformat import unpack
+        from .._fileformat import map_file
 
         path = os.fspath(path)
-        if os.path.isdir(path):
-            raise FormatError(f"{path}: is a directory, not a lowram file")
-        with open(path, "rb") as fh:
-            if os.fstat(fh.fileno()).st_size == 0:
-                raise FormatError(f"{path}: empty file")
-            # copy-on-write mapping: pages stay shared with the page cache (and so with every
-            # process mapping the file) because nothing writes them: the filter is read-only
-            mapped = _mmap.mmap(fh.fileno(), 0, access=_mmap.ACCESS_COPY)
+        # copy-on-write (BloomBits needs a writable buffer): pages stay shared with the page
+        # cache, and so with every process mapping the file, because the filter never writes
+        mapped, env = map_file(path, kind=cls._KIND, versions=(cls._VERSION,), writable=True)
         try:
-            env = unpack(mapped, kind=cls._KIND, versions=(cls._VERSION,), source=path,
-                         copy=False)
             capacity, error_rate, size, hashes, seed = _HEADER.unpack_from(env.payload)
             _check_params(capacity, error_rate)
             if bloom_size(capacity, error_rate) != (size, hashes):
