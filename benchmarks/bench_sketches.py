@@ -164,8 +164,8 @@ def bench_hashing(rows, ints, tokens):
             ratio=pair_ratio)
     if xxhash:
         raw = [x.to_bytes(8, "little") for x in ints_list]
-        peer = rate(lambda: [xxhash.xxh64_intdigest(b) for b in raw], len(raw))
-        row(rows, "hashing", "10M uint64 ndarray", "xxhash.xxh64_intdigest loop", peer,
+        peer = rate(lambda: [xxhash.xxh3_64_intdigest(b) for b in raw], len(raw))
+        row(rows, "hashing", "10M uint64 ndarray", "xxhash.xxh3_64_intdigest loop", peer,
             ratio=ratio(ours, peer))
     ours = rate(lambda: lowram.hash64_many(tokens), len(tokens))
     row(rows, "hashing", "2M str tokens", "lowram hash64_many", ours)
@@ -175,8 +175,8 @@ def bench_hashing(rows, ints, tokens):
                                      lambda: [mmh3.hash64(s) for s in part], len(part))
         row(rows, "hashing", "2M str tokens", "mmh3.hash64 loop", peer, ratio=pair_ratio)
     if xxhash:
-        peer = rate(lambda: [xxhash.xxh64_intdigest(s.encode()) for s in part], len(part))
-        row(rows, "hashing", "2M str tokens", "xxhash.xxh64_intdigest(s.encode()) loop", peer,
+        peer = rate(lambda: [xxhash.xxh3_64_intdigest(s.encode()) for s in part], len(part))
+        row(rows, "hashing", "2M str tokens", "xxhash.xxh3_64_intdigest(s.encode()) loop", peer,
             ratio=ratio(ours, peer))
 
 

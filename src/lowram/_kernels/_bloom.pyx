@@ -10,11 +10,23 @@ from libc.stdint cimport uint8_t, uint32_t, uint64_t
 
 import numpy as np
 
-from lowram._kernels._hash cimport hash_item, lr_fmix64, lr_range
+from lowram._kernels._hash cimport BATCH, hash_item, hash_run, lr_fmix64, lr_range
 
 
 cdef inline uint64_t _step(uint64_t h) noexcept nogil:
+    # a full mix, not a cheaper swap of the hash's halves: add_hashes takes the caller's own
+    # hashes, and a weak one (small ints) would then put every probe in the first word
     return lr_fmix64(h ^ 0x6A09E667F3BCC909ULL) | 1
+
+
+cdef inline void _set_bits(uint64_t *w, uint64_t size, int k, uint64_t h) noexcept nogil:
+    # locals, not fields: stores through w cannot then force size and k to be re-read
+    cdef uint64_t g = h, step = _step(h), idx
+    cdef int i
+    for i in range(k):
+        idx = lr_range(g, size)
+        w[idx >> 6] |= (<uint64_t>1) << (idx & 63)
+        g += step
 
 
 cdef class BloomBits:
@@ -43,12 +55,7 @@ cdef class BloomBits:
         self.hashes = hashes
 
     cdef inline void _add(self, uint64_t h) noexcept nogil:
-        cdef uint64_t g = h, step = _step(h), idx
-        cdef int i
-        for i in range(self.hashes):
-            idx = lr_range(g, self.size)
-            self.w[idx >> 6] |= (<uint64_t>1) << (idx & 63)
-            g += step
+        _set_bits(self.w, self.size, self.hashes, h)
 
     cdef inline bint _has(self, uint64_t h) noexcept nogil:
         cdef uint64_t g = h, step = _step(h), idx
@@ -86,8 +93,26 @@ cdef class BloomBits:
     def add_hashes(self, const uint64_t[::1] hs):
         """Set the bits of every hash. O(len(hs) * hashes), in C (GIL held: no torn writes)."""
         cdef Py_ssize_t i, n = hs.shape[0]
+        cdef uint64_t size = self.size
+        cdef uint64_t *w = self.w
+        cdef int k = self.hashes
         for i in range(n):
-            self._add(hs[i])
+            _set_bits(w, size, k, hs[i])
+
+    def add_objects(self, object seq, uint64_t seed):
+        """Hash and add every item of a list or tuple, in C: hashes go through a small
+        buffer (two tight loops beat one fused loop: the hash's length branches would stall
+        the bit stores). Check the items first (``check_items``): this method stops at the
+        first bad one. O(total bytes + len(seq) * hashes)."""
+        cdef Py_ssize_t start, i, n = len(seq)
+        cdef uint64_t buf[BATCH]
+        cdef uint64_t size = self.size
+        cdef uint64_t *w = self.w
+        cdef int k = self.hashes
+        for start in range(0, n, BATCH):
+            i = hash_run(seq, start, BATCH, seed, buf)
+            for i in range(i):
+                _set_bits(w, size, k, buf[i])
 
     def add_new_hashes(self, const uint64_t[::1] hs, Py_ssize_t room):
         """Add hashes not already present until ``room`` were added; return (consumed, added)."""
@@ -186,6 +211,17 @@ cdef class CountMinTable:
         cdef Py_ssize_t i, n = hs.shape[0]
         for i in range(n):
             self._add(hs[i], 1)
+
+    def add_objects(self, object seq, uint64_t seed):
+        """Hash and count every item of a list or tuple once, in C (through a small buffer).
+        Check the items first (``check_items``): this method stops at the first bad one.
+        O(total bytes + n * depth)."""
+        cdef Py_ssize_t start, i, n = len(seq)
+        cdef uint64_t buf[BATCH]
+        for start in range(0, n, BATCH):
+            i = hash_run(seq, start, BATCH, seed, buf)
+            for i in range(i):
+                self._add(buf[i], 1)
 
     def add_item(self, item, uint64_t seed, uint32_t count=1):
         """Hash ``item`` with ``seed`` and add ``count`` to its counters. O(depth)."""

@@ -1,5 +1,5 @@
 # cython: language_level=3
-"""lowram's stable hashing kernel: XXH64 of an item's bytes, one item or a whole batch.
+"""lowram's stable hashing kernel: XXH3-64 of an item's bytes, one item or a whole batch.
 
 An item's bytes are: a ``str``'s UTF-8 encoding (lone surrogates kept, as the
 ``surrogatepass`` error handler writes them), a ``bytes``/``bytearray``/``memoryview``'s own
@@ -10,11 +10,7 @@ result never depends on the process, the machine or the Python version.
 
 cimport numpy as cnp
 from cpython.buffer cimport PyBUF_CONTIG_RO, PyBuffer_Release, PyObject_GetBuffer
-from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
-from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
 from cpython.long cimport PyLong_AsLongLong, PyLong_AsUnsignedLongLong
-from cpython.object cimport PyObject
-from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
 from cpython.unicode cimport PyUnicode_AsEncodedString
 from libc.stdint cimport int64_t, uint64_t
 
@@ -22,24 +18,7 @@ import numpy as np
 
 cnp.import_array()
 
-cdef extern from *:
-    """
-    #if defined(__GNUC__) || defined(__clang__)
-    #define LR_PREFETCH(p) __builtin_prefetch((const void *)(p))
-    #else
-    #define LR_PREFETCH(p) ((void)0)
-    #endif
-    """
-    void LR_PREFETCH(const void *p) nogil
-
-#: How many items ahead the object loops prefetch: they are bound by memory latency.
-cdef enum:
-    AHEAD = 32
-
 cdef extern from "Python.h":
-    bint PyUnicode_IS_COMPACT_ASCII(object o)
-    void *PyUnicode_DATA(object o)
-    Py_ssize_t PyUnicode_GET_LENGTH(object o)
     bint PyUnicode_Check(object o)
     bint PyBytes_Check(object o)
     bint PyLong_Check(object o)
@@ -62,9 +41,9 @@ cdef int _hash_long(object item, uint64_t seed, uint64_t *out) except -1:
             raise OverflowError(
                 f"int {_short(item)} does not fit in 64 bits: lowram hashes ints from "
                 f"-2**63 to 2**64 - 1") from None
-        out[0] = lr_xxh64_u64(<uint64_t>u, seed)
+        out[0] = lr_xxh3_u64(<uint64_t>u, seed)
         return 0
-    out[0] = lr_xxh64_u64(<uint64_t>v, seed)
+    out[0] = lr_xxh3_u64(<uint64_t>v, seed)
     return 0
 
 
@@ -78,14 +57,14 @@ cdef int hash_item(object item, uint64_t seed, uint64_t *out) except -1:
     cdef Py_buffer view
     if PyUnicode_Check(item):
         if PyUnicode_IS_COMPACT_ASCII(item):
-            out[0] = lr_xxh64(PyUnicode_DATA(item), <size_t>PyUnicode_GET_LENGTH(item), seed)
+            out[0] = lr_xxh3(PyUnicode_DATA(item), <size_t>PyUnicode_GET_LENGTH(item), seed)
         else:
             encoded = PyUnicode_AsEncodedString(item, b"utf-8", b"surrogatepass")
-            out[0] = lr_xxh64(PyBytes_AS_STRING(encoded), <size_t>PyBytes_GET_SIZE(encoded),
+            out[0] = lr_xxh3(PyBytes_AS_STRING(encoded), <size_t>PyBytes_GET_SIZE(encoded),
                               seed)
         return 0
     if PyBytes_Check(item):
-        out[0] = lr_xxh64(PyBytes_AS_STRING(item), <size_t>PyBytes_GET_SIZE(item), seed)
+        out[0] = lr_xxh3(PyBytes_AS_STRING(item), <size_t>PyBytes_GET_SIZE(item), seed)
         return 0
     if PyLong_Check(item):
         return _hash_long(item, seed, out)
@@ -96,11 +75,11 @@ cdef int hash_item(object item, uint64_t seed, uint64_t *out) except -1:
             raw = item.tobytes()
         else:
             try:
-                out[0] = lr_xxh64(view.buf, <size_t>view.len, seed)
+                out[0] = lr_xxh3(view.buf, <size_t>view.len, seed)
             finally:
                 PyBuffer_Release(&view)
             return 0
-        out[0] = lr_xxh64(PyBytes_AS_STRING(raw), <size_t>PyBytes_GET_SIZE(raw), seed)
+        out[0] = lr_xxh3(PyBytes_AS_STRING(raw), <size_t>PyBytes_GET_SIZE(raw), seed)
         return 0
     if isinstance(item, np.integer):
         return _hash_long(int(item), seed, out)
@@ -131,12 +110,12 @@ def check_seed(seed):
 
 
 def hash64(item, seed=0):
-    """Return the stable 64-bit hash (XXH64) of one item, as an int in [0, 2**64).
+    """Return the stable 64-bit hash (XXH3-64) of one item, as an int in [0, 2**64).
 
     Cost: O(len(item)).
 
     >>> hash64(b"")
-    17241709254077376921
+    3244421341483603138
     >>> hash64("abc") == hash64(b"abc")
     True
     """
@@ -166,50 +145,73 @@ cdef object _int_array(object items):
 cdef void _hash_u64(const uint64_t *values, Py_ssize_t n, uint64_t seed, uint64_t *out) noexcept nogil:
     cdef Py_ssize_t i
     for i in range(n):
-        out[i] = lr_xxh64_u64(values[i], seed)
+        out[i] = lr_xxh3_u64(values[i], seed)
 
 
 cdef int _hash_objects(object seq, Py_ssize_t start, Py_ssize_t stop, uint64_t seed,
                        uint64_t *out) except -1:
     """Hash ``seq[start:stop]`` (a list or tuple) into ``out``, with str/bytes inlined."""
     cdef Py_ssize_t i
-    cdef object item
-    cdef bint is_list = type(seq) is list
     cdef Py_ssize_t n = len(seq)
+    cdef PyObject **items = items_of(seq)
     for i in range(start, stop):
         if i + AHEAD < n:
-            LR_PREFETCH(PyList_GET_ITEM(seq, i + AHEAD) if is_list
-                        else PyTuple_GET_ITEM(seq, i + AHEAD))
-        item = <object>(PyList_GET_ITEM(seq, i) if is_list else PyTuple_GET_ITEM(seq, i))
-        if type(item) is str and PyUnicode_IS_COMPACT_ASCII(item):
-            out[i - start] = lr_xxh64(PyUnicode_DATA(item),
-                                      <size_t>PyUnicode_GET_LENGTH(item), seed)
-        elif type(item) is bytes:
-            out[i - start] = lr_xxh64(PyBytes_AS_STRING(item), <size_t>PyBytes_GET_SIZE(item),
-                                      seed)
-        else:
-            hash_item(item, seed, &out[i - start])
+            LR_PREFETCH(items[i + AHEAD])
+        if not hash_fast(items[i], seed, &out[i - start]):
+            # a slow item may run Python code (__index__, a buffer): re-read the array after
+            hash_item(<object>items[i], seed, &out[i - start])
+            if len(seq) != n:
+                raise RuntimeError("the sequence changed size during hashing")
+            items = items_of(seq)
     return 0
 
 
-cdef int _check_objects(object seq) except -1:
+cdef Py_ssize_t hash_run(object seq, Py_ssize_t start, Py_ssize_t count, uint64_t seed,
+                         uint64_t *out) except -1:
+    """Hash up to ``count`` items of the list or tuple ``seq`` from ``start`` into ``out``;
+    return how many (fewer at its end)."""
+    cdef Py_ssize_t stop = min(len(seq), start + count)
+    if stop <= start:
+        return 0
+    _hash_objects(seq, start, stop, seed, out)
+    return stop - start
+
+
+cdef int check_objects(object seq) except -1:
     """Raise, naming the position, if an item of the list or tuple ``seq`` cannot be hashed."""
     cdef Py_ssize_t i, n = len(seq)
     cdef uint64_t scratch
-    cdef object item
-    cdef bint is_list = type(seq) is list
+    cdef PyObject **items = items_of(seq)
+    cdef PyTypeObject *t
     for i in range(n):
         if i + AHEAD < n:
-            LR_PREFETCH(PyList_GET_ITEM(seq, i + AHEAD) if is_list
-                        else PyTuple_GET_ITEM(seq, i + AHEAD))
-        item = <object>(PyList_GET_ITEM(seq, i) if is_list else PyTuple_GET_ITEM(seq, i))
-        if type(item) is str or type(item) is bytes:
+            LR_PREFETCH(items[i + AHEAD])
+        t = LR_TYPE(items[i])
+        if t is &PyUnicode_Type or t is &PyBytes_Type:
             continue
         try:
-            hash_item(item, 0, &scratch)
+            hash_item(<object>items[i], 0, &scratch)
         except (TypeError, OverflowError) as exc:
             raise type(exc)(f"item {i}: {exc}") from None
+        if len(seq) != n:
+            raise RuntimeError("the sequence changed size during hashing")
+        items = items_of(seq)
     return 0
+
+
+def check_items(seq):
+    """Raise ``TypeError``/``OverflowError`` naming the position of the first item of the list
+    or tuple ``seq`` that cannot be hashed; the check before a fused update. O(n), in C.
+
+    >>> check_items(["a", 1, b"b"])
+    >>> check_items(["a", 1.5])
+    Traceback (most recent call last):
+    ...
+    TypeError: item 1: lowram cannot hash an item of type 'float': items must be str, bytes, bytearray, memoryview or int
+    """
+    if type(seq) is not list and type(seq) is not tuple:
+        raise TypeError(f"expected a list or tuple, not {type(seq).__name__}")
+    check_objects(seq)
 
 
 def _grow_hashes(object iterable, uint64_t seed):
@@ -274,7 +276,7 @@ def hash64_many(items, seed=0):
         try:
             _hash_objects(items, 0, n, s, <uint64_t *>cnp.PyArray_DATA(<cnp.ndarray>out))
         except (TypeError, OverflowError):
-            _check_objects(items)  # re-raise naming the position
+            check_objects(items)  # re-raise naming the position
             raise
         return out
     return _grow_hashes(items, s)
@@ -317,7 +319,7 @@ def hash_chunks(items, seed, Py_ssize_t chunk=CHUNK):
                           <uint64_t *>cnp.PyArray_DATA(buf))
             yield buf[:stop - start]
         return
-    _check_objects(items)
+    check_objects(items)
     for start in range(0, n, chunk):
         stop = min(n, start + chunk)
         if stop > len(items):  # the list shrank while we were yielding

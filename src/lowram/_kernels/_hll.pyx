@@ -250,7 +250,7 @@ cdef class Registers:
             i += 1
 
     def add_item(self, item, uint64_t seed):
-        """Hash ``item`` with lowram's XXH64 and ``seed`` and apply it. O(len(item))."""
+        """Hash ``item`` with lowram's XXH3-64 and ``seed`` and apply it. O(len(item))."""
         cdef uint64_t h
         hash_item(item, seed, &h)
         self.add_hash(h)

@@ -1,6 +1,6 @@
 """Probabilistic sketches: count, count distinct or test membership in a few kilobytes.
 
-Every sketch hashes items with lowram's stable XXH64 (:mod:`lowram.hashing`), so sketches
+Every sketch hashes items with lowram's stable XXH3-64 (:mod:`lowram.hashing`), so sketches
 built in different processes or machines with the same parameters and seed merge, and
 serialise with :mod:`lowram._fileformat`'s checked envelope.
 """

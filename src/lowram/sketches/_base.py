@@ -25,7 +25,7 @@ class Sketch:
     __slots__ = ()
     _lowram_sizeof_is_total = True
     _KIND = ""
-    _VERSION = 1
+    _VERSION = 2  #: payload format; 2: items hashed with XXH3-64 (1, with XXH64, is refused)
     _PARAMS: tuple = ("seed",)
 
     @property

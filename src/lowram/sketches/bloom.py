@@ -4,7 +4,7 @@
 ``k`` and the fewest bits ``m`` for which the false-positive rate at capacity,
 ``(1 - exp(-k n / m)) ** k``, is at most the target (at most ~0.2% above the
 ``1.44 * log2(1/p)`` bits per key of the continuous optimum). Probes come from one 64-bit
-XXH64 hash by double hashing. :class:`ScalableBloomFilter` (Almeida et al., 2007) grows by
+XXH3-64 hash by double hashing. :class:`ScalableBloomFilter` (Almeida et al., 2007) grows by
 adding filters with tighter error rates whose sum stays within the target.
 """
 
@@ -17,7 +17,7 @@ import struct
 import numpy as np
 
 from .._kernels._bloom import BloomBits
-from .._kernels._hash import hash64, hash_chunks
+from .._kernels._hash import check_items, hash64, hash_chunks
 from .._fileformat import HEADER_SIZE
 from ..errors import FormatError
 from ._base import Sketch, check_seed
@@ -159,6 +159,10 @@ class BloomFilter(Sketch):
         item while it runs).
         """
         self._writable()
+        if type(items) is list or type(items) is tuple:
+            check_items(items)  # all or nothing: every item hashable before any bit is set
+            self._bits.add_objects(items, self._seed)
+            return
         for chunk in hash_chunks(items, self._seed):
             self._bits.add_hashes(chunk)
 

@@ -1,6 +1,6 @@
 """Count-Min sketch: approximate counts of every item in ``width * depth`` counters.
 
-Each of ``depth`` rows maps an item (by double hashing of its 64-bit XXH64 hash) to one of
+Each of ``depth`` rows maps an item (by double hashing of its 64-bit XXH3-64 hash) to one of
 ``width`` uint32 counters; an item's count is the least of its ``depth`` counters. It never
 under-counts; with ``width = ceil(e / eps)`` and ``depth = ceil(ln(1 / delta))`` it
 over-counts by more than ``eps * N`` (N = total count) with probability at most ``delta``
@@ -17,7 +17,7 @@ import struct
 import numpy as np
 
 from .._kernels._bloom import CountMinTable
-from .._kernels._hash import hash_chunks
+from .._kernels._hash import check_items, hash_chunks
 from ._base import Sketch, check_seed
 
 __all__ = ["CountMinSketch"]
@@ -121,6 +121,11 @@ class CountMinSketch(Sketch):
         (an iterator that is not a list, tuple or array is hashed whole first: 8 bytes per
         item while it runs).
         """
+        if type(items) is list or type(items) is tuple:
+            check_items(items)  # all or nothing: every item hashable before any count
+            self._table.add_objects(items, self._seed)
+            self._total += len(items)
+            return
         for chunk in hash_chunks(items, self._seed):
             self._table.add_hashes(chunk)
             self._total += len(chunk)

@@ -1,6 +1,6 @@
 """HyperLogLog: count distinct items in ``6 * 2**p / 8`` bytes, with ~1.04/sqrt(2**p) error.
 
-Each item's 64-bit XXH64 hash picks one of ``m = 2**p`` registers (its top ``p`` bits) and a
+Each item's 64-bit XXH3-64 hash picks one of ``m = 2**p`` registers (its top ``p`` bits) and a
 rank (one plus the leading zeros of the other ``64 - p`` bits); a register keeps its largest
 rank. The estimate is **Ertl's improved estimator** (O. Ertl, "New cardinality estimation
 algorithms for HyperLogLog sketches", 2017), which needs no empirical bias tables and is
@@ -27,7 +27,7 @@ from ._base import Sketch, check_seed
 __all__ = ["HyperLogLog"]
 
 _HEADER = struct.Struct("<BBBQ")  # p, register rule, hash id, seed
-_HASHES = {0: "xxh64"}
+_HASHES = {0: "xxh3"}
 
 
 def _sigma(x: float) -> float:
@@ -229,18 +229,18 @@ class HyperLogLog(_RegisterSketch):
 
     __slots__ = ()
     _KIND = "HyperLogLog"
-    hash_name = "xxh64"  #: the item hash: "xxh64" (lowram's, seeded) or "redis"
+    hash_name = "xxh3"  #: the item hash: "xxh3" (lowram's, seeded) or "redis"
 
-    def __new__(cls, p: int = 14, *, seed: int = 0, hash: str = "xxh64"):
+    def __new__(cls, p: int = 14, *, seed: int = 0, hash: str = "xxh3"):
         if cls is HyperLogLog and hash == "redis":
             from .redis_hll import RedisHyperLogLog
 
             cls = RedisHyperLogLog
-        elif hash not in ("xxh64", "redis"):
-            raise ValueError(f"unknown hash {hash!r}; expected 'xxh64' or 'redis'")
+        elif hash not in ("xxh3", "redis"):
+            raise ValueError(f"unknown hash {hash!r}; expected 'xxh3' or 'redis'")
         return super().__new__(cls)
 
-    def __init__(self, p: int = 14, *, seed: int = 0, hash: str = "xxh64"):
+    def __init__(self, p: int = 14, *, seed: int = 0, hash: str = "xxh3"):
         super().__init__(p, seed=seed)
 
     @classmethod

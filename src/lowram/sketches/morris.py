@@ -43,6 +43,7 @@ class MorrisCounter(Sketch):
     """
 
     __slots__ = ("_c", "_base", "_seed", "_state")
+    _VERSION = 1  # hashes nothing: unchanged when the item hash moved to XXH3-64
     _KIND = "MorrisCounter"
     _PARAMS = ("base",)
 
