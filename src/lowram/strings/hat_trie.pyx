@@ -68,6 +68,7 @@ cdef extern from "csrc/hat_trie.h" nogil:
     int hat_contains(const hat_t *t, const uint8_t *key, size_t len)
     int hat_insert(hat_t *t, const uint8_t *key, size_t len)
     int hat_remove(hat_t *t, const uint8_t *key, size_t len)
+    void hat_prefetch(const hat_t *t, const uint8_t *key, size_t len, int stage)
     int hat_any(const hat_t *t, uint8_t **buf, size_t *cap, size_t *len)
     int hat_has_prefix(const hat_t *t, const uint8_t *prefix, size_t len)
     long hat_prefix_lengths(const hat_t *t, const uint8_t *s, size_t len, size_t *out)
@@ -78,21 +79,40 @@ cdef extern from "csrc/hat_trie.h" nogil:
     int hat_valid_utf8(const uint8_t *s, size_t len)
 
 
+cdef extern from "Python.h":
+    ctypedef struct PyObject
+
 cdef extern from "csrc/pykey.h":
     ctypedef struct lowram_key:
         const uint8_t *p
         Py_ssize_t n
     int lowram_key_of(object o, lowram_key *k) except -1
     void lowram_key_done(lowram_key *k)
+    void lowram_prefetch_obj(PyObject *o)
     object lowram_key_str(const uint8_t *p, size_t n)
     size_t kc_to_utf8(const uint8_t *s, size_t n, uint8_t *out) nogil
     size_t kc_from_utf8(const uint8_t *s, size_t n, uint8_t *out) nogil
+    int kc_valid(const uint8_t *s, size_t n) nogil
+    int kc_surrogate_free(const uint8_t *s, size_t n) nogil
 
 
 cdef extern from "Python.h":
     ctypedef struct PyTypeObject:
         Py_ssize_t tp_basicsize
     PyTypeObject *Py_TYPE(object o)
+    PyObject *PySequence_Fast_GET_ITEM(object o, Py_ssize_t i)
+    Py_ssize_t PySequence_Fast_GET_SIZE(object o)
+    void Py_INCREF(PyObject *o)
+    void Py_DECREF(PyObject *o)
+
+# Batches from a list or tuple run as a pipeline: the str object of the key _AHEAD_OBJ places
+# ahead is prefetched, the key _AHEAD_SLOT ahead is coded and its bucket slot prefetched, the
+# key _AHEAD_BUCKET ahead has its bucket prefetched, so the memory reads of several keys
+# overlap instead of following one another.
+DEF _RING = 16
+DEF _AHEAD_OBJ = 12
+DEF _AHEAD_SLOT = 8
+DEF _AHEAD_BUCKET = 4
 
 
 #: A container holding more keys than this splits or bursts.
@@ -319,13 +339,63 @@ cdef class MutableStringSet:
     cdef Py_ssize_t _add_all(self, iterable) except -1:
         """Add every key of iterable; on any error undo what this call added, then raise."""
         cdef lowram_key k
+        cdef lowram_key ring[_RING]
+        cdef PyObject *held[_RING]
+        cdef Py_ssize_t i, j, n, c, coded = 0, done = 0
         cdef int r
         cdef Py_ssize_t added = 0
         cdef bint was_empty = self._t.size == 0
         cdef _Buffer log = None if was_empty else _Buffer()
-        cdef size_t pos, n
+        cdef size_t pos
         cdef uint64_t klen
         try:
+            if type(iterable) is list or type(iterable) is tuple:
+                # the pipeline (see _RING); `held` keeps each coded key's str alive, since an
+                # ASCII key's bytes are the str's own
+                seq = iterable
+                try:
+                    i = 0
+                    while True:
+                        n = PySequence_Fast_GET_SIZE(seq)  # re-read: the list may shrink
+                        if i >= n:
+                            break
+                        j = i + _AHEAD_OBJ
+                        if j < n:
+                            lowram_prefetch_obj(PySequence_Fast_GET_ITEM(seq, j))
+                        while coded < n and coded <= i + _AHEAD_SLOT:
+                            c = coded % _RING
+                            held[c] = PySequence_Fast_GET_ITEM(seq, coded)
+                            Py_INCREF(held[c])
+                            coded += 1  # from here the `finally` releases it
+                            r = lowram_key_of(<object>held[c], &ring[c])
+                            if r != 0 or <size_t>ring[c].n > 0xFFFFFFFF:
+                                _store_key(<object>held[c], &k)  # raises the error for it
+                                raise AssertionError("unreachable")  # pragma: no cover
+                            hat_prefetch(self._t, ring[c].p, <size_t>ring[c].n, 0)
+                        j = i + _AHEAD_BUCKET
+                        if j < coded:
+                            hat_prefetch(self._t, ring[j % _RING].p, <size_t>ring[j % _RING].n, 1)
+                        r = hat_insert(self._t, ring[i % _RING].p, <size_t>ring[i % _RING].n)
+                        if r == 1:
+                            if log is not None and log.log_key(ring[i % _RING].p,
+                                                               <size_t>ring[i % _RING].n) < 0:
+                                hat_remove(self._t, ring[i % _RING].p, <size_t>ring[i % _RING].n)
+                                r = -1
+                            else:
+                                added += 1
+                                self._version += 1
+                        lowram_key_done(&ring[i % _RING])
+                        Py_DECREF(held[i % _RING])
+                        done = i + 1
+                        i += 1
+                        if r < 0:
+                            raise MemoryError()
+                finally:
+                    while done < coded:
+                        lowram_key_done(&ring[done % _RING])
+                        Py_DECREF(held[done % _RING])
+                        done += 1
+                return self._count_added(added)
             for key in iterable:
                 _store_key(key, &k)  # on error it holds nothing
                 r = hat_insert(self._t, k.p, <size_t>k.n)
@@ -352,6 +422,9 @@ cdef class MutableStringSet:
                         pos += klen
                 self._version += 1
             raise
+        return self._count_added(added)
+
+    cdef inline Py_ssize_t _count_added(self, Py_ssize_t added):
         if added:
             self._version += 1
         return added
@@ -376,8 +449,27 @@ cdef class MutableStringSet:
         >>> MutableStringSet(["a", "b"])._check()
         """
         cdef char msg[256]
+        cdef hat_cursor *cur
+        cdef const uint8_t *p
+        cdef size_t n
+        cdef int r
         if hat_check(self._t, msg, sizeof(msg)):
             raise AssertionError("MutableStringSet invariant broken: " + msg.decode("ascii"))
+        cur = hat_cursor_new(self._t, NULL, 0)
+        if cur == NULL:
+            raise MemoryError()
+        try:
+            while True:
+                r = hat_cursor_next(cur, &p, &n)
+                if r < 0:
+                    raise MemoryError()
+                if r == 0:
+                    break
+                if not kc_valid(p, n) or not kc_surrogate_free(p, n):
+                    raise AssertionError("MutableStringSet invariant broken: a key that is "
+                                         "not a valid key code of a str without surrogates")
+        finally:
+            hat_cursor_free(cur)
 
     def _stats(self):
         """Counts of trie nodes, containers and buckets, and heap bytes: a dict.

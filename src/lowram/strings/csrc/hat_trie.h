@@ -40,6 +40,11 @@ int hat_contains(const hat_t *t, const uint8_t *key, size_t len);  /* 1 or 0 */
 int hat_insert(hat_t *t, const uint8_t *key, size_t len);  /* 1 added, 0 present, -1 no memory */
 int hat_remove(hat_t *t, const uint8_t *key, size_t len);  /* 1 removed, 0 absent */
 
+/* A hint for a batch of lookups or inserts: start loading what a later call for key will
+   read: stage 0 its bucket slot, stage 1 (once the slot is loaded) its bucket. No effect on
+   the trie; the key need not be present. */
+void hat_prefetch(const hat_t *t, const uint8_t *key, size_t len, int stage);
+
 /* Any one key, written to *buf (grown with realloc; *cap its capacity); 1, 0 if empty, -1. */
 int hat_any(const hat_t *t, uint8_t **buf, size_t *cap, size_t *len);
 

@@ -95,6 +95,17 @@ static inline int kc_valid(const uint8_t *s, size_t n) {
     return 1;
 }
 
+/* 1 when the valid code s holds no surrogate code point (U+D800..U+DFFF). */
+static inline int kc_surrogate_free(const uint8_t *s, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        uint32_t c = kc_get(s + i);
+        if (c >= 0xD800 && c <= 0xDFFF) return 0;
+        i += kc_len(s[i]);
+    }
+    return 1;
+}
+
 /* Code to UTF-8 (out has room for 2 * n bytes: no character grows more). Returns the
    length; the code must be valid (kc_valid). */
 static inline size_t kc_to_utf8(const uint8_t *s, size_t n, uint8_t *out) {
@@ -205,6 +216,16 @@ static inline int lowram_key_of(PyObject *obj, lowram_key *k) {
     k->p = o_;
     k->n = o - o_;
     return surrogate ? 2 : 0;
+}
+
+/* Start loading a Python object's first cache lines (a hint; no effect elsewhere). */
+static inline void lowram_prefetch_obj(PyObject *o) {
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(o);
+    __builtin_prefetch((const char *)o + 64);
+#else
+    (void)o;
+#endif
 }
 
 static inline void lowram_key_done(lowram_key *k) {
