@@ -495,3 +495,14 @@ def test_batches_from_lists_and_tuples_roll_back_and_keep_refcounts():
         assert s.add_many(items + items) == 50 and long_key in s
         s._check()
         assert list(s) == sorted(set(items) | set(start))
+
+
+def test_contains_many_matches_in_for_long_mixed_batches():
+    keys = [f"k{i}" if i % 2 else f"ключ{i}" for i in range(300)]
+    s = MutableStringSet(keys[::3])
+    queries = keys + [None, 5, b"k1", "\ud800", "ж" * 400, keys[3] * 100] + keys[::-1]
+    expect = [isinstance(q, str) and q in set(keys[::3]) for q in queries]
+    assert s.contains_many(queries).tolist() == expect
+    assert s.contains_many(tuple(queries)).tolist() == expect
+    assert s.contains_many(iter(queries)).tolist() == expect
+    assert s.contains_many([]).tolist() == []

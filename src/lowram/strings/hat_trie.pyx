@@ -904,18 +904,42 @@ cdef class MutableStringSet:
         >>> MutableStringSet(["a", "c"]).contains_many(["a", "b", "c"]).tolist()
         [True, False, True]
         """
-        cdef lowram_key k
-        cdef Py_ssize_t i, n
-        cdef int r
-        seq = keys if isinstance(keys, (list, tuple)) else list(keys)
-        n = len(seq)
+        cdef lowram_key ring[_RING]
+        cdef PyObject *held[_RING]
+        cdef int codes[_RING]
+        cdef Py_ssize_t i, j, c, n, coded = 0, done = 0
+        seq = keys if type(keys) is list or type(keys) is tuple else list(keys)
+        n = PySequence_Fast_GET_SIZE(seq)
         out = numpy.zeros(n, dtype=numpy.bool_)
         cdef uint8_t[::1] view = out.view(numpy.uint8)
-        for i in range(n):
-            r = lowram_key_of(seq[i], &k)
-            if r == 0:
-                view[i] = hat_contains(self._t, k.p, <size_t>k.n)
-            lowram_key_done(&k)
+        # the pipeline of _add_all; no Python code runs in the loop, so `seq` cannot change
+        try:
+            for i in range(n):
+                j = i + _AHEAD_OBJ
+                if j < n:
+                    lowram_prefetch_obj(PySequence_Fast_GET_ITEM(seq, j))
+                while coded < n and coded <= i + _AHEAD_SLOT:
+                    c = coded % _RING
+                    held[c] = PySequence_Fast_GET_ITEM(seq, coded)
+                    Py_INCREF(held[c])
+                    coded += 1
+                    codes[c] = lowram_key_of(<object>held[c], &ring[c])
+                    if codes[c] == 0:
+                        hat_prefetch(self._t, ring[c].p, <size_t>ring[c].n, 0)
+                j = i + _AHEAD_BUCKET
+                if j < coded and codes[j % _RING] == 0:
+                    hat_prefetch(self._t, ring[j % _RING].p, <size_t>ring[j % _RING].n, 1)
+                c = i % _RING
+                if codes[c] == 0:
+                    view[i] = hat_contains(self._t, ring[c].p, <size_t>ring[c].n)
+                lowram_key_done(&ring[c])
+                Py_DECREF(held[c])
+                done = i + 1
+        finally:
+            while done < coded:
+                lowram_key_done(&ring[done % _RING])
+                Py_DECREF(held[done % _RING])
+                done += 1
         return out
 
     def difference_update(self, *others):
