@@ -1,12 +1,13 @@
 /* lowram's HAT-trie: a burst trie whose leaves are cache-conscious array hash tables.
  *
- * Keys are byte strings (lowram stores UTF-8). A trie node has 256 child slots and a flag
- * for the key that ends at it. A child slot holds a node or a container: an array hash table
- * whose buckets are single allocations (a key count, one length byte per key, then the keys'
- * bytes back to back), each beside a 64-bit Bloom filter of its keys in the bucket array. A
- * "hybrid" container serves a range [lo, hi] of a node's slots and keeps each key's first
- * byte; a "pure" container (lo == hi) serves one slot and drops it. A container holding more
- * than `burst` keys splits its range in two (hybrid) or bursts into a new node (pure).
+ * Keys are byte strings (lowram stores its key code, see pykey.h). A trie node has 256 child
+ * slots and a flag for the key that ends at it. A child slot holds a node or a container: an
+ * array hash table whose buckets are single allocations (a key count, one length byte per
+ * key, then the keys' bytes back to back), each beside a 64-bit Bloom filter of its keys in
+ * the bucket array. A "hybrid" container serves a range [lo, hi] of a node's slots and keeps
+ * each key's first byte; a "pure" container (lo == hi) serves one slot and drops it. A
+ * container holding more than `burst` keys splits its range in two (hybrid) or bursts into a
+ * new node (pure).
  *
  * Every allocation goes through one counter (hat_t.bytes) that adds glibc's chunk header to
  * malloc_usable_size(), so the figure is what the heap really spends.
