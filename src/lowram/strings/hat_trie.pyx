@@ -109,10 +109,11 @@ cdef extern from "Python.h":
 # ahead is prefetched, the key _AHEAD_SLOT ahead is coded and its bucket slot prefetched, the
 # key _AHEAD_BUCKET ahead has its bucket prefetched, so the memory reads of several keys
 # overlap instead of following one another.
-DEF _RING = 16
-DEF _AHEAD_OBJ = 12
-DEF _AHEAD_SLOT = 8
-DEF _AHEAD_BUCKET = 4
+cdef enum:
+    _RING = 16
+    _AHEAD_OBJ = 12
+    _AHEAD_SLOT = 8
+    _AHEAD_BUCKET = 4
 
 
 #: A container holding more keys than this splits or bursts.
