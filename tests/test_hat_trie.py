@@ -449,3 +449,60 @@ def test_sorted_order_with_nul_padding_and_long_ties():
     s._check()
     assert list(s) == sorted(set(keys))
     assert list(s.keys(stem[:8])) == sorted(k for k in set(keys) if k.startswith(stem[:8]))
+
+
+# code points at the edges of the key code's ranges (csrc/pykey.h)
+CODE_EDGES = [0x0, 0x7F, 0x80, 0xFF, 0x100, 0x3FF, 0x400, 0x45F, 0x460, 0x491, 0x7FF, 0x800,
+              0x105F, 0x1060, 0xD7FF, 0xE000, 0xFFFF, 0x10000, 0x1F600, 0xF105F, 0xF1060,
+              0x10FFFF]
+
+
+def test_key_code_keeps_code_point_order_and_files_hold_utf8():
+    chars = [chr(c) for c in CODE_EDGES]
+    keys = {a + b for a in chars for b in chars} | set(chars) | {"жовтень", "ґанок", "їжак"}
+    s = MutableStringSet(keys, _burst=7, _load=2)
+    s._check()
+    assert list(s) == sorted(keys)
+    for k in ("жовтень", "\u0460\u045f", "\U0010ffff"):
+        assert k in s
+    for a in chars[:6]:
+        assert list(s.keys(a)) == sorted(k for k in keys if k.startswith(a))
+        q = a + chr(0x45F)
+        assert s.prefixes(q) == sorted((k for k in keys if q.startswith(k)), key=len)
+    assert MutableStringSet.from_bytes(s.to_bytes()) == s
+    # files hold UTF-8, not the key code
+    assert "жовтень😀".encode() in MutableStringSet(["жовтень😀"]).to_bytes()
+
+
+def test_batches_from_lists_and_tuples_roll_back_and_keep_refcounts():
+    import sys
+
+    long_key = "ж" * 300  # coded in a heap buffer, not the local one
+    for start in ([], ["keep", "other"]):
+        for bad_at in (0, 1, 7, 8, 9, 16, 40):
+            items = [f"word{i}" if i % 3 else f"слово{i}" for i in range(50)]
+            items[5] = long_key
+            for bad in (7, "lone \ud800", None):
+                batch = items[:bad_at] + [bad] + items[bad_at:]
+                counts = [sys.getrefcount(x) for x in batch]
+                s = MutableStringSet(start)
+                with pytest.raises((TypeError, UnicodeEncodeError)):
+                    s.update(tuple(batch) if bad_at % 2 else batch)
+                assert list(s) == sorted(start)
+                s._check()
+                assert [sys.getrefcount(x) for x in batch] == counts
+        s = MutableStringSet(start)
+        assert s.add_many(items + items) == 50 and long_key in s
+        s._check()
+        assert list(s) == sorted(set(items) | set(start))
+
+
+def test_contains_many_matches_in_for_long_mixed_batches():
+    keys = [f"k{i}" if i % 2 else f"ключ{i}" for i in range(300)]
+    s = MutableStringSet(keys[::3])
+    queries = keys + [None, 5, b"k1", "\ud800", "ж" * 400, keys[3] * 100] + keys[::-1]
+    expect = [isinstance(q, str) and q in set(keys[::3]) for q in queries]
+    assert s.contains_many(queries).tolist() == expect
+    assert s.contains_many(tuple(queries)).tolist() == expect
+    assert s.contains_many(iter(queries)).tolist() == expect
+    assert s.contains_many([]).tolist() == []

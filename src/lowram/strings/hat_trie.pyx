@@ -4,7 +4,7 @@
 lowram writes its own HAT-trie because the Python binding of the C library (``hat-trie``)
 no longer builds on Python 3.10+, and the tries that do build are frozen (marisa-trie, DAWG)
 or heavy (datrie). The core is C (``csrc/hat_trie.c``): a burst trie whose leaves are array
-hash tables holding keys as UTF-8 bytes, back to back in one allocation per bucket, each
+hash tables holding keys as bytes, back to back in one allocation per bucket, each
 bucket's pointer paired with a 64-bit Bloom filter of its keys so that most lookups of absent
 keys end without reading the bucket. No Python object is kept per key.
 
@@ -25,13 +25,17 @@ load 4..32 on 663,473 shuffled English words; figures in
   Bloom filters' false positives showed in the miss times, so 12 takes most of the memory
   gain and stays clear of the 15 B/word target.
 
-Keys are stored as strict UTF-8. A str holding a lone surrogate (``'\\ud800'``) cannot be
+Keys are stored in lowram's key code (``csrc/pykey.h``): a prefix-free byte code of code
+points whose bytewise order is code point order (the order of UTF-8), where ASCII is as in
+UTF-8, the 96 letters of the basic Cyrillic block U+0400..U+045F take one byte instead of
+two, and no character takes more bytes than in UTF-8. On 1,556,100 Ukrainian words it halves
+the key bytes (21.4 UTF-8 bytes a word on average, 11 coded); English words are unchanged.
+Files and pickles hold UTF-8. A str holding a lone surrogate (``'\\ud800'``) cannot be
 stored: ``add`` raises ``UnicodeEncodeError`` (a ``ValueError``), while queries answer as for
 any absent key (``'\\ud800' in s`` is ``False``).
 """
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
-from cpython.unicode cimport PyUnicode_DecodeUTF8
 from libc.stdint cimport uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcmp, memcpy
@@ -64,6 +68,7 @@ cdef extern from "csrc/hat_trie.h" nogil:
     int hat_contains(const hat_t *t, const uint8_t *key, size_t len)
     int hat_insert(hat_t *t, const uint8_t *key, size_t len)
     int hat_remove(hat_t *t, const uint8_t *key, size_t len)
+    void hat_prefetch(const hat_t *t, const uint8_t *key, size_t len, int stage)
     int hat_any(const hat_t *t, uint8_t **buf, size_t *cap, size_t *len)
     int hat_has_prefix(const hat_t *t, const uint8_t *prefix, size_t len)
     long hat_prefix_lengths(const hat_t *t, const uint8_t *s, size_t len, size_t *out)
@@ -74,19 +79,41 @@ cdef extern from "csrc/hat_trie.h" nogil:
     int hat_valid_utf8(const uint8_t *s, size_t len)
 
 
+cdef extern from "Python.h":
+    ctypedef struct PyObject
+
 cdef extern from "csrc/pykey.h":
     ctypedef struct lowram_key:
         const uint8_t *p
         Py_ssize_t n
     int lowram_key_of(object o, lowram_key *k) except -1
     void lowram_key_done(lowram_key *k)
-    int lowram_key_from_bytes(object b, lowram_key *k) except -1
+    void lowram_prefetch_obj(PyObject *o)
+    object lowram_key_str(const uint8_t *p, size_t n)
+    size_t kc_to_utf8(const uint8_t *s, size_t n, uint8_t *out) nogil
+    size_t kc_from_utf8(const uint8_t *s, size_t n, uint8_t *out) nogil
+    int kc_valid(const uint8_t *s, size_t n) nogil
+    int kc_surrogate_free(const uint8_t *s, size_t n) nogil
 
 
 cdef extern from "Python.h":
     ctypedef struct PyTypeObject:
         Py_ssize_t tp_basicsize
     PyTypeObject *Py_TYPE(object o)
+    PyObject *PySequence_Fast_GET_ITEM(object o, Py_ssize_t i)
+    Py_ssize_t PySequence_Fast_GET_SIZE(object o)
+    void Py_INCREF(PyObject *o)
+    void Py_DECREF(PyObject *o)
+
+# Batches from a list or tuple run as a pipeline: the str object of the key _AHEAD_OBJ places
+# ahead is prefetched, the key _AHEAD_SLOT ahead is coded and its bucket slot prefetched, the
+# key _AHEAD_BUCKET ahead has its bucket prefetched, so the memory reads of several keys
+# overlap instead of following one another.
+cdef enum:
+    _RING = 16
+    _AHEAD_OBJ = 12
+    _AHEAD_SLOT = 8
+    _AHEAD_BUCKET = 4
 
 
 #: A container holding more keys than this splits or bursts.
@@ -102,12 +129,11 @@ _MISSING = object()
 cdef int _query_key(object key, lowram_key *k) except -1:
     """Bytes to look ``key`` up by: 0 ready, 1 not a str (absent by definition).
 
-    A lone surrogate is looked up by its ``surrogatepass`` bytes, which no stored key holds,
-    so the answer is "absent" without an error, and prefix queries stay exact.
+    A lone surrogate is looked up by its code, which no stored key holds, so the answer is
+    "absent" without an error, and prefix queries stay exact.
     """
     cdef int r = lowram_key_of(key, k)
     if r == 2:
-        lowram_key_from_bytes((<str>key).encode("utf-8", "surrogatepass"), k)
         return 0
     return r
 
@@ -123,12 +149,12 @@ cdef int _store_key(object key, lowram_key *k) except -1:
         raise UnicodeError("unreachable")  # pragma: no cover
     if <size_t>k.n > 0xFFFFFFFF:
         lowram_key_done(k)
-        raise ValueError(f"key of {k.n} UTF-8 bytes is longer than the 4 GiB limit")
+        raise ValueError(f"key of {k.n} coded bytes is longer than the 4 GiB limit")
     return 0
 
 
 cdef inline str _decode(const uint8_t *p, size_t n):
-    return PyUnicode_DecodeUTF8(<const char *>p, n, NULL)
+    return lowram_key_str(p, n)
 
 
 cdef class _Buffer:
@@ -252,11 +278,11 @@ def _rebuild(data):
 
 
 cdef class MutableStringSet:
-    """A mutable set of ``str`` held in a HAT-trie: about 13.3 bytes per English word
-    (``benchmarks/results/bench_hat_trie.json``).
+    """A mutable set of ``str`` held in a HAT-trie: about 13.3 bytes per English word and
+    13.6 per Ukrainian word (``benchmarks/results/bench_hat_trie.json``).
 
     A complete ``collections.abc.MutableSet`` that behaves like ``set`` for str keys, plus
-    sorted iteration and prefix queries. Keys are UTF-8 bytes inside array hash containers
+    sorted iteration and prefix queries. Keys are bytes inside array hash containers
     (no Python object per key). ``x in s``, ``add`` and ``discard`` cost O(len(x)) expected;
     iteration is in sorted (code point) order.
 
@@ -314,13 +340,63 @@ cdef class MutableStringSet:
     cdef Py_ssize_t _add_all(self, iterable) except -1:
         """Add every key of iterable; on any error undo what this call added, then raise."""
         cdef lowram_key k
+        cdef lowram_key ring[_RING]
+        cdef PyObject *held[_RING]
+        cdef Py_ssize_t i, j, n, c, coded = 0, done = 0
         cdef int r
         cdef Py_ssize_t added = 0
         cdef bint was_empty = self._t.size == 0
         cdef _Buffer log = None if was_empty else _Buffer()
-        cdef size_t pos, n
+        cdef size_t pos
         cdef uint64_t klen
         try:
+            if type(iterable) is list or type(iterable) is tuple:
+                # the pipeline (see _RING); `held` keeps each coded key's str alive, since an
+                # ASCII key's bytes are the str's own
+                seq = iterable
+                try:
+                    i = 0
+                    while True:
+                        n = PySequence_Fast_GET_SIZE(seq)  # re-read: the list may shrink
+                        if i >= n:
+                            break
+                        j = i + _AHEAD_OBJ
+                        if j < n:
+                            lowram_prefetch_obj(PySequence_Fast_GET_ITEM(seq, j))
+                        while coded < n and coded <= i + _AHEAD_SLOT:
+                            c = coded % _RING
+                            held[c] = PySequence_Fast_GET_ITEM(seq, coded)
+                            Py_INCREF(held[c])
+                            coded += 1  # from here the `finally` releases it
+                            r = lowram_key_of(<object>held[c], &ring[c])
+                            if r != 0 or <size_t>ring[c].n > 0xFFFFFFFF:
+                                _store_key(<object>held[c], &k)  # raises the error for it
+                                raise AssertionError("unreachable")  # pragma: no cover
+                            hat_prefetch(self._t, ring[c].p, <size_t>ring[c].n, 0)
+                        j = i + _AHEAD_BUCKET
+                        if j < coded:
+                            hat_prefetch(self._t, ring[j % _RING].p, <size_t>ring[j % _RING].n, 1)
+                        r = hat_insert(self._t, ring[i % _RING].p, <size_t>ring[i % _RING].n)
+                        if r == 1:
+                            if log is not None and log.log_key(ring[i % _RING].p,
+                                                               <size_t>ring[i % _RING].n) < 0:
+                                hat_remove(self._t, ring[i % _RING].p, <size_t>ring[i % _RING].n)
+                                r = -1
+                            else:
+                                added += 1
+                                self._version += 1
+                        lowram_key_done(&ring[i % _RING])
+                        Py_DECREF(held[i % _RING])
+                        done = i + 1
+                        i += 1
+                        if r < 0:
+                            raise MemoryError()
+                finally:
+                    while done < coded:
+                        lowram_key_done(&ring[done % _RING])
+                        Py_DECREF(held[done % _RING])
+                        done += 1
+                return self._count_added(added)
             for key in iterable:
                 _store_key(key, &k)  # on error it holds nothing
                 r = hat_insert(self._t, k.p, <size_t>k.n)
@@ -347,6 +423,9 @@ cdef class MutableStringSet:
                         pos += klen
                 self._version += 1
             raise
+        return self._count_added(added)
+
+    cdef inline Py_ssize_t _count_added(self, Py_ssize_t added):
         if added:
             self._version += 1
         return added
@@ -371,8 +450,27 @@ cdef class MutableStringSet:
         >>> MutableStringSet(["a", "b"])._check()
         """
         cdef char msg[256]
+        cdef hat_cursor *cur
+        cdef const uint8_t *p
+        cdef size_t n
+        cdef int r
         if hat_check(self._t, msg, sizeof(msg)):
             raise AssertionError("MutableStringSet invariant broken: " + msg.decode("ascii"))
+        cur = hat_cursor_new(self._t, NULL, 0)
+        if cur == NULL:
+            raise MemoryError()
+        try:
+            while True:
+                r = hat_cursor_next(cur, &p, &n)
+                if r < 0:
+                    raise MemoryError()
+                if r == 0:
+                    break
+                if not kc_valid(p, n) or not kc_surrogate_free(p, n):
+                    raise AssertionError("MutableStringSet invariant broken: a key that is "
+                                         "not a valid key code of a str without surrogates")
+        finally:
+            hat_cursor_free(cur)
 
     def _stats(self):
         """Counts of trie nodes, containers and buckets, and heap bytes: a dict.
@@ -807,18 +905,42 @@ cdef class MutableStringSet:
         >>> MutableStringSet(["a", "c"]).contains_many(["a", "b", "c"]).tolist()
         [True, False, True]
         """
-        cdef lowram_key k
-        cdef Py_ssize_t i, n
-        cdef int r
-        seq = keys if isinstance(keys, (list, tuple)) else list(keys)
-        n = len(seq)
+        cdef lowram_key ring[_RING]
+        cdef PyObject *held[_RING]
+        cdef int codes[_RING]
+        cdef Py_ssize_t i, j, c, n, coded = 0, done = 0
+        seq = keys if type(keys) is list or type(keys) is tuple else list(keys)
+        n = PySequence_Fast_GET_SIZE(seq)
         out = numpy.zeros(n, dtype=numpy.bool_)
         cdef uint8_t[::1] view = out.view(numpy.uint8)
-        for i in range(n):
-            r = lowram_key_of(seq[i], &k)
-            if r == 0:
-                view[i] = hat_contains(self._t, k.p, <size_t>k.n)
-            lowram_key_done(&k)
+        # the pipeline of _add_all; no Python code runs in the loop, so `seq` cannot change
+        try:
+            for i in range(n):
+                j = i + _AHEAD_OBJ
+                if j < n:
+                    lowram_prefetch_obj(PySequence_Fast_GET_ITEM(seq, j))
+                while coded < n and coded <= i + _AHEAD_SLOT:
+                    c = coded % _RING
+                    held[c] = PySequence_Fast_GET_ITEM(seq, coded)
+                    Py_INCREF(held[c])
+                    coded += 1
+                    codes[c] = lowram_key_of(<object>held[c], &ring[c])
+                    if codes[c] == 0:
+                        hat_prefetch(self._t, ring[c].p, <size_t>ring[c].n, 0)
+                j = i + _AHEAD_BUCKET
+                if j < coded and codes[j % _RING] == 0:
+                    hat_prefetch(self._t, ring[j % _RING].p, <size_t>ring[j % _RING].n, 1)
+                c = i % _RING
+                if codes[c] == 0:
+                    view[i] = hat_contains(self._t, ring[c].p, <size_t>ring[c].n)
+                lowram_key_done(&ring[c])
+                Py_DECREF(held[c])
+                done = i + 1
+        finally:
+            while done < coded:
+                lowram_key_done(&ring[done % _RING])
+                Py_DECREF(held[done % _RING])
+                done += 1
         return out
 
     def difference_update(self, *others):
@@ -1012,15 +1134,17 @@ cdef class MutableStringSet:
         """Serialise to bytes in lowram's checksummed envelope. Cost: O(n log n).
 
         Payload (format 1): burst and load (uint32 each), the key count (uint64), then the
-        keys in sorted order, each as two LEB128 varints (bytes shared with the previous key,
-        bytes that follow) and those bytes.
+        keys' UTF-8 bytes in sorted order, each as two LEB128 varints (bytes shared with the
+        previous key, bytes that follow) and those bytes.
 
         >>> MutableStringSet.from_bytes(MutableStringSet(["a", "b"]).to_bytes())
         MutableStringSet(['a', 'b'])
         """
         cdef _Buffer out = _Buffer()
+        cdef _Buffer utf = _Buffer()
         cdef hat_cursor *cur = hat_cursor_new(self._t, NULL, 0)
         cdef const uint8_t *p
+        cdef const uint8_t *code
         cdef uint8_t *prev = NULL
         cdef size_t n, prevlen = 0, shared, cap = 0
         cdef uint32_t head[2]
@@ -1034,11 +1158,15 @@ cdef class MutableStringSet:
             out.write(<uint8_t *>head, 8)
             out.write(<uint8_t *>&count, 8)
             while True:
-                r = hat_cursor_next(cur, &p, &n)
+                r = hat_cursor_next(cur, &code, &n)
                 if r == 0:
                     break
                 if r < 0:
                     raise MemoryError()
+                utf.n = 0
+                utf.reserve(2 * n)  # the key code to UTF-8: no character more than doubles
+                n = kc_to_utf8(code, n, utf.p)
+                p = utf.p
                 shared = 0
                 while shared < n and shared < prevlen and p[shared] == prev[shared]:
                     shared += 1
@@ -1119,6 +1247,8 @@ cdef MutableStringSet _parse(bytes payload):
     cdef uint64_t count, i
     cdef uint8_t *key = NULL
     cdef uint8_t *grown
+    cdef uint8_t *code = NULL
+    cdef size_t ncode
     cdef int r
     cdef MutableStringSet s
     if n < 16:
@@ -1147,6 +1277,10 @@ cdef MutableStringSet _parse(bytes payload):
                 if grown == NULL:
                     raise MemoryError()
                 key = grown
+                grown = <uint8_t *>realloc(code, cap)
+                if grown == NULL:
+                    raise MemoryError()
+                code = grown
             if i and (rest == 0 or (shared < prevlen and p[pos] <= key[shared])):
                 raise _format_error(f"key {i} is not after the key before it")
             if rest:
@@ -1155,13 +1289,15 @@ cdef MutableStringSet _parse(bytes payload):
             prevlen = shared + rest
             if not hat_valid_utf8(key, prevlen):
                 raise _format_error(f"key {i} is not valid UTF-8")
-            r = hat_insert(s._t, key, prevlen)
+            ncode = kc_from_utf8(key, prevlen, code)  # never longer than the UTF-8
+            r = hat_insert(s._t, code, ncode)
             if r < 0:
                 raise MemoryError()
         if pos != n:
             raise _format_error(f"{n - pos} bytes after the last key")
     finally:
         free(key)
+        free(code)
     return s
 
 

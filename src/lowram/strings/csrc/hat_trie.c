@@ -25,6 +25,12 @@ static size_t chunk_estimate(size_t n) {
 #define CHUNK_BYTES(p, requested) chunk_estimate(requested)
 #endif
 
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
+
 enum { KIND_NODE = 0, KIND_CONT = 1 };
 #define LONG 0xFF  /* length byte of a key of 255 bytes or more: a 4-byte length leads its data */
 
@@ -749,6 +755,22 @@ int hat_contains(const hat_t *t, const uint8_t *key, size_t len) {
     if (!c) return 0;
     s = REST(c, i);
     return cont_find(c, key + s, len - s);
+}
+
+void hat_prefetch(const hat_t *t, const uint8_t *key, size_t len, int stage) {
+    hat_node *n;
+    size_t i, s;
+    hat_container *c = descend(t, key, len, &n, &i);
+    const hat_slot *sl;
+    if (i == len || !c) return;
+    s = REST(c, i);
+    sl = &c->bucket[hat_hash(key + s, len - s) & (c->nbuckets - 1)];
+    if (stage == 0) {
+        PREFETCH(sl);
+    } else if (sl->b) {
+        PREFETCH(sl->b);
+        PREFETCH(sl->b + 64);
+    }
 }
 
 /* The widest run of empty slots of n around x. */

@@ -1,12 +1,13 @@
 /* lowram's HAT-trie: a burst trie whose leaves are cache-conscious array hash tables.
  *
- * Keys are byte strings (lowram stores UTF-8). A trie node has 256 child slots and a flag
- * for the key that ends at it. A child slot holds a node or a container: an array hash table
- * whose buckets are single allocations (a key count, one length byte per key, then the keys'
- * bytes back to back), each beside a 64-bit Bloom filter of its keys in the bucket array. A
- * "hybrid" container serves a range [lo, hi] of a node's slots and keeps each key's first
- * byte; a "pure" container (lo == hi) serves one slot and drops it. A container holding more
- * than `burst` keys splits its range in two (hybrid) or bursts into a new node (pure).
+ * Keys are byte strings (lowram stores its key code, see pykey.h). A trie node has 256 child
+ * slots and a flag for the key that ends at it. A child slot holds a node or a container: an
+ * array hash table whose buckets are single allocations (a key count, one length byte per
+ * key, then the keys' bytes back to back), each beside a 64-bit Bloom filter of its keys in
+ * the bucket array. A "hybrid" container serves a range [lo, hi] of a node's slots and keeps
+ * each key's first byte; a "pure" container (lo == hi) serves one slot and drops it. A
+ * container holding more than `burst` keys splits its range in two (hybrid) or bursts into a
+ * new node (pure).
  *
  * Every allocation goes through one counter (hat_t.bytes) that adds glibc's chunk header to
  * malloc_usable_size(), so the figure is what the heap really spends.
@@ -39,6 +40,11 @@ hat_t *hat_copy(const hat_t *t);         /* NULL on out of memory */
 int hat_contains(const hat_t *t, const uint8_t *key, size_t len);  /* 1 or 0 */
 int hat_insert(hat_t *t, const uint8_t *key, size_t len);  /* 1 added, 0 present, -1 no memory */
 int hat_remove(hat_t *t, const uint8_t *key, size_t len);  /* 1 removed, 0 absent */
+
+/* A hint for a batch of lookups or inserts: start loading what a later call for key will
+   read: stage 0 its bucket slot, stage 1 (once the slot is loaded) its bucket. No effect on
+   the trie; the key need not be present. */
+void hat_prefetch(const hat_t *t, const uint8_t *key, size_t len, int stage);
 
 /* Any one key, written to *buf (grown with realloc; *cap its capacity); 1, 0 if empty, -1. */
 int hat_any(const hat_t *t, uint8_t **buf, size_t *cap, size_t *len);
