@@ -149,31 +149,25 @@ def many_hll(seeds):
     return out
 
 
-def many_bloom(seeds):
+def _many(seeds, make):
     out = []
     for seed in seeds:
-        s = BloomFilter(10_000, 0.01, seed=seed)
+        s = make(seed)
         s.update(np.arange(5_000))
         out.append(s)
     return out
+
+
+def many_bloom(seeds):
+    return _many(seeds, lambda seed: BloomFilter(10_000, 0.01, seed=seed))
 
 
 def many_cms(seeds):
-    out = []
-    for seed in seeds:
-        s = CountMinSketch(1024, 4, seed=seed)
-        s.update(np.arange(5_000))
-        out.append(s)
-    return out
+    return _many(seeds, lambda seed: CountMinSketch(1024, 4, seed=seed))
 
 
 def many_kmv(seeds):
-    out = []
-    for seed in seeds:
-        s = KMinValues(1024, seed=seed)
-        s.update(np.arange(5_000))
-        out.append(s)
-    return out
+    return _many(seeds, lambda seed: KMinValues(1024, seed=seed))
 
 
 @pytest.mark.parametrize("builder", [many_hll, many_bloom, many_cms, many_kmv],
