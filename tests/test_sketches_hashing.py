@@ -186,3 +186,24 @@ def test_batch_equals_one_by_one(items, seed):
 @given(st.binary(max_size=200), st.integers(0, 2**64 - 1))
 def test_bytes_match_reference(data, seed):
     assert hash64(data, seed) == xxhash.xxh3_64_intdigest(data, seed)
+
+
+@pytest.mark.parametrize("text", [
+    "héllo", "日本語", "𠮷", "a\ud800b", "\udfff", "\U0010ffff", "a\u0301", "\x80\xff",
+    "é" * 256, "é" * 257, "Ā" * 256, "𠮷" * 256, "𠮷" * 257, "ж" * 1000])
+def test_non_ascii_str_on_the_stack_path_equals_its_utf8(text):
+    # str of up to 256 code points are encoded into a stack buffer, longer ones the slow way;
+    # both, in every storage width (1, 2, 4 bytes per code point), equal their UTF-8 bytes
+    ref = xxhash.xxh3_64_intdigest(text.encode("utf-8", "surrogatepass"))
+    assert hash64(text) == ref
+    assert hash64_many([text, text]).tolist() == [ref, ref]
+
+
+def test_random_unicode_equals_utf8():
+    rng = random.Random(11)
+    ranges = [(0, 0x80), (0x80, 0x800), (0x800, 0x10000), (0x10000, 0x110000)]
+    texts = ["".join(chr(rng.randrange(*rng.choice(ranges))) for _ in range(rng.randrange(40)))
+             for _ in range(3000)]
+    expected = [xxhash.xxh3_64_intdigest(t.encode("utf-8", "surrogatepass")) for t in texts]
+    assert hash64_many(texts).tolist() == expected
+    assert [hash64(t) for t in texts] == expected

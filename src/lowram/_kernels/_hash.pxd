@@ -43,6 +43,10 @@ cdef extern from "Python.h":
     char *PyBytes_AS_STRING(object o)
     Py_ssize_t PyBytes_GET_SIZE(object o)
 
+cdef extern from "csrc/lowram_utf8.h":
+    enum: LR_UTF8_BUF
+    Py_ssize_t lr_utf8_into(PyObject *s, unsigned char *buf) noexcept
+
 #: How many items ahead the object loops prefetch: they are bound by memory latency.
 cdef enum:
     AHEAD = 32
@@ -58,12 +62,20 @@ cdef inline PyObject **items_of(object seq) noexcept:
 
 
 cdef inline bint hash_fast(PyObject *item, uint64_t seed, uint64_t *out) noexcept:
-    """Hash a compact-ASCII str or a bytes into ``out[0]`` without touching its reference count;
-    False for any other item (hash it with hash_item)."""
+    """Hash a str of up to 256 code points or a bytes into ``out[0]`` without touching its
+    reference count or allocating; False for any other item (hash it with hash_item)."""
     cdef PyTypeObject *t = LR_TYPE(item)
-    if t is &PyUnicode_Type and PyUnicode_IS_COMPACT_ASCII(<object>item):
-        out[0] = lr_xxh3(PyUnicode_DATA(<object>item),
-                         <size_t>PyUnicode_GET_LENGTH(<object>item), seed)
+    cdef unsigned char buf[LR_UTF8_BUF]
+    cdef Py_ssize_t n
+    if t is &PyUnicode_Type:
+        if PyUnicode_IS_COMPACT_ASCII(<object>item):
+            out[0] = lr_xxh3(PyUnicode_DATA(<object>item),
+                             <size_t>PyUnicode_GET_LENGTH(<object>item), seed)
+            return True
+        n = lr_utf8_into(item, buf)
+        if n < 0:
+            return False
+        out[0] = lr_xxh3(buf, <size_t>n, seed)
         return True
     if t is &PyBytes_Type:
         out[0] = lr_xxh3(PyBytes_AS_STRING(<object>item),

@@ -58,6 +58,8 @@ cdef int hash_item(object item, uint64_t seed, uint64_t *out) except -1:
     if PyUnicode_Check(item):
         if PyUnicode_IS_COMPACT_ASCII(item):
             out[0] = lr_xxh3(PyUnicode_DATA(item), <size_t>PyUnicode_GET_LENGTH(item), seed)
+        elif hash_fast(<PyObject *>item, seed, out):  # short: UTF-8 on the stack
+            pass
         else:
             encoded = PyUnicode_AsEncodedString(item, b"utf-8", b"surrogatepass")
             out[0] = lr_xxh3(PyBytes_AS_STRING(encoded), <size_t>PyBytes_GET_SIZE(encoded),
