@@ -11,15 +11,38 @@ containing it (which a C library would read as a shorter, NUL-terminated key).
 
 import numpy as np
 
-from cpython.unicode cimport PyUnicode_Check
+from cpython.unicode cimport PyUnicode_Check, PyUnicode_CheckExact
+from cpython.object cimport PyObject
 
 cdef extern from "Python.h":
+    ctypedef struct setentry:
+        PyObject* key
+        Py_hash_t hash
+    ctypedef struct PySetObject:
+        Py_ssize_t mask
+        setentry* table
+    ctypedef int (*objobjproc)(PyObject*, PyObject*) noexcept
+    ctypedef struct PySequenceMethods:
+        objobjproc sq_contains
+    ctypedef struct PyTypeObject:
+        PySequenceMethods* tp_as_sequence
+    PyTypeObject* Py_TYPE(object)
+    Py_hash_t PyObject_Hash(object) except -1
+    str PyUnicode_FromObject(object)
     Py_ssize_t PyUnicode_GET_LENGTH(object)
     Py_ssize_t PyUnicode_FindChar(object, Py_UCS4, Py_ssize_t, Py_ssize_t, int) except -2
     int _raw_contains "PySequence_Contains"(object, object) noexcept
     int _set_contains "PySet_Contains"(object, object) noexcept
     int PyErr_ExceptionMatches(object) noexcept
     void PyErr_Clear() noexcept
+
+
+cdef extern from *:
+    void __builtin_prefetch(const void*) nogil
+
+cdef enum:
+    _AHEAD = 8
+    _RING = 32  # > 2 * _AHEAD
 
 
 cdef int _propagate() except -1:
@@ -38,6 +61,7 @@ cdef class SetCore:
     cdef bint _has_empty
     cdef bint _nul_unsafe
     cdef bint _is_set  # the backend object is a frozenset: call the set lookup directly
+    cdef objobjproc _set_slot  # frozenset's own ``in`` (its sq_contains slot)
 
     def _init_core(self, impl, Py_ssize_t size, bint has_empty, bint nul_unsafe):
         """Attach the backend object answering ``in`` for non-empty keys."""
@@ -46,10 +70,14 @@ cdef class SetCore:
         self._has_empty = has_empty
         self._nul_unsafe = nul_unsafe
         self._is_set = type(impl) is frozenset
+        self._set_slot = Py_TYPE(impl).tp_as_sequence.sq_contains if self._is_set else NULL
 
     cdef inline int _lookup(self, key) except -1:
         cdef Py_ssize_t n
         cdef int r
+        if self._is_set and PyUnicode_CheckExact(key) and PyUnicode_GET_LENGTH(key) != 0:
+            # the builtin backend's fast path: one set lookup, as ``key in frozenset``
+            return self._set_slot(<PyObject*>self._impl, <PyObject*>key)
         if not PyUnicode_Check(key):
             return 0
         n = PyUnicode_GET_LENGTH(key)
@@ -57,6 +85,10 @@ cdef class SetCore:
             return self._has_empty
         if self._nul_unsafe and PyUnicode_FindChar(key, 0, 0, n, 1) >= 0:
             return 0
+        if not self._is_set and not PyUnicode_CheckExact(key):
+            # a str subclass: some libraries accept only exact str (datrie raises TypeError);
+            # look up its text, as a frozenset would for a subclass that keeps str's __eq__
+            key = PyUnicode_FromObject(key)
         r = _set_contains(self._impl, key) if self._is_set else _raw_contains(self._impl, key)
         if r >= 0:
             return r
@@ -88,6 +120,11 @@ cdef class SetCore:
         cdef list seq = list(strings)
         cdef Py_ssize_t i, n = len(seq)
         cdef unsigned char[::1] res
+        if self._is_set:
+            out = np.zeros(n, dtype=np.bool_)
+            res = out.view(np.uint8)
+            self._set_many(seq, res)
+            return out
         if batch is not None and not self._nul_unsafe:
             out = batch(seq)
             if self._has_empty:
@@ -102,3 +139,35 @@ cdef class SetCore:
         for i in range(n):
             res[i] = self._lookup(seq[i])
         return out
+
+    cdef int _set_many(self, list seq, unsigned char[::1] res) except -1:
+        # Lookups in a large frozenset wait on two cache misses each: the table slot, then
+        # the stored str the query is compared with. Looking keys up in a pipeline that
+        # prefetches the slot of key i + 2*_AHEAD and the stored key of key i + _AHEAD
+        # overlaps those misses (the answers still come from the set's own lookup; the
+        # prefetches are only hints, and a frozenset's table never moves).
+        cdef PySetObject* so = <PySetObject*><PyObject*>self._impl
+        cdef setentry* table = so.table
+        cdef size_t mask = <size_t>so.mask
+        cdef Py_ssize_t i, j, n = len(seq)
+        cdef Py_hash_t hashes[_RING]
+        cdef Py_hash_t h
+        cdef PyObject* stored
+        cdef object key
+        for i in range(n + 2 * _AHEAD):
+            if i < n:
+                key = seq[i]
+                if PyUnicode_CheckExact(key):
+                    h = PyObject_Hash(key)
+                    hashes[i % _RING] = h
+                    __builtin_prefetch(&table[<size_t>h & mask])
+            j = i - _AHEAD
+            if 0 <= j < n and PyUnicode_CheckExact(seq[j]):
+                stored = table[<size_t>hashes[j % _RING] & mask].key
+                if stored != NULL:
+                    __builtin_prefetch(stored)
+                    __builtin_prefetch((<char*>stored) + 64)
+            j = i - 2 * _AHEAD
+            if 0 <= j < n:
+                res[j] = self._lookup(seq[j])
+        return 0
