@@ -100,6 +100,9 @@ class MarisaIndex(KeyIndex, MarisaSet):
 
     @classmethod
     def from_payload(cls, view, mapped, count):
+        if mapped:
+            trie = marisa_trie.BinaryTrie().map(view)
+            return cls(trie, len(trie), len(view), keepalive=view)
         data = bytes(view)
         trie = marisa_trie.BinaryTrie().frombytes(data)
         return cls(trie, len(trie), len(data))
