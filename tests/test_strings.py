@@ -377,3 +377,16 @@ def test_builtin_builds_its_order_on_first_use():
     assert impl._ordered is not None
     assert s.nbytes == before + sys.getsizeof(impl._ordered)
     assert list(s) == sorted(f"w{i}" for i in range(3000))
+
+
+@given(st.lists(st.one_of(st.text(max_size=12), st.integers()), max_size=40))
+def test_batch_order_follows_utf8_bytes(keys):
+    from lowram.strings._core import _utf8_prefixes
+
+    found = _utf8_prefixes(list(keys)).tolist()
+    for key, k in zip(keys, found):
+        if isinstance(key, str):
+            head = key.encode("utf-8", "surrogatepass")[:8]
+            assert k == int.from_bytes(head.ljust(8, b"\0"), "big")
+        else:
+            assert k == 0

@@ -13,6 +13,7 @@ import numpy as np
 
 from cpython.unicode cimport PyUnicode_Check, PyUnicode_CheckExact
 from cpython.object cimport PyObject
+from libc.stdint cimport uint32_t, uint64_t
 
 cdef extern from "Python.h":
     ctypedef struct setentry:
@@ -41,8 +42,67 @@ cdef extern from *:
     void __builtin_prefetch(const void*) nogil
 
 cdef enum:
+    _SORT_MIN = 64  # shorter batches are looked up as given
     _AHEAD = 8
     _RING = 32  # > 2 * _AHEAD
+
+
+cdef extern from "Python.h":
+    int PyUnicode_KIND(object)
+    void* PyUnicode_DATA(object)
+    uint32_t PyUnicode_READ(int, void*, Py_ssize_t)
+
+
+cpdef object _utf8_prefixes(list seq):
+    """The first 8 UTF-8 bytes of each str in ``seq`` as big-endian uint64 (0 for non-str).
+
+    Sorting these orders the keys as their UTF-8 bytes (code points) would, up to ties
+    between keys sharing 8 bytes: close enough to walk a trie in order. Computed from the
+    code points, so no UTF-8 copy of a query is made or cached.
+    """
+    cdef Py_ssize_t i, j, n = len(seq), m
+    out = np.zeros(n, dtype=np.uint64)
+    cdef uint64_t[::1] keys = out
+    cdef uint64_t k
+    cdef int shift, kind
+    cdef void* data
+    cdef uint32_t c
+    for i in range(n):
+        key = seq[i]
+        if not PyUnicode_Check(key):
+            continue
+        kind = PyUnicode_KIND(key)
+        data = PyUnicode_DATA(key)
+        m = PyUnicode_GET_LENGTH(key)
+        k = 0
+        shift = 56
+        j = 0
+        while j < m and shift >= 0:
+            c = PyUnicode_READ(kind, data, j)
+            j += 1
+            if c < 0x80:
+                k |= (<uint64_t>c) << shift
+                shift -= 8
+                continue
+            if c < 0x800:
+                k |= _put(0xC0 | (c >> 6), shift) | _put(0x80 | (c & 0x3F), shift - 8)
+                shift -= 16
+            elif c < 0x10000:
+                k |= (_put(0xE0 | (c >> 12), shift) | _put(0x80 | ((c >> 6) & 0x3F), shift - 8)
+                      | _put(0x80 | (c & 0x3F), shift - 16))
+                shift -= 24
+            else:
+                k |= (_put(0xF0 | (c >> 18), shift) | _put(0x80 | ((c >> 12) & 0x3F), shift - 8)
+                      | _put(0x80 | ((c >> 6) & 0x3F), shift - 16)
+                      | _put(0x80 | (c & 0x3F), shift - 24))
+                shift -= 32
+        keys[i] = k
+    return out
+
+
+cdef inline uint64_t _put(uint64_t byte, int shift) noexcept nogil:
+    # a byte at bit ``shift`` of a big-endian key; bytes past the 8th (shift < 0) are dropped
+    return byte << shift if shift >= 0 else 0
 
 
 cdef int _propagate() except -1:
@@ -62,9 +122,16 @@ cdef class SetCore:
     cdef bint _nul_unsafe
     cdef bint _is_set  # the backend object is a frozenset: call the set lookup directly
     cdef objobjproc _set_slot  # frozenset's own ``in`` (its sq_contains slot)
+    cdef bint _sort_batches  # contains_many looks keys up in UTF-8 order (see _init_core)
 
-    def _init_core(self, impl, Py_ssize_t size, bint has_empty, bint nul_unsafe):
-        """Attach the backend object answering ``in`` for non-empty keys."""
+    def _init_core(self, impl, Py_ssize_t size, bint has_empty, bint nul_unsafe,
+                   bint sort_batches=False):
+        """Attach the backend object answering ``in`` for non-empty keys.
+
+        ``sort_batches``: ``contains_many`` looks keys up in UTF-8 byte order (the order of
+        a trie's nodes), which keeps the trie's cache lines warm from one key to the next.
+        """
+        self._sort_batches = sort_batches
         self._impl = impl
         self._size = size
         self._has_empty = has_empty
@@ -136,6 +203,13 @@ cdef class SetCore:
             return out
         out = np.zeros(n, dtype=np.bool_)
         res = out.view(np.uint8)
+        cdef const Py_ssize_t[::1] order
+        if self._sort_batches and n >= _SORT_MIN:
+            # answers are scattered back to each key's own position
+            order = np.argsort(_utf8_prefixes(seq)).astype(np.intp, copy=False)
+            for i in range(n):
+                res[order[i]] = self._lookup(seq[order[i]])
+            return out
         for i in range(n):
             res[i] = self._lookup(seq[i])
         return out

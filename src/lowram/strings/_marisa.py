@@ -30,6 +30,7 @@ class MarisaSet(SetBackend):
     name = "marisa"
     utf8_only = True
     mmap_capable = True
+    sort_batches = True
 
     def __init__(self, impl, size, nbytes, keepalive=None):
         super().__init__(impl, size)

@@ -75,7 +75,7 @@ class StringSet(SetCore, collections.abc.Set):
         self._backend = impl
         self._hash = None
         self._init_core(impl.impl, impl.size + bool(has_empty), bool(has_empty),
-                        impl.nul_lookup_unsafe)
+                        impl.nul_lookup_unsafe, impl.sort_batches)
 
     @classmethod
     def _from_backend(cls, impl, has_empty: bool) -> "StringSet":
