@@ -152,11 +152,14 @@ cdef class SetCore:
             return self._has_empty
         if self._nul_unsafe and PyUnicode_FindChar(key, 0, 0, n, 1) >= 0:
             return 0
-        if not self._is_set and not PyUnicode_CheckExact(key):
+        if self._is_set:
+            r = _set_contains(self._impl, key)
+        elif PyUnicode_CheckExact(key):
+            r = _raw_contains(self._impl, key)
+        else:
             # a str subclass: some libraries accept only exact str (datrie raises TypeError);
             # look up its text, as a frozenset would for a subclass that keeps str's __eq__
-            key = PyUnicode_FromObject(key)
-        r = _set_contains(self._impl, key) if self._is_set else _raw_contains(self._impl, key)
+            r = _raw_contains(self._impl, PyUnicode_FromObject(key))
         if r >= 0:
             return r
         if PyErr_ExceptionMatches(UnicodeEncodeError):
@@ -166,6 +169,15 @@ cdef class SetCore:
         return _propagate()
 
     def __contains__(self, key):
+        cdef int r
+        if self._set_slot != NULL and PyUnicode_CheckExact(key) and \
+                PyUnicode_GET_LENGTH(key) != 0:
+            # the builtin backend: straight to the frozenset's own ``in`` (hot path, kept
+            # free of reference counting and branches the other backends need)
+            r = self._set_slot(<PyObject*>self._impl, <PyObject*>key)
+            if r < 0:
+                return _propagate()
+            return r
         return self._lookup(key) == 1
 
     def __len__(self):
