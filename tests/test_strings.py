@@ -390,3 +390,16 @@ def test_batch_order_follows_utf8_bytes(keys):
             assert k == int.from_bytes(head.ljust(8, b"\0"), "big")
         else:
             assert k == 0
+
+
+def test_non_ascii_keys_around_the_in_place_utf8_buffer(backend):
+    # the dawg reader encodes short non-ASCII queries into a 128-byte buffer, longer ones
+    # into a bytes object: keys of 120 to 136 UTF-8 bytes cross that edge on either side
+    keys = []
+    for n in range(60, 69):
+        keys += ["é" * n, "é" * n + "a", "a" + "é" * n, "😀" * (n // 2) + "é"]
+    stored = keys[::2]
+    s = StringSet(stored, backend=backend)
+    queries = keys + [k + "\ud800" for k in keys[:5]] + ["é" * 64 + "\ud800"]
+    assert s.contains_many(queries).tolist() == [q in stored for q in queries]
+    assert [q in s for q in queries] == [q in stored for q in queries]
