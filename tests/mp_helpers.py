@@ -48,3 +48,11 @@ def open_mapped_stringset_and_bloom(stringset_path, bloom_path, words_path):
 def open_own_set(words_path):
     """Build this process's own builtin set of the words; look each one up."""
     return _bench_sharing().open_set(words_path, words_path)
+
+
+def open_mapped_stringmap(path):
+    """Map a saved StringMap; read every item (touches all its pages); return the total."""
+    from lowram import StringMap
+
+    m = StringMap.load(path, mmap=True)
+    return m, (len(m), sum(v for _, v in m.items("")))

@@ -14,7 +14,7 @@ import sys
 import pytest
 
 import mp_helpers
-from lowram import BloomFilter, StringSet, corpora
+from lowram import BloomFilter, StringMap, StringSet, corpora
 
 bench = mp_helpers._bench_sharing()
 
@@ -30,12 +30,14 @@ def saved(tmp_path_factory):
     words_path = corpora.Corpus.bundled("english-words").path
     words = list(corpora.read_lines(words_path))
     StringSet(words, backend="marisa").save(folder / "words.marisa")
+    StringMap(zip(words, range(len(words))), backend="marisa").save(folder / "words.map")
     bf = BloomFilter(capacity=2_000_000, error_rate=0.01)
     bf.update(words)
     bf.save(folder / "words.bloom")
     few = folder / "few-words.txt"
     few.write_text("\n".join(words[::len(words) // 50_000][:50_000]) + "\n", encoding="utf-8")
     return {"marisa": str(folder / "words.marisa"), "bloom": str(folder / "words.bloom"),
+            "map": str(folder / "words.map"),
             "words": words_path, "few": str(few), "n_words": len(words)}
 
 
@@ -59,6 +61,22 @@ def test_three_workers_share_one_mapped_stringset_and_bloom_filter(saved):
     assert one["Pss_Anon"] < 0.5 * MB, one
     # three workers: still about one copy (bound: two copies plus 1 MB of slack for the
     # workers' own small allocations); three unshared copies would be 3 x ~4.3 MB
+    assert three["Pss"] <= 2 * one["Pss"] + 1 * MB, (three, one)
+    assert three["Pss_Anon"] < 1.5 * MB, three
+
+
+def test_three_workers_share_one_mapped_stringmap(saved):
+    # the keys (marisa trie) and the int32 values are read from the map: ~4.5 MB of file
+    n = saved["n_words"]
+    opener = mp_helpers.open_mapped_stringmap
+    one, _, checks1 = bench.measure_growth(opener, (saved["map"],), 1, warm_path=saved["few"])
+    three, _, checks3 = bench.measure_growth(opener, (saved["map"],), 3,
+                                             warm_path=saved["few"])
+    expect = (n, n * (n - 1) // 2)
+    assert checks1 == [expect] and checks3 == [expect] * 3
+    size = os.path.getsize(saved["map"])
+    assert 0.9 * size <= one["Pss"] <= size + 1 * MB, (one, size)
+    assert one["Pss_Anon"] < 0.5 * MB, one  # a read (unmapped) load would be ~size here
     assert three["Pss"] <= 2 * one["Pss"] + 1 * MB, (three, one)
     assert three["Pss_Anon"] < 1.5 * MB, three
 

@@ -343,3 +343,63 @@ def test_registered_in_report():
         assert "ab" in built and "x" not in built
     with pytest.raises(ValueError, match="would crash"):
         resolve(names["datrie.Trie"].builder)(iter(["".join(map(chr, range(300, 600)))]))
+
+
+# -- batch membership and the builtin backend's lazy order -------------------------------
+
+class _Str(str):
+    pass
+
+
+def test_contains_many_matches_in_on_long_batches(backend):
+    keys = [f"k{i}é" for i in range(0, 3000, 3)] + ["", "x" * 1100]
+    s = StringSet(keys, backend=backend)
+    queries = []
+    for i in range(1200):  # far longer than any internal pipeline or sort threshold
+        queries.append(f"k{i}é")
+        if i % 7 == 0:
+            queries += [_Str(f"k{i}é"), "", i, None, b"k0\xc3\xa9", "k\x00", "\ud800",
+                        "x" * 1100, f"k{i}é" + "\x00"]
+    assert s.contains_many(queries).tolist() == [q in s for q in queries]
+    assert s.contains_many(reversed(queries)).tolist() == [q in s for q in reversed(queries)]
+    assert s.contains_many([]).tolist() == []
+
+
+def test_builtin_builds_its_order_on_first_use():
+    s = StringSet([f"w{i}" for i in range(3000)], backend="builtin")
+    impl = s._backend
+    before = s.nbytes
+    assert impl._ordered is None  # lookups, len, contains_many, saving: no sorted copy
+    assert "w7" in s and s.contains_many(["w7", "v"]).tolist() == [True, False]
+    assert StringSet.from_bytes(s.to_bytes()) == s and impl._ordered is None
+    assert s.prefixes("w12x") == ["w1", "w12"] and impl._ordered is None
+    assert s.has_prefix("w29")  # a prefix query walks the sorted order: built now
+    assert impl._ordered is not None
+    assert s.nbytes == before + sys.getsizeof(impl._ordered)
+    assert list(s) == sorted(f"w{i}" for i in range(3000))
+
+
+@given(st.lists(st.one_of(st.text(max_size=12), st.integers()), max_size=40))
+def test_batch_order_follows_utf8_bytes(keys):
+    from lowram.strings._core import _utf8_prefixes
+
+    found = _utf8_prefixes(list(keys)).tolist()
+    for key, k in zip(keys, found):
+        if isinstance(key, str):
+            head = key.encode("utf-8", "surrogatepass")[:8]
+            assert k == int.from_bytes(head.ljust(8, b"\0"), "big")
+        else:
+            assert k == 0
+
+
+def test_non_ascii_keys_around_the_in_place_utf8_buffer(backend):
+    # the dawg reader encodes short non-ASCII queries into a 128-byte buffer, longer ones
+    # into a bytes object: keys of 120 to 136 UTF-8 bytes cross that edge on either side
+    keys = []
+    for n in range(60, 69):
+        keys += ["é" * n, "é" * n + "a", "a" + "é" * n, "😀" * (n // 2) + "é"]
+    stored = keys[::2]
+    s = StringSet(stored, backend=backend)
+    queries = keys + [k + "\ud800" for k in keys[:5]] + ["é" * 64 + "\ud800"]
+    assert s.contains_many(queries).tolist() == [q in stored for q in queries]
+    assert [q in s for q in queries] == [q in stored for q in queries]

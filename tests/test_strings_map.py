@@ -180,10 +180,68 @@ def test_save_load_and_corruption(name, tmp_path, assert_rejects_corruption):
     assert_rejects_corruption(blob, StringMap.from_bytes)
     env = unpack(blob)
     with pytest.raises(FormatError, match="version"):
-        StringMap.from_bytes(pack(env.kind, 2, env.payload))
+        StringMap.from_bytes(pack(env.kind, 3, env.payload))
     with pytest.raises(FormatError):
         StringMap.from_bytes(pack("StringSet/" + name, 1, env.payload))
 
 
 def test_public_names():
     assert lowram.StringMap is StringMap
+
+
+MAPPED = ("marisa", "dawg", "sorted")
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+@pytest.mark.parametrize("values", ["int", "bytes"])
+@pytest.mark.parametrize("mmap", [True, False])
+def test_load_maps_where_the_backend_can(name, values, mmap, tmp_path):
+    keys = ["", "a", "ab", "é", "😀x", "z" * 1200] + [f"k{i}" for i in range(300)]
+    d = {k: (i * 7919 - 10**6 if values == "int" else b"v" * (i % 5)) for i, k in
+         enumerate(keys)}
+    m = StringMap(d, backend=name)
+    path = tmp_path / "m.lowram"
+    m.save(path)
+    t = StringMap.load(path, mmap=mmap)
+    check_same(t, d, ["b", "a\x00", "k300"])
+    store = t._values
+    viewed = store.array if values == "int" else store.offsets
+    assert (viewed.base is not None) == (mmap and name in MAPPED)
+    if mmap and name in MAPPED:
+        assert not viewed.flags.writeable
+    assert abs(t.nbytes - m.nbytes) < 4096
+    assert t.to_bytes() == m.to_bytes() and pickle.loads(pickle.dumps(t)) == d
+    StringMap(d, backend=name).save(path)  # replaced under a mapped reader: it reads on
+    assert t == d
+    del t, store, viewed  # the map is released with the last view, before the folder goes
+
+
+def test_version_1_files_still_load(tmp_path):
+    import struct
+
+    m = StringMap({"": 5, "a": 1, "bc": 300}, backend="sorted")
+    index = m._index.payload()
+    values = m._values.to_bytes()
+    empty = m._empty.to_bytes()
+    head = struct.pack("<QBBxxxxxxQQ", 3, 1, 0, len(index), len(values))  # version 1 layout
+    blob = pack("StringMap/sorted", 1, head + index + values + empty)
+    assert StringMap.from_bytes(blob) == {"": 5, "a": 1, "bc": 300}
+    (tmp_path / "v1.lowram").write_bytes(blob)
+    assert StringMap.load(tmp_path / "v1.lowram", mmap=True) == {"": 5, "a": 1, "bc": 300}
+
+
+@pytest.mark.parametrize("name", MAPPED)
+def test_mapped_load_rejects_corrupt_files(name, tmp_path, assert_rejects_corruption):
+    blob = StringMap({"": 1, "a": 2, "bc": 3}, backend=name).to_bytes()
+    path = tmp_path / "m.lowram"
+
+    def load(data):
+        path.write_bytes(data)
+        return StringMap.load(path, mmap=True)
+
+    assert_rejects_corruption(blob, load, step=3)
+    with pytest.raises(FormatError):
+        StringMap.load(tmp_path, mmap=True)
+    (tmp_path / "empty").write_bytes(b"")
+    with pytest.raises(FormatError):
+        StringMap.load(tmp_path / "empty", mmap=True)

@@ -47,6 +47,9 @@ class SetBackend:
     max_alphabet = None  #: most distinct characters the backend can hold, if limited
     mmap_capable = False  #: ``load(path, mmap=True)`` maps the file instead of reading it
     cheap_count = True  #: ``count()`` is O(1), so loads verify it
+    #: ``contains_many`` looks a batch up in UTF-8 order, not as given (tries whose lookups
+    #: get faster when consecutive keys share nodes; see ``lowram.strings._core``)
+    sort_batches = False
 
     def __init__(self, impl, size: int):
         self.impl = impl

@@ -1,7 +1,10 @@
-"""The ``builtin`` backend: a ``frozenset`` for lookups, a sorted tuple for order.
+"""The ``builtin`` backend: a ``frozenset`` for lookups; the sorted order only when asked.
 
 What Python gives without lowram, behind the same interface: the fastest ``in`` and the most
 RAM (the ``str`` objects themselves, about 50 bytes plus the text each, and the hash table).
+A ``StringSet`` over it holds the frozenset and nothing per key beside it: the sorted tuple
+that ordered iteration, ``keys(prefix)`` and ``has_prefix`` walk is built on their first use (O(n log n)
+once) and kept, which adds 8 bytes per key from then on (``nbytes`` counts it once built).
 """
 
 from __future__ import annotations
@@ -16,20 +19,27 @@ __all__ = ["BuiltinSet", "BuiltinIndex"]
 
 
 class BuiltinSet(SetBackend):
-    """StringSet backend over ``frozenset`` + a sorted ``tuple`` of the same ``str`` objects."""
+    """StringSet backend over ``frozenset``; a sorted ``tuple`` of the same ``str`` objects is
+    added on the first ordered iteration or prefix query (see the module docstring)."""
 
     name = "builtin"
 
-    def __init__(self, impl, size, ordered):
+    def __init__(self, impl, size, ordered=None):
         super().__init__(impl, size)
-        self.ordered = ordered
-        self._nbytes = (sys.getsizeof(impl) + sys.getsizeof(ordered)
-                        + sum(map(sys.getsizeof, ordered)))
+        self._ordered = ordered
+        self._nbytes = sys.getsizeof(impl) + sum(map(sys.getsizeof, impl))
+
+    @property
+    def ordered(self) -> tuple:
+        """The keys as a tuple sorted by code point, built (and kept) on first use."""
+        if self._ordered is None:
+            self._ordered = tuple(sorted(self.impl))
+        return self._ordered
 
     @classmethod
     def build(cls, keys):
-        ordered = tuple(keys)
-        return cls(frozenset(ordered), len(ordered), ordered)
+        impl = frozenset(keys)
+        return cls(impl, len(impl))
 
     def iter_keys(self, prefix):
         keys = self.ordered
@@ -40,25 +50,39 @@ class BuiltinSet(SetBackend):
             i += 1
 
     def payload(self):
-        return SortedKeys.build(self.ordered).to_bytes()
+        # sorted without keeping the order: saving should not grow the set's RAM
+        ordered = self._ordered if self._ordered is not None else sorted(self.impl)
+        return SortedKeys.build(ordered).to_bytes()
 
     @classmethod
     def from_payload(cls, view, mapped, count):
         keys = SortedKeys.from_buffer(bytes(view))
-        return cls.build(list(keys.iter_range(0, len(keys))))
+        return cls.build(keys.iter_range(0, len(keys)))
 
     def nbytes(self):
-        return self._nbytes
+        n = self._nbytes
+        if self._ordered is not None:
+            n += sys.getsizeof(self._ordered)
+        return n
 
 
 class BuiltinIndex(KeyIndex, BuiltinSet):
-    """StringMap backend: a ``dict`` from key to its position in the sorted key tuple."""
+    """StringMap backend: a ``dict`` from key to its position in the sorted key tuple.
+
+    The tuple is built with the index (a StringMap iterates through it), so it is counted
+    from the start.
+    """
 
     @classmethod
     def build_index(cls, keys):
         ordered = tuple(keys)
         return cls({k: i for i, k in enumerate(ordered)}, len(ordered), ordered), \
             range(len(ordered))
+
+    def __init__(self, impl, size, ordered=None):
+        super().__init__(impl, size, ordered)
+        # the dict's values are int objects (those past 256 are not cached by CPython)
+        self._nbytes += sum(sys.getsizeof(i) for i in range(257, size))
 
     def index(self, key):
         return self.impl.get(key, -1)

@@ -87,6 +87,7 @@ class DatrieSet(SetBackend):
     utf8_only = True  # datrie decodes keys with the strict UTF-32 codec
     max_alphabet = 255
     cheap_count = False
+    sort_batches = True
 
     def __init__(self, impl, size, nbytes):
         super().__init__(impl, size)

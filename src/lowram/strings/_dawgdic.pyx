@@ -22,8 +22,13 @@ from libc.stdint cimport uint8_t, uint32_t
 cdef extern from "Python.h":
     bint PyUnicode_IS_ASCII(object)
     const char* PyUnicode_AsUTF8AndSize(object, Py_ssize_t*) except NULL
+    int PyUnicode_KIND(object)
+    void* PyUnicode_DATA(object)
+    uint32_t PyUnicode_READ(int, void*, Py_ssize_t)
+    Py_ssize_t PyUnicode_GET_LENGTH(object)
 
 DEF _LANES = 8
+DEF _BUF = 128  # UTF-8 bytes a lane encodes in place; longer keys get a bytes object
 
 cdef uint32_t HAS_LEAF = 1 << 8
 cdef uint32_t EXTENSION = 1 << 9
@@ -40,6 +45,49 @@ cdef object _utf8_or_none(object key):
         return _encode_utf8(key)
     except UnicodeEncodeError:
         return None
+
+
+cdef Py_ssize_t _utf8_into(object key, uint8_t* out, Py_ssize_t cap) noexcept:
+    # UTF-8 of the non-ASCII str ``key`` written to ``out``: its length, -1 when it needs
+    # more than ``cap`` bytes, -2 when it holds a lone surrogate (never stored). No object
+    # is made, unlike PyUnicode_AsUTF8String.
+    cdef int kind = PyUnicode_KIND(key)
+    cdef void* data = PyUnicode_DATA(key)
+    cdef Py_ssize_t i, n = PyUnicode_GET_LENGTH(key), k = 0
+    cdef uint32_t c
+    if n > cap:
+        return -1
+    for i in range(n):
+        c = PyUnicode_READ(kind, data, i)
+        if c < 0x80:
+            if k + 1 > cap:
+                return -1
+            out[k] = <uint8_t>c
+            k += 1
+        elif c < 0x800:
+            if k + 2 > cap:
+                return -1
+            out[k] = <uint8_t>(0xC0 | (c >> 6))
+            out[k + 1] = <uint8_t>(0x80 | (c & 0x3F))
+            k += 2
+        elif c < 0x10000:
+            if 0xD800 <= c <= 0xDFFF:
+                return -2
+            if k + 3 > cap:
+                return -1
+            out[k] = <uint8_t>(0xE0 | (c >> 12))
+            out[k + 1] = <uint8_t>(0x80 | ((c >> 6) & 0x3F))
+            out[k + 2] = <uint8_t>(0x80 | (c & 0x3F))
+            k += 3
+        else:
+            if k + 4 > cap:
+                return -1
+            out[k] = <uint8_t>(0xF0 | (c >> 18))
+            out[k + 1] = <uint8_t>(0x80 | ((c >> 12) & 0x3F))
+            out[k + 2] = <uint8_t>(0x80 | ((c >> 6) & 0x3F))
+            out[k + 3] = <uint8_t>(0x80 | (c & 0x3F))
+            k += 4
+    return k
 
 
 cdef inline uint32_t _offset(uint32_t base) noexcept nogil:
@@ -117,11 +165,16 @@ cdef class DawgDict:
     cdef inline int _lookup(self, key, bint want_value, long* value) except -2:
         cdef const char* p
         cdef Py_ssize_t size, index
+        cdef uint8_t buf[_BUF]
         if not PyUnicode_Check(key):
             return 0
         if PyUnicode_IS_ASCII(key):
             p = PyUnicode_AsUTF8AndSize(key, &size)
             index = self._walk(<const uint8_t*>p, size)
+        elif (size := _utf8_into(key, buf, _BUF)) >= 0:
+            index = self._walk(buf, size)
+        elif size == -2:
+            return 0  # a lone surrogate: never stored
         else:
             b = _utf8_or_none(key)
             if b is None:
@@ -152,7 +205,8 @@ cdef class DawgDict:
         cdef Py_ssize_t slot[_LANES]
         cdef const char* p
         cdef Py_ssize_t size
-        keep = [None] * _LANES  # the UTF-8 bytes a lane walks, for non-ASCII keys
+        cdef uint8_t bufs[_LANES][_BUF]  # the UTF-8 a lane walks, for short non-ASCII keys
+        keep = [None] * _LANES  # the UTF-8 bytes a lane walks, for long non-ASCII keys
         out = np.zeros(n, dtype=np.bool_)
         cdef unsigned char[::1] res = out.view(np.uint8)
         if n == 0 or (self._has_guide and self._m == 0):
@@ -171,6 +225,11 @@ cdef class DawgDict:
                     if PyUnicode_IS_ASCII(key):
                         p = PyUnicode_AsUTF8AndSize(key, &size)
                         keep[lane] = None
+                    elif (size := _utf8_into(key, bufs[lane], _BUF)) >= 0:
+                        p = <const char*>bufs[lane]
+                        keep[lane] = None
+                    elif size == -2:
+                        continue  # a lone surrogate: never stored
                     else:
                         b = _utf8_or_none(key)
                         if b is None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import collections.abc
+import mmap as _mmap
 import os
 import struct
 import sys
 
-from .._fileformat import atomic_write, pack, read_file, unpack
+from .._fileformat import HEADER_SIZE, atomic_write, pack, unpack
 from ..errors import FormatError, LowramError
 from ._backends import MAP_BACKENDS, choose_map_backend, map_backend
 from ._values import ValueStore
@@ -15,8 +16,12 @@ from ._values import ValueStore
 __all__ = ["StringMap"]
 
 _KIND = "StringMap/"
-_VERSION = 1
-_HEAD = struct.Struct("<QBBxxxxxxQQ")  # keys, has-empty, value kind, index bytes, values bytes
+#: version 2 pads the index and the values to start 8-byte aligned in a file (for mmap); the
+#: pad lengths sit in bytes that version 1 wrote as zeros, so both read with one parser
+_VERSION = 2
+_VERSIONS = (1, 2)
+# keys, has-empty, value kind, index pad, values pad, index bytes, values bytes
+_HEAD = struct.Struct("<QBBBB4xQQ")
 _MISSING = object()
 
 
@@ -224,38 +229,46 @@ class StringMap(collections.abc.Mapping):
         >>> StringMap.from_bytes(m.to_bytes()) == m
         True
         """
+        kind = _KIND + self.backend
         index = self._index.payload()
         values = self._values.to_bytes()
         empty = self._empty.to_bytes() if self._empty is not None else b""
-        head = _HEAD.pack(len(self), self._empty is not None,
-                          self._values.kind == "bytes", len(index), len(values))
-        return pack(_KIND + self.backend, _VERSION, head + index + values + empty)
+        # the index and the values start 8-byte aligned in a file, so a map can use them
+        pad_index = -(HEADER_SIZE + len(kind) + _HEAD.size) % 8
+        pad_values = -len(index) % 8
+        head = _HEAD.pack(len(self), self._empty is not None, self._values.kind == "bytes",
+                          pad_index, pad_values, len(index), len(values))
+        return pack(kind, _VERSION, b"".join([head, b"\0" * pad_index, index,
+                                              b"\0" * pad_values, values, empty]))
 
     @classmethod
     def from_bytes(cls, data, *, source: str = "StringMap data") -> "StringMap":
         """Open bytes made by :meth:`to_bytes`; damaged data raises ``lowram.FormatError``."""
-        env = unpack(data, kind=_KIND, versions=(_VERSION,), source=source)
+        env = unpack(data, kind=_KIND, versions=_VERSIONS, source=source)
         return cls._open(env.kind, memoryview(env.payload), source)
 
     @classmethod
-    def _open(cls, kind, payload, source):
+    def _open(cls, kind, payload, source, mapped=False):
         name = kind[len(_KIND):]
         if name not in MAP_BACKENDS:
             raise FormatError(f"{source}: unknown StringMap backend {name!r}")
         if len(payload) < _HEAD.size:
             raise FormatError(f"{source}: StringMap payload shorter than its header")
-        count, has_empty, is_bytes, n_index, n_values = _HEAD.unpack_from(payload)
-        start = _HEAD.size
-        rest = len(payload) - start - n_index - n_values
-        if has_empty > 1 or is_bytes > 1 or rest < 0 or (rest > 0) != bool(has_empty) \
-                or count < has_empty:
+        count, has_empty, is_bytes, pad_index, pad_values, n_index, n_values = \
+            _HEAD.unpack_from(payload)
+        start = _HEAD.size + pad_index
+        values_start = start + n_index + pad_values
+        rest = len(payload) - values_start - n_values
+        if has_empty > 1 or is_bytes > 1 or pad_index > 7 or pad_values > 7 or rest < 0 \
+                or (rest > 0) != bool(has_empty) or count < has_empty:
             raise FormatError(f"{source}: malformed StringMap header")
         backend_cls = map_backend(name)
         try:
-            index = backend_cls.from_payload(payload[start:start + n_index], False,
+            index = backend_cls.from_payload(payload[start:start + n_index], mapped,
                                              count - has_empty)
-            values = ValueStore.from_bytes(payload[start + n_index:start + n_index + n_values])
-            empty = (ValueStore.from_bytes(payload[start + n_index + n_values:])
+            values = ValueStore.from_bytes(payload[values_start:values_start + n_values],
+                                           copy=not mapped)
+            empty = (ValueStore.from_bytes(payload[values_start + n_values:])
                      if has_empty else None)
         except FormatError:
             raise
@@ -276,11 +289,45 @@ class StringMap(collections.abc.Mapping):
         atomic_write(path, self.to_bytes())
 
     @classmethod
-    def load(cls, path, *, mmap: bool = False) -> "StringMap":
-        """Open a file written by :meth:`save` (read into memory; ``mmap`` is accepted for
-        symmetry with :meth:`lowram.StringSet.load` and reads the file as well)."""
-        env = read_file(path, kind=_KIND, versions=(_VERSION,))
-        return cls._open(env.kind, memoryview(env.payload), os.fspath(path))
+    def load(cls, path, *, mmap: bool = True) -> "StringMap":
+        """Open a file written by :meth:`save`; damaged files raise ``lowram.FormatError``.
+
+        With ``mmap=True`` a backend that supports it (``marisa``, ``dawg``, ``sorted``)
+        reads its keys, and the values, from a read-only memory map of the file, so
+        processes opening the same file share one copy in the page cache (``nbytes`` still
+        counts the mapped bytes the map holds). Other backends, and ``mmap=False``, read
+        the file into memory. The checksum is verified first, as for
+        :meth:`lowram.StringSet.load` (open only files you trust: a CRC-32 is no defence
+        against a crafted file).
+
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "counts.lowram")
+        >>> StringMap({"a": 1, "b": 2}, backend="marisa").save(path)
+        >>> StringMap.load(path) == {"a": 1, "b": 2}
+        True
+        """
+        path = os.fspath(path)
+        if isinstance(path, bytes):
+            path = os.fsdecode(path)
+        if os.path.isdir(path):
+            raise FormatError(f"{path}: is a directory, not a lowram file")
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if not mmap or size == 0:
+                env = unpack(fh.read(), kind=_KIND, versions=_VERSIONS, source=path)
+                return cls._open(env.kind, memoryview(env.payload), path)
+            mapped = _mmap.mmap(fh.fileno(), 0, access=_mmap.ACCESS_READ)
+        env = unpack(mapped, kind=_KIND, versions=_VERSIONS, source=path, copy=False)
+        kind = env.kind
+        name = kind[len(_KIND):]
+        if name not in MAP_BACKENDS or not map_backend(name).mmap_capable:
+            payload = bytes(env.payload)
+            del env  # release the views into the map before closing it
+            mapped.close()
+            return cls._open(kind, memoryview(payload), path)
+        payload = env.payload
+        del env
+        return cls._open(kind, payload, path, mapped=True)
 
     def __reduce__(self):
         return (_from_bytes, (self.to_bytes(),))

@@ -30,6 +30,7 @@ class MarisaSet(SetBackend):
     name = "marisa"
     utf8_only = True
     mmap_capable = True
+    sort_batches = True
 
     def __init__(self, impl, size, nbytes, keepalive=None):
         super().__init__(impl, size)
@@ -100,6 +101,9 @@ class MarisaIndex(KeyIndex, MarisaSet):
 
     @classmethod
     def from_payload(cls, view, mapped, count):
+        if mapped:
+            trie = marisa_trie.BinaryTrie().map(view)
+            return cls(trie, len(trie), len(view), keepalive=view)
         data = bytes(view)
         trie = marisa_trie.BinaryTrie().frombytes(data)
         return cls(trie, len(trie), len(data))

@@ -39,7 +39,9 @@ class StringSet(SetCore, collections.abc.Set):
       distinct characters, no "\\x00", no lone surrogates;
     * ``"sorted"`` – lowram's sorted UTF-8 buffer + offsets (the text plus 4 bytes per key):
       holds every str, memory-mappable;
-    * ``"builtin"`` – a frozenset (fastest lookups, most RAM: about 120 bytes per word);
+    * ``"builtin"`` – a frozenset (fastest lookups, most RAM: about 115 bytes per word);
+      the sorted order is built on the first ordered iteration or prefix query and kept
+      (8 more bytes per key from then on);
     * ``"auto"`` (default) – ``builtin`` below 1,000 keys, else ``marisa`` if it can hold
       every key, else ``sorted``. :attr:`backend` tells which was picked.
 
@@ -73,7 +75,7 @@ class StringSet(SetCore, collections.abc.Set):
         self._backend = impl
         self._hash = None
         self._init_core(impl.impl, impl.size + bool(has_empty), bool(has_empty),
-                        impl.nul_lookup_unsafe)
+                        impl.nul_lookup_unsafe, impl.sort_batches)
 
     @classmethod
     def _from_backend(cls, impl, has_empty: bool) -> "StringSet":

@@ -75,7 +75,7 @@ class ValueStore:
         if self.kind == "int":
             return int(self.array[i])
         offsets = self.offsets
-        return self.blob[int(offsets[i]):int(offsets[i + 1])]
+        return bytes(self.blob[int(offsets[i]):int(offsets[i + 1])])
 
     def permuted(self, order) -> "ValueStore":
         """The store re-indexed so that new index ``order[j]`` holds old value ``j``.
@@ -102,10 +102,16 @@ class ValueStore:
         return ValueStore("bytes", blob=dst.tobytes(), offsets=offsets.astype(self.offsets.dtype))
 
     def nbytes(self) -> int:
-        """Bytes the values take (arrays and blob, with their object headers)."""
+        """Bytes the values take (arrays and blob, with their object headers).
+
+        Arrays and blobs that view a memory map (``from_bytes(copy=False)``) count the
+        mapped bytes they read, as the backends' mapped buffers do.
+        """
         if self.kind == "int":
-            return self.array.__sizeof__()
-        return sys.getsizeof(self.blob) + self.offsets.__sizeof__()
+            return _array_size(self.array)
+        blob = self.blob
+        n = sys.getsizeof(blob) + (len(blob) if isinstance(blob, memoryview) else 0)
+        return n + _array_size(self.offsets)
 
     def to_bytes(self) -> bytes:
         """Serialise (header, then the int array or the offsets and the blob)."""
@@ -114,11 +120,15 @@ class ValueStore:
             return _HEAD.pack(0, len(self), code) + self.array.tobytes()
         width = self.offsets.dtype.itemsize
         return (_HEAD.pack(1, len(self), len(self.blob) | (width << 56))
-                + self.offsets.tobytes() + self.blob)
+                + self.offsets.tobytes() + bytes(self.blob))
 
     @classmethod
-    def from_bytes(cls, view) -> "ValueStore":
-        """Open :meth:`to_bytes` output; ``ValueError`` if it is malformed."""
+    def from_bytes(cls, view, copy: bool = True) -> "ValueStore":
+        """Open :meth:`to_bytes` output; ``ValueError`` if it is malformed.
+
+        ``copy=False``: the arrays and the blob are read-only views into ``view`` (a memory
+        map), which must then stay unchanged.
+        """
         view = memoryview(view).cast("B")
         if len(view) < _HEAD.size:
             raise ValueError("value store shorter than its header")
@@ -130,14 +140,23 @@ class ValueStore:
             dtype = np.dtype(_INT_TYPES[extra])
             if len(body) != n * dtype.itemsize:
                 raise ValueError("value store length does not match its header")
-            return cls("int", array=np.frombuffer(body, dtype=dtype).copy())
+            array = np.frombuffer(body, dtype=dtype)
+            return cls("int", array=array.copy() if copy else array)
         if kind != 1:
             raise ValueError("unknown value store kind")
         width, size = extra >> 56, extra & ((1 << 56) - 1)
         if width not in (4, 8) or len(body) != (n + 1) * width + size:
             raise ValueError("value store length does not match its header")
         dtype = np.uint32 if width == 4 else np.uint64
-        offsets = np.frombuffer(body[:(n + 1) * width], dtype=dtype).copy()
+        offsets = np.frombuffer(body[:(n + 1) * width], dtype=dtype)
         if offsets[0] != 0 or int(offsets[n]) != size or np.any(offsets[1:] < offsets[:n]):
             raise ValueError("value store offsets are malformed")
-        return cls("bytes", blob=bytes(body[(n + 1) * width:]), offsets=offsets)
+        blob = body[(n + 1) * width:]
+        if copy:
+            return cls("bytes", blob=bytes(blob), offsets=offsets.copy())
+        return cls("bytes", blob=blob, offsets=offsets)
+
+
+def _array_size(array) -> int:
+    """``sys.getsizeof`` of a numpy array, plus its data when it views another buffer."""
+    return array.__sizeof__() + (array.nbytes if array.base is not None else 0)
