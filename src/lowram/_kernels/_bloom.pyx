@@ -13,20 +13,13 @@ import numpy as np
 from lowram._kernels._hash cimport BATCH, hash_item, hash_run, lr_fmix64, lr_range
 
 
-cdef inline uint64_t _step(uint64_t h) noexcept nogil:
-    # a full mix, not a cheaper swap of the hash's halves: add_hashes takes the caller's own
-    # hashes, and a weak one (small ints) would then put every probe in the first word
-    return lr_fmix64(h ^ 0x6A09E667F3BCC909ULL) | 1
-
-
-cdef inline void _set_bits(uint64_t *w, uint64_t size, int k, uint64_t h) noexcept nogil:
-    # locals, not fields: stores through w cannot then force size and k to be re-read
-    cdef uint64_t g = h, step = _step(h), idx
-    cdef int i
-    for i in range(k):
-        idx = lr_range(g, size)
-        w[idx >> 6] |= (<uint64_t>1) << (idx & 63)
-        g += step
+cdef extern from "csrc/lowram_bloom.h" nogil:
+    # the step is a full mix, not a cheaper swap of the hash's halves: add_hashes takes the
+    # caller's own hashes, and a weak one (small ints) would then put every probe in word 0
+    uint64_t _step "lr_bloom_step"(uint64_t h)
+    void _set_bits "lr_bloom_set"(uint64_t *w, uint64_t size, int k, uint64_t h)
+    void _set_many "lr_bloom_set_many"(uint64_t *w, uint64_t size, int k, const uint64_t *hs,
+                                       size_t n)
 
 
 cdef class BloomBits:
@@ -92,12 +85,8 @@ cdef class BloomBits:
 
     def add_hashes(self, const uint64_t[::1] hs):
         """Set the bits of every hash. O(len(hs) * hashes), in C (GIL held: no torn writes)."""
-        cdef Py_ssize_t i, n = hs.shape[0]
-        cdef uint64_t size = self.size
-        cdef uint64_t *w = self.w
-        cdef int k = self.hashes
-        for i in range(n):
-            _set_bits(w, size, k, hs[i])
+        if hs.shape[0]:
+            _set_many(self.w, self.size, self.hashes, &hs[0], <size_t>hs.shape[0])
 
     def add_objects(self, object seq, uint64_t seed):
         """Hash and add every item of a list or tuple, in C: hashes go through a small
@@ -111,8 +100,7 @@ cdef class BloomBits:
         cdef int k = self.hashes
         for start in range(0, n, BATCH):
             i = hash_run(seq, start, BATCH, seed, buf)
-            for i in range(i):
-                _set_bits(w, size, k, buf[i])
+            _set_many(w, size, k, buf, <size_t>i)
 
     def add_new_hashes(self, const uint64_t[::1] hs, Py_ssize_t room):
         """Add hashes not already present until ``room`` were added; return (consumed, added)."""
