@@ -9,7 +9,12 @@ so no key a library cannot store is ever handed to its C code.
 from __future__ import annotations
 
 import importlib
+import mmap as _mmap
+import os
 import re
+
+from .._fileformat import unpack
+from ..errors import FormatError
 
 __all__ = ["SetBackend", "SET_BACKENDS", "set_backend", "choose_set_backend", "AUTO_SMALL"]
 
@@ -261,3 +266,32 @@ def choose_map_backend(name: str, keys: list) -> type:
     if why is not None:
         raise ValueError(why)
     return cls
+
+
+def read_or_map(path, *, kind: str, versions, mmap: bool, can_map) -> tuple:
+    """Open a saved StringSet or StringMap: ``(kind, payload, mapped)``.
+
+    The envelope is checked (kind prefix ``kind``, one of ``versions``, checksum) before any
+    backend sees the bytes. With ``mmap`` and a backend for which ``can_map(name)`` holds,
+    ``payload`` is a read-only view into a memory map of the file (the view keeps the map
+    open); otherwise the payload is read into memory and ``mapped`` is False.
+    """
+    path = os.fspath(path)
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    if os.path.isdir(path):
+        raise FormatError(f"{path}: is a directory, not a lowram file")
+    with open(path, "rb") as fh:
+        if not mmap or os.fstat(fh.fileno()).st_size == 0:
+            env = unpack(fh.read(), kind=kind, versions=versions, source=path)
+            return env.kind, memoryview(env.payload), False
+        mapped = _mmap.mmap(fh.fileno(), 0, access=_mmap.ACCESS_READ)
+    env = unpack(mapped, kind=kind, versions=versions, source=path, copy=False)
+    found, payload = env.kind, env.payload
+    del env
+    if can_map(found[len(kind):]):
+        return found, payload, True
+    copied = bytes(payload)
+    payload.release()  # no view into the map may outlive it
+    mapped.close()
+    return found, memoryview(copied), False

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import collections.abc
-import mmap as _mmap
 import os
 import struct
 import sys
 
 from .._fileformat import HEADER_SIZE, atomic_write, pack, unpack
 from ..errors import FormatError, LowramError
-from ._backends import MAP_BACKENDS, choose_map_backend, map_backend
+from ._backends import MAP_BACKENDS, choose_map_backend, map_backend, read_or_map
 from ._values import ValueStore
 
 __all__ = ["StringMap"]
@@ -306,28 +305,10 @@ class StringMap(collections.abc.Mapping):
         >>> StringMap.load(path) == {"a": 1, "b": 2}
         True
         """
-        path = os.fspath(path)
-        if isinstance(path, bytes):
-            path = os.fsdecode(path)
-        if os.path.isdir(path):
-            raise FormatError(f"{path}: is a directory, not a lowram file")
-        with open(path, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
-            if not mmap or size == 0:
-                env = unpack(fh.read(), kind=_KIND, versions=_VERSIONS, source=path)
-                return cls._open(env.kind, memoryview(env.payload), path)
-            mapped = _mmap.mmap(fh.fileno(), 0, access=_mmap.ACCESS_READ)
-        env = unpack(mapped, kind=_KIND, versions=_VERSIONS, source=path, copy=False)
-        kind = env.kind
-        name = kind[len(_KIND):]
-        if name not in MAP_BACKENDS or not map_backend(name).mmap_capable:
-            payload = bytes(env.payload)
-            del env  # release the views into the map before closing it
-            mapped.close()
-            return cls._open(kind, memoryview(payload), path)
-        payload = env.payload
-        del env
-        return cls._open(kind, payload, path, mapped=True)
+        kind, payload, mapped = read_or_map(
+            path, kind=_KIND, versions=_VERSIONS, mmap=mmap,
+            can_map=lambda name: name in MAP_BACKENDS and map_backend(name).mmap_capable)
+        return cls._open(kind, payload, os.fsdecode(os.fspath(path)), mapped=mapped)
 
     def __reduce__(self):
         return (_from_bytes, (self.to_bytes(),))

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import collections.abc
-import mmap as _mmap
 import os
 import struct
 import sys
 
 from .._fileformat import atomic_write, pack, unpack
 from ..errors import FormatError, LowramError
-from ._backends import SET_BACKENDS, choose_set_backend, set_backend
+from ._backends import SET_BACKENDS, choose_set_backend, read_or_map, set_backend
 from ._core import SetCore
 from ._sortedkeys import collect
 
@@ -260,27 +259,10 @@ class StringSet(SetCore, collections.abc.Set):
         >>> StringSet.load(path) == {"a", "b"}
         True
         """
-        path = os.fspath(path)
-        if os.path.isdir(path):
-            raise FormatError(f"{path}: is a directory, not a lowram file")
-        with open(path, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
-            if not mmap or size == 0:
-                data = fh.read()
-                env = unpack(data, kind=_KIND, versions=(_VERSION,), source=path)
-                return cls._open(env.kind, memoryview(env.payload), False, path)
-            mapped = _mmap.mmap(fh.fileno(), 0, access=_mmap.ACCESS_READ)
-        env = unpack(mapped, kind=_KIND, versions=(_VERSION,), source=path, copy=False)
-        kind = env.kind
-        name = kind[len(_KIND):]
-        if name not in SET_BACKENDS or not set_backend(name).mmap_capable:
-            payload = bytes(env.payload)
-            del env  # release the views into the map before closing it
-            mapped.close()
-            return cls._open(kind, memoryview(payload), False, path)
-        del env  # checked; the backend reads the map itself
-        start = _ENVELOPE_HEAD + len(kind)
-        return cls._open(kind, memoryview(mapped)[start:], True, path)
+        kind, payload, mapped = read_or_map(
+            path, kind=_KIND, versions=(_VERSION,), mmap=mmap,
+            can_map=lambda name: name in SET_BACKENDS and set_backend(name).mmap_capable)
+        return cls._open(kind, payload, mapped, os.fsdecode(os.fspath(path)))
 
     def export(self, path) -> None:
         """Write the backend library's own file format (no lowram envelope) to ``path``.
