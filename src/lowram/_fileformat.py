@@ -138,11 +138,19 @@ def atomic_write(path, data) -> None:
         raise
 
 
-def read_file(path, *, kind=None, versions=None) -> Envelope:
-    """Read and check an envelope from ``path`` (see :func:`unpack`)."""
+def file_path(path) -> str:
+    """``path`` (str, bytes or path-like) as a str; ``FormatError`` if it is a directory."""
     path = os.fspath(path)
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
     if os.path.isdir(path):
         raise FormatError(f"{path}: is a directory, not a lowram file")
+    return path
+
+
+def read_file(path, *, kind=None, versions=None) -> Envelope:
+    """Read and check an envelope from ``path`` (see :func:`unpack`)."""
+    path = file_path(path)
     with open(path, "rb") as fh:
         data = fh.read()
     return unpack(data, kind=kind, versions=versions, source=path)
@@ -158,11 +166,7 @@ def map_file(path, *, kind=None, versions=None, writable: bool = False):
     """
     import mmap
 
-    path = os.fspath(path)
-    if isinstance(path, bytes):
-        path = os.fsdecode(path)
-    if os.path.isdir(path):
-        raise FormatError(f"{path}: is a directory, not a lowram file")
+    path = file_path(path)
     with open(path, "rb") as fh:
         if os.fstat(fh.fileno()).st_size == 0:
             raise FormatError(f"{path}: empty file")

@@ -13,8 +13,7 @@ import mmap as _mmap
 import os
 import re
 
-from .._fileformat import unpack
-from ..errors import FormatError
+from .._fileformat import file_path, unpack
 
 __all__ = ["SetBackend", "SET_BACKENDS", "set_backend", "choose_set_backend", "AUTO_SMALL"]
 
@@ -276,11 +275,7 @@ def read_or_map(path, *, kind: str, versions, mmap: bool, can_map) -> tuple:
     ``payload`` is a read-only view into a memory map of the file (the view keeps the map
     open); otherwise the payload is read into memory and ``mapped`` is False.
     """
-    path = os.fspath(path)
-    if isinstance(path, bytes):
-        path = os.fsdecode(path)
-    if os.path.isdir(path):
-        raise FormatError(f"{path}: is a directory, not a lowram file")
+    path = file_path(path)
     with open(path, "rb") as fh:
         if not mmap or os.fstat(fh.fileno()).st_size == 0:
             env = unpack(fh.read(), kind=kind, versions=versions, source=path)
