@@ -246,3 +246,25 @@ def test_clear(name):
     sketch = make(name)
     sketch.clear()
     assert sketch == FACTORIES[name][0]()
+
+
+@pytest.mark.parametrize("bad", [1.5, None, 2**64, -(2**63) - 1])
+@pytest.mark.parametrize("where", [0, 700, 2999])
+def test_bloom_optimistic_update_rolls_back(bad, where):
+    # a filter small beside the batch is updated without a checking pass and restored from a
+    # copy when an item fails: the error names the item and the filter is as it was
+    bf = lowram.BloomFilter(200, 0.01, seed=3)
+    bf.update([f"w{i}" for i in range(50)] + [b"raw", 7, bytearray(b"x")])
+    before = bf.to_bytes()
+    batch = [f"t{i}" for i in range(3000)]
+    batch[where] = bad
+    assert bf._bits.words.nbytes <= 16 * len(batch)  # the optimistic path
+    with pytest.raises((TypeError, OverflowError), match=f"item {where}"):
+        bf.update(batch)
+    assert bf.to_bytes() == before
+    with pytest.raises((TypeError, OverflowError), match=f"item {where}"):
+        bf.update(tuple(batch))
+    assert bf.to_bytes() == before
+    batch[where] = "fine"
+    bf.update(batch)
+    assert all(x in bf for x in batch)

@@ -207,3 +207,16 @@ def test_random_unicode_equals_utf8():
     expected = [xxhash.xxh3_64_intdigest(t.encode("utf-8", "surrogatepass")) for t in texts]
     assert hash64_many(texts).tolist() == expected
     assert [hash64(t) for t in texts] == expected
+
+
+def test_short_str_and_bytes_every_length_match_reference():
+    # 1-8 byte str and bytes take an in-object form without a length branch; every length
+    # and seed must still be XXH3-64 of the bytes (0 and 9+ take the general path)
+    rng = random.Random(5)
+    for length in range(21):
+        text = "".join(chr(rng.randrange(32, 127)) for _ in range(length))
+        raw = text.encode()
+        for seed in SEEDS:
+            ref = xxhash.xxh3_64_intdigest(raw, seed)
+            assert hash64(text, seed) == ref, (length, seed)
+            assert hash64_many([text, raw], seed=seed).tolist() == [ref, ref], (length, seed)

@@ -8,6 +8,7 @@ from libc.stdint cimport uint64_t
 cdef extern from "csrc/lowram_hash.h" nogil:
     uint64_t lr_xxh3(const void *data, size_t length, uint64_t seed)
     uint64_t lr_xxh3_u64(uint64_t value, uint64_t seed)
+    uint64_t lr_xxh3_1to8_inobject(const unsigned char *p, size_t length, uint64_t seed)
     uint64_t lr_fmix64(uint64_t k)
     uint64_t lr_range(uint64_t x, uint64_t n)
     int lr_clz64(uint64_t x)
@@ -69,8 +70,12 @@ cdef inline bint hash_fast(PyObject *item, uint64_t seed, uint64_t *out) noexcep
     cdef Py_ssize_t n
     if t is &PyUnicode_Type:
         if PyUnicode_IS_COMPACT_ASCII(<object>item):
-            out[0] = lr_xxh3(PyUnicode_DATA(<object>item),
-                             <size_t>PyUnicode_GET_LENGTH(<object>item), seed)
+            n = PyUnicode_GET_LENGTH(<object>item)
+            if 0 < n <= 8:  # the str's header precedes its data: the in-object form is safe
+                out[0] = lr_xxh3_1to8_inobject(
+                    <const unsigned char *>PyUnicode_DATA(<object>item), <size_t>n, seed)
+            else:
+                out[0] = lr_xxh3(PyUnicode_DATA(<object>item), <size_t>n, seed)
             return True
         n = lr_utf8_into(item, buf)
         if n < 0:
@@ -78,7 +83,11 @@ cdef inline bint hash_fast(PyObject *item, uint64_t seed, uint64_t *out) noexcep
         out[0] = lr_xxh3(buf, <size_t>n, seed)
         return True
     if t is &PyBytes_Type:
-        out[0] = lr_xxh3(PyBytes_AS_STRING(<object>item),
-                         <size_t>PyBytes_GET_SIZE(<object>item), seed)
+        n = PyBytes_GET_SIZE(<object>item)
+        if 0 < n <= 8:  # the bytes' header precedes its data: the in-object form is safe
+            out[0] = lr_xxh3_1to8_inobject(
+                <const unsigned char *>PyBytes_AS_STRING(<object>item), <size_t>n, seed)
+        else:
+            out[0] = lr_xxh3(PyBytes_AS_STRING(<object>item), <size_t>n, seed)
         return True
     return False

@@ -167,8 +167,20 @@ class BloomFilter(Sketch):
         """
         self._writable()
         if type(items) is list or type(items) is tuple:
-            check_items(items)  # all or nothing: every item hashable before any bit is set
-            self._bits.add_objects(items, self._seed)
+            words = self._bits.words
+            if words.nbytes > 16 * len(items):
+                check_items(items)  # all or nothing: every item hashable before any bit is set
+                self._bits.add_objects(items, self._seed)
+                return
+            # all or nothing, optimistically: a copy of the bits (at most 16 bytes per item)
+            # costs less than a pass checking every item first; a bad item restores it
+            saved = words.copy()
+            try:
+                self._bits.add_objects(items, self._seed)
+            except BaseException:
+                words[:] = saved
+                check_items(items)  # raises naming the bad item's position
+                raise
             return
         for chunk in hash_chunks(items, self._seed):
             self._bits.add_hashes(chunk)

@@ -249,6 +249,25 @@ static inline uint64_t lr_xxh3(const void *data, size_t len, uint64_t seed) {
     return lr_xxh3_long(p, len, seed);
 }
 
+/* XXH3-64 of 1-8 bytes inside a str or bytes object, with no branch between the 1-3 and
+ * 4-8 byte forms (token lengths straddle 4 at random, so that branch mispredicts about every
+ * other token): both are computed and one kept. The same value as lr_xxh3. Reads p[0],
+ * p[len >> 1], p[len - 1] and the 8 bytes ending at p + len, so the caller must own the 8
+ * bytes before the data: true of a str or bytes object, whose header precedes its data;
+ * not of an arbitrary buffer. */
+static inline uint64_t lr_xxh3_1to8_inobject(const unsigned char *p, size_t len, uint64_t seed) {
+    const unsigned char *s = lr_k_secret;
+    uint64_t tail = lr_read64(p + len - 8);
+    unsigned shift = ((unsigned)(8 - len) * 8) & 63;          /* len 8 -> 0, len 4 -> 32 */
+    uint64_t r8 = lr_xxh3_4to8((uint32_t)(tail >> shift), (uint32_t)(tail >> 32), len, seed);
+    uint32_t combined = ((uint32_t)p[0] << 16) | ((uint32_t)p[len >> 1] << 24)
+                      | (uint32_t)p[len - 1] | ((uint32_t)len << 8);
+    uint64_t r3 = lr_avalanche((uint64_t)combined
+                               ^ ((uint64_t)(lr_read32(s) ^ lr_read32(s + 4)) + seed));
+    uint64_t keep8 = (uint64_t)0 - (uint64_t)(len >= 4);
+    return (r8 & keep8) | (r3 & ~keep8);
+}
+
 /* XXH3-64 of the 8 little-endian bytes of v: the same value as lr_xxh3(&le_bytes, 8, seed). */
 static inline uint64_t lr_xxh3_u64(uint64_t v, uint64_t seed) {
     return lr_xxh3_4to8((uint32_t)v, (uint32_t)(v >> 32), 8, seed);
