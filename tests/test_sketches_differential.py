@@ -137,8 +137,8 @@ def test_sizeof_matches_resident_memory(builder):
 
 def many_hll(seeds):
     # dense from the start (opened from bytes): filling each through its sparse mode leaves
-    # allocator holes between the register blocks (0.7-2.3 KB per sketch, varying with the
-    # heap's history), which say nothing about what a sketch holds
+    # allocator holes between the register blocks, varying with the heap's history, which
+    # say nothing about what a sketch holds
     blob = HyperLogLog(12)
     blob.update(np.arange(20_000))
     data = blob.to_bytes()

@@ -28,8 +28,8 @@ _HEADER = struct.Struct("<QdQBQ")  # capacity, error rate, size in bits, hashes,
 
 
 #: Extra bits a filter may spend, over the fewest that meet its error rate, to need fewer
-#: probes: at 1% that buys 5 probes instead of 7 for 2.7% more bits (update of 2M str
-#: tokens measured ~9% faster, paired against rbloom in one process).
+#: probes: at 1% that buys 5 probes instead of 7 for 2.7% more bits (bits_vs_1_44_log2 in
+#: benchmarks/bench_sketches.py shows the cost).
 SIZE_SLACK = 0.03
 
 

@@ -1,9 +1,9 @@
-# distutils: sources = src/lowram/strings/csrc/hat_trie.c
+# distutils: sources = src/lowram/strings/csrc/hat_trie_core.c
 """MutableStringSet: a mutable set of ``str`` in a HAT-trie (Askitis & Sinha, 2007).
 
 lowram writes its own HAT-trie because the Python binding of the C library (``hat-trie``)
 no longer builds on Python 3.10+, and the tries that do build are frozen (marisa-trie, DAWG)
-or heavy (datrie). The core is C (``csrc/hat_trie.c``): a burst trie whose leaves are array
+or heavy (datrie). The core is C (``csrc/hat_trie_core.c``, hand-written): a burst trie whose leaves are array
 hash tables holding keys as bytes, back to back in one allocation per bucket, each
 bucket's pointer paired with a 64-bit Bloom filter of its keys so that most lookups of absent
 keys end without reading the bucket. No Python object is kept per key.
