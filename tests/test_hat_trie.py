@@ -370,7 +370,13 @@ def test_pop_drains_and_memory_returns():
     assert s.nbytes > empty
     seen = {s.pop() for _ in range(5_000)}
     assert len(seen) == 5_000 and len(s) == 0
-    assert s.nbytes == empty
+    stats, fresh = s._stats(), MutableStringSet()._stats()
+    assert {k: stats[k] for k in ("keys", "nodes", "containers", "buckets")} == {
+        k: fresh[k] for k in ("keys", "nodes", "containers", "buckets")}
+    # nbytes counts malloc_usable_size, and glibc may hand a recycled chunk up to 24 bytes
+    # larger than a fresh one (it keeps a remainder under 32 bytes unsplit): the two blocks
+    # an empty set holds (the header and the root node) may each read up to 24 bytes more or less.
+    assert abs(s.nbytes - empty) <= 2 * 24
     with pytest.raises(KeyError, match="empty"):
         s.pop()
 
