@@ -7,7 +7,9 @@ For each corpus (the bundled English word list, and Debian's Ukrainian list when
 loop; lowram and its like-for-like raw object timed alternately, ratio = median of per-round
 ratios, because the shared machine's speed drifts between rounds), ``contains_many`` per key
 against a Python loop of ``in`` on the raw library (``loop_over``; for ``sorted``, which
-wraps no library, a loop over the StringSet itself), and a prefix query (all keys under 200
+wraps no library, a loop over the StringSet itself) beside that loop's time over the raw
+library's own ``in`` run from C (``loop/raw_c_loop``: the most a batch that still calls the
+library once per key could gain), and a prefix query (all keys under 200
 random 3-character prefixes). Lookup queries are 10,000 hits sampled at random (shuffled,
 fresh ``str`` objects); misses are sampled words with one character changed.
 
@@ -187,6 +189,9 @@ def measure_corpus(label, source, words, args, rows):
         row["py_loop_raw_ns"] = loop
         row["loop/contains_many"] = 1 / ratio
         row["loop_over"] = partner
+        # the ceiling for a batch that calls the library once per key: the Python loop's
+        # time over the library's own lookup run from C (``raw_in_ns``)
+        row["loop/raw_c_loop"] = loop / row["raw_in_ns"]
     for row in by_name.values():
         row.update(targets(row, by_name.get(row.get("partner"))))
     built.clear()
@@ -232,7 +237,8 @@ def main():
             measure_corpus(label, path, words, args, rows)
     columns = ["corpus", "structure", "B_per_key", "build_s", "deep/rss", "hit_ns", "miss_ns",
                "prefix_ms", "ram_vs_raw", "ram_over_raw_bytes", "in_vs_raw",
-               "contains_many_ns", "py_loop_raw_ns", "loop/contains_many", "ram_ok", "in_ok",
+               "contains_many_ns", "py_loop_raw_ns", "loop/contains_many", "loop/raw_c_loop",
+               "ram_ok", "in_ok",
                "contains_many_ok", "problem"]
     print_table(rows, columns, title="StringSet backends vs raw libraries")
     for note in notes:
