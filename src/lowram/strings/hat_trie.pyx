@@ -36,7 +36,7 @@ any absent key (``'\\ud800' in s`` is ``False``).
 """
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
-from libc.stdint cimport uint8_t, uint32_t, uint64_t
+from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcmp, memcpy
 
@@ -47,7 +47,7 @@ import numpy
 
 from lowram._fileformat import atomic_write, pack, read_file, unpack
 
-__all__ = ["MutableStringSet", "BURST", "LOAD"]
+__all__ = ["MutableStringMap", "MutableStringSet", "BURST", "LOAD"]
 
 
 cdef extern from "csrc/hat_trie.h" nogil:
@@ -56,18 +56,22 @@ cdef extern from "csrc/hat_trie.h" nogil:
         size_t bytes
         uint32_t burst
         uint32_t load
+        uint8_t vwidth
         size_t nodes
         size_t containers
         size_t buckets
     ctypedef struct hat_cursor:
         pass
-    hat_t *hat_new(uint32_t burst, uint32_t load)
+    hat_t *hat_new(uint32_t burst, uint32_t load, uint8_t vwidth)
     void hat_free(hat_t *t)
     int hat_clear(hat_t *t)
     hat_t *hat_copy(const hat_t *t)
     int hat_contains(const hat_t *t, const uint8_t *key, size_t len)
     int hat_insert(hat_t *t, const uint8_t *key, size_t len)
     int hat_remove(hat_t *t, const uint8_t *key, size_t len)
+    int hat_upsert(hat_t *t, const uint8_t *key, size_t len, const uint8_t *val, uint8_t **where)
+    uint8_t *hat_value(const hat_t *t, const uint8_t *key, size_t len)
+    const uint8_t *hat_cursor_value(const hat_cursor *c)
     void hat_prefetch(const hat_t *t, const uint8_t *key, size_t len, int stage)
     int hat_any(const hat_t *t, uint8_t **buf, size_t *cap, size_t *len)
     int hat_has_prefix(const hat_t *t, const uint8_t *prefix, size_t len)
@@ -138,11 +142,11 @@ cdef int _query_key(object key, lowram_key *k) except -1:
     return r
 
 
-cdef int _store_key(object key, lowram_key *k) except -1:
+cdef int _store_key(object key, lowram_key *k, str owner=_KIND) except -1:
     """Bytes to store ``key`` as; TypeError for a non-str, UnicodeEncodeError for surrogates."""
     cdef int r = lowram_key_of(key, k)
     if r == 1:
-        raise TypeError(f"MutableStringSet keys must be str, not {type(key).__name__}")
+        raise TypeError(f"{owner} keys must be str, not {type(key).__name__}")
     if r == 2:
         lowram_key_done(k)
         (<str>key).encode("utf-8")  # raises UnicodeEncodeError naming the position
@@ -207,16 +211,17 @@ cdef class _Buffer:
         return 0
 
 
-cdef uint64_t _read_varint(const uint8_t *p, size_t n, size_t *pos) except? 0xFFFFFFFFFFFFFFFF:
+cdef uint64_t _read_varint(const uint8_t *p, size_t n, size_t *pos,
+                           kind=_KIND) except? 0xFFFFFFFFFFFFFFFF:
     cdef uint64_t v = 0
     cdef int shift = 0
     cdef uint8_t b
     while True:
         if pos[0] >= n:
-            raise _format_error("truncated record")
-        if shift > 63:
-            raise _format_error("malformed length")
+            raise _format_error("truncated record", kind)
         b = p[pos[0]]
+        if shift > 63 or (shift == 63 and b > 1):
+            raise _format_error("malformed varint", kind)
         pos[0] += 1
         v |= <uint64_t>(b & 0x7F) << shift
         if b < 0x80:
@@ -224,17 +229,30 @@ cdef uint64_t _read_varint(const uint8_t *p, size_t n, size_t *pos) except? 0xFF
         shift += 7
 
 
-def _format_error(what):
+def _format_error(what, kind=_KIND):
     from lowram.errors import FormatError
 
-    return FormatError(f"{_KIND} payload: {what}")
+    return FormatError(f"{kind} payload: {what}")
+
+
+cdef inline int64_t _rd64(const uint8_t *p) noexcept nogil:
+    cdef int64_t v
+    memcpy(&v, p, 8)
+    return v
+
+
+cdef enum:
+    _KEYS = 0
+    _VALUES = 1
+    _ITEMS = 2
 
 
 cdef class _KeyIterator:
-    """Sorted iterator over the keys of a MutableStringSet (under a prefix)."""
-    cdef MutableStringSet owner
+    """Sorted iterator over the keys, values or items of a HAT-trie (under a prefix)."""
+    cdef _HatTrie owner
     cdef hat_cursor *cur
     cdef unsigned long version
+    cdef int mode
 
     def __dealloc__(self):
         hat_cursor_free(self.cur)
@@ -251,10 +269,14 @@ cdef class _KeyIterator:
         if self.owner._version != self.version:
             hat_cursor_free(self.cur)
             self.cur = NULL
-            raise RuntimeError("MutableStringSet changed during iteration")
+            raise RuntimeError(f"{type(self.owner).__name__} changed during iteration")
         r = hat_cursor_next(self.cur, &p, &n)
         if r == 1:
-            return _decode(p, n)
+            if self.mode == _KEYS:
+                return _decode(p, n)
+            if self.mode == _VALUES:
+                return _rd64(hat_cursor_value(self.cur))
+            return (_decode(p, n), _rd64(hat_cursor_value(self.cur)))
         if r < 0:
             raise MemoryError()
         hat_cursor_free(self.cur)
@@ -262,9 +284,10 @@ cdef class _KeyIterator:
         raise StopIteration
 
 
-cdef _KeyIterator _iterate(MutableStringSet s, const uint8_t *prefix, size_t n):
+cdef _KeyIterator _iterate(_HatTrie s, const uint8_t *prefix, size_t n, int mode=_KEYS):
     cdef _KeyIterator it = _KeyIterator.__new__(_KeyIterator)
     it.owner = s
+    it.mode = mode
     it.version = s._version
     it.cur = hat_cursor_new(s._t, prefix, n)
     if it.cur == NULL:
@@ -277,7 +300,303 @@ def _rebuild(data):
     return MutableStringSet.from_bytes(data)
 
 
-cdef class MutableStringSet:
+cdef class _HatTrie:
+    """What MutableStringSet and MutableStringMap share: the trie, its tuning, size, checks,
+    prefix tests, copies and the file format.
+
+    A subclass's ``__cinit__`` makes the trie (``_new_trie``) with its value width (0 for a
+    set), so an instance made by ``__new__`` alone is already a valid empty container.
+    """
+
+    cdef hat_t *_t
+    cdef unsigned long _version
+
+    _lowram_sizeof_is_total = True
+    _kind = None  # the file envelope's kind, set by each subclass
+
+    def __dealloc__(self):
+        hat_free(self._t)
+
+    cdef int _new_trie(self, uint32_t burst, uint32_t load, uint8_t vwidth) except -1:
+        """Replace the trie with an empty one of this tuning (the old one is freed)."""
+        cdef hat_t *t = hat_new(burst, load, vwidth)
+        if t == NULL:
+            raise MemoryError()
+        hat_free(self._t)
+        self._t = t
+        self._version += 1
+        return 0
+
+    cdef int _reset(self, burst, load) except -1:
+        """Empty the container with the given tuning (checked first: ValueError)."""
+        if not (1 <= burst <= (1 << 24)):
+            raise ValueError(f"_burst must be in 1..{1 << 24}, not {burst}")
+        if not (1 <= load <= 1024):
+            raise ValueError(f"_load must be in 1..1024, not {load}")
+        if self._t.size or self._t.burst != burst or self._t.load != load:
+            self._new_trie(burst, load, self._t.vwidth)
+        return 0
+
+    cdef _HatTrie _empty_like(self):
+        """An empty container of the same class and tuning."""
+        cdef _HatTrie r = type(self).__new__(type(self))
+        r._reset(self._t.burst, self._t.load)
+        return r
+
+    def _check(self):
+        """Assert the trie's internal invariants (tests call it after every step).
+
+        Cost: O(total key bytes).
+
+        >>> MutableStringSet(["a", "b"])._check()
+        """
+        cdef char msg[256]
+        cdef hat_cursor *cur
+        cdef const uint8_t *p
+        cdef size_t n
+        cdef int r
+        name = type(self).__name__
+        if hat_check(self._t, msg, sizeof(msg)):
+            raise AssertionError(f"{name} invariant broken: " + msg.decode("ascii"))
+        cur = hat_cursor_new(self._t, NULL, 0)
+        if cur == NULL:
+            raise MemoryError()
+        try:
+            while True:
+                r = hat_cursor_next(cur, &p, &n)
+                if r < 0:
+                    raise MemoryError()
+                if r == 0:
+                    break
+                if not kc_valid(p, n) or not kc_surrogate_free(p, n):
+                    raise AssertionError(f"{name} invariant broken: a key that is not a "
+                                         "valid key code of a str without surrogates")
+        finally:
+            hat_cursor_free(cur)
+
+    def _stats(self):
+        """Counts of trie nodes, containers and buckets, heap bytes and value width: a dict.
+
+        >>> sorted(MutableStringSet(["a"])._stats())
+        ['buckets', 'burst', 'bytes', 'containers', 'keys', 'load', 'nodes', 'value_bytes']
+        """
+        t = self._t
+        return {"keys": t.size, "nodes": t.nodes, "containers": t.containers,
+                "buckets": t.buckets, "bytes": t.bytes, "burst": t.burst, "load": t.load,
+                "value_bytes": t.vwidth}
+
+    def __len__(self):
+        """Number of keys. Cost: O(1).
+
+        >>> len(MutableStringSet(["a", "b", "a"]))
+        2
+        """
+        return self._t.size
+
+    def __sizeof__(self):
+        """Bytes held: the object plus every native allocation with its allocator overhead.
+
+        >>> import sys; sys.getsizeof(MutableStringSet(["a"] )) > 2048
+        True
+        """
+        return Py_TYPE(self).tp_basicsize + self._t.bytes
+
+    @property
+    def nbytes(self):
+        """Native heap bytes held (allocator overhead included). Cost: O(1).
+
+        >>> MutableStringSet().nbytes > 0
+        True
+        """
+        return self._t.bytes
+
+    def copy(self):
+        """A new, independent container with the same contents. Cost: O(memory held).
+
+        >>> s = MutableStringSet(["a"]); t = s.copy(); t.add("b"); len(s), len(t)
+        (1, 2)
+        """
+        cdef _HatTrie r = type(self).__new__(type(self))
+        cdef hat_t *t = hat_copy(self._t)
+        if t == NULL:
+            raise MemoryError()
+        hat_free(r._t)
+        r._t = t
+        return r
+
+    def __copy__(self):
+        """``copy.copy``: an independent copy (keys and ints are immutable: shallow = deep)."""
+        return self.copy()
+
+    def __deepcopy__(self, memo):
+        """``copy.deepcopy``: the same as :meth:`copy`."""
+        return self.copy()
+
+    def has_prefix(self, prefix):
+        """True when some key starts with ``prefix``. Cost: O(len(prefix)), or one container.
+
+        >>> s = MutableStringSet(["apple"]); s.has_prefix("app"), s.has_prefix("b")
+        (True, False)
+        """
+        cdef lowram_key k
+        cdef int r
+        if not isinstance(prefix, str):
+            raise TypeError(f"prefix must be str, not {type(prefix).__name__}")
+        _query_key(prefix, &k)
+        r = hat_has_prefix(self._t, k.p, <size_t>k.n)
+        lowram_key_done(&k)
+        return r == 1
+
+    cdef list _prefix_matches(self, s, bint items):
+        """The keys (or (key, value) items) whose keys are prefixes of s, shortest first."""
+        cdef lowram_key k
+        cdef size_t *lens
+        cdef long m, i
+        if not isinstance(s, str):
+            raise TypeError(f"prefixes() takes a str, not {type(s).__name__}")
+        _query_key(s, &k)
+        try:
+            lens = <size_t *>malloc((<size_t>k.n + 1) * sizeof(size_t))
+            if lens == NULL:
+                raise MemoryError()
+            try:
+                m = hat_prefix_lengths(self._t, k.p, <size_t>k.n, lens)
+                if m < 0:
+                    raise MemoryError()
+                if not items:
+                    return [_decode(k.p, lens[i]) for i in range(m)]
+                return [(_decode(k.p, lens[i]), _rd64(hat_value(self._t, k.p, lens[i])))
+                        for i in range(m)]
+            finally:
+                free(lens)
+        finally:
+            lowram_key_done(&k)
+
+    def longest_prefix(self, s, default=_MISSING):
+        """The longest key (a map: its item) that is a prefix of ``s``; ``default`` or
+        KeyError if none. Cost: as :meth:`prefixes`.
+
+        >>> s = MutableStringSet(["a", "ab"]); s.longest_prefix("abc"), s.longest_prefix("x", None)
+        ('ab', None)
+        """
+        found = self.prefixes(s)
+        if found:
+            return found[len(found) - 1]
+        if default is _MISSING:
+            raise KeyError(s)
+        return default
+
+    def clear(self):
+        """Remove everything and free the memory it held. Cost: O(n).
+
+        >>> s = MutableStringSet(["a", "b"]); s.clear(); len(s)
+        0
+        """
+        hat_clear(self._t)
+        self._version += 1
+
+    # ------------------------------------------------------------------ persistence
+
+    def to_bytes(self):
+        """Serialise to bytes in lowram's checksummed envelope. Cost: O(n log n).
+
+        Payload (format 1): burst and load (uint32 each), the key count (uint64), then the
+        keys' UTF-8 bytes in sorted order, each as two LEB128 varints (bytes shared with the
+        previous key, bytes that follow) and those bytes; in a map each key is followed by
+        its value as a zigzag LEB128 varint (1 byte for -64..63, at most 10).
+
+        >>> MutableStringSet.from_bytes(MutableStringSet(["a", "b"]).to_bytes())
+        MutableStringSet(['a', 'b'])
+        """
+        cdef _Buffer out = _Buffer()
+        cdef _Buffer utf = _Buffer()
+        cdef hat_cursor *cur = hat_cursor_new(self._t, NULL, 0)
+        cdef const uint8_t *p
+        cdef const uint8_t *code
+        cdef uint8_t *prev = NULL
+        cdef size_t n, prevlen = 0, shared, cap = 0
+        cdef uint32_t head[2]
+        cdef uint64_t count = self._t.size
+        cdef int64_t v
+        cdef bint values = self._t.vwidth != 0
+        cdef int r
+        if cur == NULL:
+            raise MemoryError()
+        try:
+            head[0] = self._t.burst
+            head[1] = self._t.load
+            out.write(<uint8_t *>head, 8)
+            out.write(<uint8_t *>&count, 8)
+            while True:
+                r = hat_cursor_next(cur, &code, &n)
+                if r == 0:
+                    break
+                if r < 0:
+                    raise MemoryError()
+                if values:
+                    v = _rd64(hat_cursor_value(cur))
+                utf.n = 0
+                utf.reserve(2 * n)  # the key code to UTF-8: no character more than doubles
+                n = kc_to_utf8(code, n, utf.p)
+                p = utf.p
+                shared = 0
+                while shared < n and shared < prevlen and p[shared] == prev[shared]:
+                    shared += 1
+                out.varint(shared)
+                out.varint(n - shared)
+                out.write(p + shared, n - shared)
+                if values:
+                    out.varint((<uint64_t>v << 1) ^ <uint64_t>(v >> 63))  # zigzag
+                if n > cap:
+                    free(prev)
+                    cap = n
+                    prev = <uint8_t *>malloc(cap)
+                    if prev == NULL:
+                        raise MemoryError()
+                memcpy(prev, p, n)
+                prevlen = n
+        finally:
+            hat_cursor_free(cur)
+            free(prev)
+        return pack(type(self)._kind, _FORMAT, PyBytes_FromStringAndSize(<char *>out.p, out.n))
+
+    @classmethod
+    def from_bytes(cls, data):
+        """Rebuild from :meth:`to_bytes` output; FormatError for damaged data.
+
+        Every check (checksum, lengths, order, UTF-8) runs before a key is trusted.
+
+        >>> MutableStringSet.from_bytes(b"junk")
+        Traceback (most recent call last):
+        ...
+        lowram.errors.FormatError: data: not a lowram file (bad magic number)
+        """
+        env = unpack(data, kind=cls._kind, versions=(_FORMAT,))
+        return _parse(env.payload, cls)
+
+    def save(self, path):
+        """Write to ``path`` atomically (temp file, fsync, replace). Cost: O(n log n).
+
+        >>> import os, tempfile; p = os.path.join(tempfile.mkdtemp(), "s.lowram")
+        >>> MutableStringSet(["x"]).save(p); MutableStringSet.load(p)
+        MutableStringSet(['x'])
+        """
+        atomic_write(path, self.to_bytes())
+
+    @classmethod
+    def load(cls, path):
+        """Read a file written by :meth:`save`; FormatError naming the file if it is damaged.
+
+        >>> MutableStringSet.load(__file__)
+        Traceback (most recent call last):
+        ...
+        lowram.errors.FormatError: ...: not a lowram file (bad magic number)
+        """
+        env = read_file(path, kind=cls._kind, versions=(_FORMAT,))
+        return _parse(env.payload, cls)
+
+
+cdef class MutableStringSet(_HatTrie):
     """A mutable set of ``str`` held in a HAT-trie: about 13.3 bytes per English word and
     13.6 per Ukrainian word (``benchmarks/results/bench_hat_trie.json``).
 
@@ -292,17 +611,11 @@ cdef class MutableStringSet:
     (['apple', 'pear', 'plum'], True, 3)
     """
 
-    cdef hat_t *_t
-    cdef unsigned long _version
-
-    _lowram_sizeof_is_total = True
+    _kind = _KIND
 
     def __cinit__(self, *args, **kwargs):
         # a trie from the start, so an instance made by __new__ alone is a valid empty set
-        self._t = hat_new(BURST, LOAD)
-        if self._t == NULL:
-            raise MemoryError()
-        self._version = 0
+        self._new_trie(BURST, LOAD, 0)
 
     def __init__(self, iterable=(), *, _burst=BURST, _load=LOAD):
         """Build from ``iterable`` of str. Cost: O(total key length), no Python object kept.
@@ -310,23 +623,9 @@ cdef class MutableStringSet:
         ``_burst`` and ``_load`` set the tuning (see the module docstring); they are for
         benchmarks and tests, the defaults serve any data.
         """
-        cdef hat_t *t
-        if not (1 <= _burst <= (1 << 24)):
-            raise ValueError(f"_burst must be in 1..{1 << 24}, not {_burst}")
-        if not (1 <= _load <= 1024):
-            raise ValueError(f"_load must be in 1..1024, not {_load}")
-        if self._t.size or self._t.burst != _burst or self._t.load != _load:
-            t = hat_new(_burst, _load)
-            if t == NULL:
-                raise MemoryError()
-            hat_free(self._t)
-            self._t = t
-            self._version += 1
+        self._reset(_burst, _load)
         if not (isinstance(iterable, (tuple, list)) and not iterable):
             self._add_all(iterable)
-
-    def __dealloc__(self):
-        hat_free(self._t)
 
     # ------------------------------------------------------------------ internals
 
@@ -439,58 +738,7 @@ cdef class MutableStringSet:
         lowram_key_done(&k)
         return r
 
-    cdef MutableStringSet _empty_like(self):
-        return MutableStringSet(_burst=self._t.burst, _load=self._t.load)
-
-    def _check(self):
-        """Assert the trie's internal invariants (tests call it after every step).
-
-        Cost: O(total key bytes).
-
-        >>> MutableStringSet(["a", "b"])._check()
-        """
-        cdef char msg[256]
-        cdef hat_cursor *cur
-        cdef const uint8_t *p
-        cdef size_t n
-        cdef int r
-        if hat_check(self._t, msg, sizeof(msg)):
-            raise AssertionError("MutableStringSet invariant broken: " + msg.decode("ascii"))
-        cur = hat_cursor_new(self._t, NULL, 0)
-        if cur == NULL:
-            raise MemoryError()
-        try:
-            while True:
-                r = hat_cursor_next(cur, &p, &n)
-                if r < 0:
-                    raise MemoryError()
-                if r == 0:
-                    break
-                if not kc_valid(p, n) or not kc_surrogate_free(p, n):
-                    raise AssertionError("MutableStringSet invariant broken: a key that is "
-                                         "not a valid key code of a str without surrogates")
-        finally:
-            hat_cursor_free(cur)
-
-    def _stats(self):
-        """Counts of trie nodes, containers and buckets, and heap bytes: a dict.
-
-        >>> sorted(MutableStringSet(["a"])._stats())
-        ['buckets', 'burst', 'bytes', 'containers', 'keys', 'load', 'nodes']
-        """
-        t = self._t
-        return {"keys": t.size, "nodes": t.nodes, "containers": t.containers,
-                "buckets": t.buckets, "bytes": t.bytes, "burst": t.burst, "load": t.load}
-
     # ------------------------------------------------------------------ the Set protocol
-
-    def __len__(self):
-        """Number of keys. Cost: O(1).
-
-        >>> len(MutableStringSet(["a", "b", "a"]))
-        2
-        """
-        return self._t.size
 
     def __contains__(self, key):
         """True when ``key`` is in the set; False for any non-str. Cost: O(len(key)).
@@ -534,23 +782,6 @@ cdef class MutableStringSet:
         if not self._t.size:
             return "MutableStringSet()"
         return f"MutableStringSet({list(self.iterkeys())!r})"
-
-    def __sizeof__(self):
-        """Bytes held: the object plus every native allocation with its allocator overhead.
-
-        >>> import sys; sys.getsizeof(MutableStringSet(["a"] )) > 2048
-        True
-        """
-        return Py_TYPE(self).tp_basicsize + self._t.bytes
-
-    @property
-    def nbytes(self):
-        """Native heap bytes held (allocator overhead included). Cost: O(1).
-
-        >>> MutableStringSet().nbytes > 0
-        True
-        """
-        return self._t.bytes
 
     __hash__ = None
 
@@ -695,7 +926,7 @@ cdef class MutableStringSet:
         """
         if not isinstance(other, _abc.Iterable):
             return NotImplemented
-        cdef MutableStringSet result = self._empty_like()
+        cdef MutableStringSet result = <MutableStringSet>self._empty_like()
         if isinstance(other, _abc.Set) and len(other) > len(self):
             result._add_all([k for k in self if k in other])
         else:
@@ -720,7 +951,7 @@ cdef class MutableStringSet:
             return NotImplemented
         if not isinstance(other, _abc.Set):
             other = set(other)
-        cdef MutableStringSet result = self._empty_like()
+        cdef MutableStringSet result = <MutableStringSet>self._empty_like()
         result._add_all([k for k in self if k not in other])
         return result
 
@@ -732,7 +963,7 @@ cdef class MutableStringSet:
         """
         if not isinstance(other, _abc.Iterable):
             return NotImplemented
-        cdef MutableStringSet result = self._empty_like()
+        cdef MutableStringSet result = <MutableStringSet>self._empty_like()
         result._add_all([k for k in other if not self._has(k)])
         return result
 
@@ -867,15 +1098,6 @@ cdef class MutableStringSet:
             return key
         finally:
             free(buf)
-
-    def clear(self):
-        """Remove every key and free the memory they held. Cost: O(n).
-
-        >>> s = MutableStringSet(["a", "b"]); s.clear(); len(s)
-        0
-        """
-        hat_clear(self._t)
-        self._version += 1
 
     def update(self, *iterables):
         """Add the keys of each iterable. On a bad key nothing this call added is kept.
@@ -1024,28 +1246,6 @@ cdef class MutableStringSet:
         self.symmetric_difference_update(other)
         return self
 
-    def copy(self):
-        """A new, independent MutableStringSet with the same keys. Cost: O(memory held).
-
-        >>> s = MutableStringSet(["a"]); t = s.copy(); t.add("b"); len(s), len(t)
-        (1, 2)
-        """
-        cdef MutableStringSet r = MutableStringSet.__new__(MutableStringSet)
-        cdef hat_t *t = hat_copy(self._t)
-        if t == NULL:
-            raise MemoryError()
-        hat_free(r._t)
-        r._t = t
-        return r
-
-    def __copy__(self):
-        """``copy.copy``: an independent copy (keys are immutable, so shallow = deep)."""
-        return self.copy()
-
-    def __deepcopy__(self, memo):
-        """``copy.deepcopy``: the same as :meth:`copy`."""
-        return self.copy()
-
     # ------------------------------------------------------------------ prefix queries
 
     def keys(self, prefix=""):
@@ -1074,152 +1274,15 @@ cdef class MutableStringSet:
         finally:
             lowram_key_done(&k)
 
-    def has_prefix(self, prefix):
-        """True when some key starts with ``prefix``. Cost: O(len(prefix)), or one container.
-
-        >>> s = MutableStringSet(["apple"]); s.has_prefix("app"), s.has_prefix("b")
-        (True, False)
-        """
-        cdef lowram_key k
-        cdef int r
-        if not isinstance(prefix, str):
-            raise TypeError(f"prefix must be str, not {type(prefix).__name__}")
-        _query_key(prefix, &k)
-        r = hat_has_prefix(self._t, k.p, <size_t>k.n)
-        lowram_key_done(&k)
-        return r == 1
-
     def prefixes(self, s):
         """Keys that are prefixes of ``s``, shortest first. Cost: O(len(s)) hash probes.
 
         >>> MutableStringSet(["a", "ab", "abc", "b"]).prefixes("abd")
         ['a', 'ab']
         """
-        cdef lowram_key k
-        cdef size_t *lens
-        cdef long m, i
-        if not isinstance(s, str):
-            raise TypeError(f"prefixes() takes a str, not {type(s).__name__}")
-        _query_key(s, &k)
-        try:
-            lens = <size_t *>malloc((<size_t>k.n + 1) * sizeof(size_t))
-            if lens == NULL:
-                raise MemoryError()
-            try:
-                m = hat_prefix_lengths(self._t, k.p, <size_t>k.n, lens)
-                if m < 0:
-                    raise MemoryError()
-                return [_decode(k.p, lens[i]) for i in range(m)]
-            finally:
-                free(lens)
-        finally:
-            lowram_key_done(&k)
-
-    def longest_prefix(self, s, default=_MISSING):
-        """The longest key that is a prefix of ``s``; ``default`` or KeyError if none.
-
-        >>> s = MutableStringSet(["a", "ab"]); s.longest_prefix("abc"), s.longest_prefix("x", None)
-        ('ab', None)
-        """
-        found = self.prefixes(s)
-        if found:
-            return found[len(found) - 1]
-        if default is _MISSING:
-            raise KeyError(s)
-        return default
+        return self._prefix_matches(s, False)
 
     # ------------------------------------------------------------------ persistence
-
-    def to_bytes(self):
-        """Serialise to bytes in lowram's checksummed envelope. Cost: O(n log n).
-
-        Payload (format 1): burst and load (uint32 each), the key count (uint64), then the
-        keys' UTF-8 bytes in sorted order, each as two LEB128 varints (bytes shared with the
-        previous key, bytes that follow) and those bytes.
-
-        >>> MutableStringSet.from_bytes(MutableStringSet(["a", "b"]).to_bytes())
-        MutableStringSet(['a', 'b'])
-        """
-        cdef _Buffer out = _Buffer()
-        cdef _Buffer utf = _Buffer()
-        cdef hat_cursor *cur = hat_cursor_new(self._t, NULL, 0)
-        cdef const uint8_t *p
-        cdef const uint8_t *code
-        cdef uint8_t *prev = NULL
-        cdef size_t n, prevlen = 0, shared, cap = 0
-        cdef uint32_t head[2]
-        cdef uint64_t count = self._t.size
-        cdef int r
-        if cur == NULL:
-            raise MemoryError()
-        try:
-            head[0] = self._t.burst
-            head[1] = self._t.load
-            out.write(<uint8_t *>head, 8)
-            out.write(<uint8_t *>&count, 8)
-            while True:
-                r = hat_cursor_next(cur, &code, &n)
-                if r == 0:
-                    break
-                if r < 0:
-                    raise MemoryError()
-                utf.n = 0
-                utf.reserve(2 * n)  # the key code to UTF-8: no character more than doubles
-                n = kc_to_utf8(code, n, utf.p)
-                p = utf.p
-                shared = 0
-                while shared < n and shared < prevlen and p[shared] == prev[shared]:
-                    shared += 1
-                out.varint(shared)
-                out.varint(n - shared)
-                out.write(p + shared, n - shared)
-                if n > cap:
-                    free(prev)
-                    cap = n
-                    prev = <uint8_t *>malloc(cap)
-                    if prev == NULL:
-                        raise MemoryError()
-                memcpy(prev, p, n)
-                prevlen = n
-        finally:
-            hat_cursor_free(cur)
-            free(prev)
-        return pack(_KIND, _FORMAT, PyBytes_FromStringAndSize(<char *>out.p, out.n))
-
-    @classmethod
-    def from_bytes(cls, data):
-        """Rebuild a set from :meth:`to_bytes` output; FormatError for damaged data.
-
-        Every check (checksum, lengths, order, UTF-8) runs before a key is trusted.
-
-        >>> MutableStringSet.from_bytes(b"junk")
-        Traceback (most recent call last):
-        ...
-        lowram.errors.FormatError: data: not a lowram file (bad magic number)
-        """
-        env = unpack(data, kind=_KIND, versions=(_FORMAT,))
-        return _parse(env.payload)
-
-    def save(self, path):
-        """Write the set to ``path`` atomically (temp file, fsync, replace). Cost: O(n log n).
-
-        >>> import os, tempfile; p = os.path.join(tempfile.mkdtemp(), "s.lowram")
-        >>> MutableStringSet(["x"]).save(p); MutableStringSet.load(p)
-        MutableStringSet(['x'])
-        """
-        atomic_write(path, self.to_bytes())
-
-    @classmethod
-    def load(cls, path):
-        """Read a set saved by :meth:`save`; FormatError naming the file if it is damaged.
-
-        >>> MutableStringSet.load(__file__)
-        Traceback (most recent call last):
-        ...
-        lowram.errors.FormatError: ...: not a lowram file (bad magic number)
-        """
-        env = read_file(path, kind=_KIND, versions=(_FORMAT,))
-        return _parse(env.payload)
 
     def __reduce__(self):
         """Pickle as the :meth:`to_bytes` envelope (checksummed; tuning kept).
@@ -1240,37 +1303,44 @@ cdef class MutableStringSet:
         return StringSet(self.keys(), backend=backend)
 
 
-cdef MutableStringSet _parse(bytes payload):
+cdef _HatTrie _parse(bytes payload, cls):
+    """A container of class cls from a payload of :meth:`_HatTrie.to_bytes`."""
     cdef const uint8_t *p = <const uint8_t *>PyBytes_AS_STRING(payload)
     cdef size_t n = len(payload), pos = 16, shared, rest, prevlen = 0, cap = 0
     cdef uint32_t burst, load
-    cdef uint64_t count, i
+    cdef uint64_t count, i, u
+    cdef int64_t v = 0
     cdef uint8_t *key = NULL
     cdef uint8_t *grown
     cdef uint8_t *code = NULL
     cdef size_t ncode
     cdef int r
-    cdef MutableStringSet s
+    cdef bint values
+    cdef _HatTrie s
+    kind = cls._kind
     if n < 16:
-        raise _format_error(f"{n} bytes, shorter than its 16-byte header")
+        raise _format_error(f"{n} bytes, shorter than its 16-byte header", kind)
     memcpy(&burst, p, 4)
     memcpy(&load, p + 4, 4)
     memcpy(&count, p + 8, 8)
     if not (1 <= burst <= (1 << 24)) or not (1 <= load <= 1024):
-        raise _format_error(f"bad tuning (burst {burst}, load {load})")
+        raise _format_error(f"bad tuning (burst {burst}, load {load})", kind)
     if count > n:
-        raise _format_error(f"claims {count} keys in {n} bytes")
-    s = MutableStringSet(_burst=burst, _load=load)
+        raise _format_error(f"claims {count} keys in {n} bytes", kind)
+    s = cls.__new__(cls)
+    s._reset(burst, load)
+    values = s._t.vwidth != 0
     try:
         for i in range(count):
-            shared = _read_varint(p, n, &pos)
-            rest = _read_varint(p, n, &pos)
+            shared = _read_varint(p, n, &pos, kind)
+            rest = _read_varint(p, n, &pos, kind)
             if shared > prevlen:
-                raise _format_error(f"key {i} shares {shared} bytes with a {prevlen}-byte key")
+                raise _format_error(f"key {i} shares {shared} bytes with a {prevlen}-byte key",
+                                    kind)
             if rest > n - pos:
-                raise _format_error(f"key {i} runs past the end")
+                raise _format_error(f"key {i} runs past the end", kind)
             if shared + rest > 0xFFFFFFFF:
-                raise _format_error(f"key {i} is too long")
+                raise _format_error(f"key {i} is too long", kind)
             if shared + rest > cap:
                 cap = max(shared + rest, 2 * cap, 64)
                 grown = <uint8_t *>realloc(key, cap)
@@ -1282,19 +1352,22 @@ cdef MutableStringSet _parse(bytes payload):
                     raise MemoryError()
                 code = grown
             if i and (rest == 0 or (shared < prevlen and p[pos] <= key[shared])):
-                raise _format_error(f"key {i} is not after the key before it")
+                raise _format_error(f"key {i} is not after the key before it", kind)
             if rest:
                 memcpy(key + shared, p + pos, rest)
             pos += rest
             prevlen = shared + rest
             if not hat_valid_utf8(key, prevlen):
-                raise _format_error(f"key {i} is not valid UTF-8")
+                raise _format_error(f"key {i} is not valid UTF-8", kind)
+            if values:
+                u = _read_varint(p, n, &pos, kind)
+                v = <int64_t>(u >> 1) ^ -<int64_t>(u & 1)  # zigzag
             ncode = kc_from_utf8(key, prevlen, code)  # never longer than the UTF-8
-            r = hat_insert(s._t, code, ncode)
+            r = hat_upsert(s._t, code, ncode, <uint8_t *>&v, NULL)
             if r < 0:
                 raise MemoryError()
         if pos != n:
-            raise _format_error(f"{n - pos} bytes after the last key")
+            raise _format_error(f"{n - pos} bytes after the last key", kind)
     finally:
         free(key)
         free(code)
