@@ -8,9 +8,7 @@ import collections.abc
 import copy
 import pickle
 import struct
-import subprocess
 import sys
-import textwrap
 
 import pytest
 from hypothesis import given, settings
@@ -23,20 +21,10 @@ from lowram._fileformat import pack
 from lowram.measure import deep_size, isolated_memory
 from lowram.strings import MutableStringMap, MutableStringSet, StringMap
 
+from hat_trie_cases import CONFIGS, EDGE_KEYS, KEYS, run_python
+
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
-# tunings that force many splits and bursts on small inputs; the whole machine reruns on each
-CONFIGS = {
-    "default": {},
-    "burst4-load1": {"_burst": 4, "_load": 1},
-    "burst32-load4": {"_burst": 32, "_load": 4},
-}
-
-KEYS = st.one_of(
-    st.text(alphabet="ab\x00é日😀", max_size=6),
-    st.builds(lambda a, b: "prefix/" * 3 + a + b, st.text("xy", max_size=3), st.text(max_size=3)),
-    st.text(max_size=12),
-)
 VALUES = st.one_of(st.integers(-3, 3), st.integers(INT64_MIN, INT64_MAX),
                    st.sampled_from([INT64_MIN, INT64_MAX, 0, -1]))
 BAD_VALUES = st.sampled_from([INT64_MAX + 1, INT64_MIN - 1, 2**200, True, 1.0, "1", None, b"1"])
@@ -303,11 +291,6 @@ def test_int64_bounds_survive_every_path(tmp_path):
     assert m["max"] == INT64_MAX and m["min"] == -1
 
 
-EDGE_KEYS = ["", "\x00", "\x00\x00", "a\x00b", "\U0010ffff", "e\u0301", "\u00e9", "😀", "👩‍👩‍👧",
-             "🇺🇦", "x" * 253, "x" * 254, "x" * 255, "é" * 127, "é" * 128, "ж" * 10_000,
-             "a" * 10_000, "日本語" * 3_000, "\x7f\x80\xff", "\uffff", "\ufeff"]
-
-
 @pytest.mark.parametrize("config", list(CONFIGS.values()), ids=list(CONFIGS))
 def test_full_unicode(config, script_words):
     keys = EDGE_KEYS + [w for words in script_words.values() for w in words]
@@ -489,15 +472,10 @@ def test_sizeof_matches_isolated_rss():
         rss.growth, sys.getsizeof(m))
 
 
-def _run(code: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
-                          text=True, timeout=timeout)
-
-
 @pytest.mark.slow
 def test_no_leak_over_build_clear_delete_cycles():
     """100 build/clear and build/delete cycles leave RSS where one cycle did."""
-    proc = _run("""
+    proc = run_python("""
         import gc
         from lowram.measure import current_rss, malloc_trim
         from lowram.strings import MutableStringMap
@@ -524,7 +502,7 @@ def test_no_leak_over_build_clear_delete_cycles():
 @pytest.mark.slow
 def test_pathological_inputs_do_not_crash():
     """Inputs that could crash a C core, run in a subprocess so a crash fails the test."""
-    proc = _run("""
+    proc = run_python("""
         import pickle
         from lowram.strings import MutableStringMap
         huge = "\\U0001F600" * 1_000_000

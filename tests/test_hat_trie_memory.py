@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import doctest
-import subprocess
 import sys
-import textwrap
 
 import pytest
 
@@ -13,6 +11,8 @@ import lowram.strings.hat_trie as hat_trie_module
 from lowram import corpora
 from lowram.measure import deep_size, isolated_memory
 from lowram.strings import MutableStringSet
+
+from hat_trie_cases import run_python
 
 
 def test_doctests():
@@ -48,15 +48,10 @@ def test_sizeof_matches_isolated_rss():
         rss.growth, sys.getsizeof(s))
 
 
-def _run(code: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
-                          text=True, timeout=timeout)
-
-
 @pytest.mark.slow
 def test_no_leak_over_build_clear_cycles():
     """100 build/clear cycles and 100 build/delete cycles leave RSS where one cycle did."""
-    proc = _run("""
+    proc = run_python("""
         import gc
         from lowram.measure import current_rss, malloc_trim
         from lowram.strings import MutableStringSet
@@ -80,7 +75,7 @@ def test_no_leak_over_build_clear_cycles():
 @pytest.mark.slow
 def test_pathological_inputs_do_not_crash():
     """Inputs that could crash a C core, run in a subprocess so a crash fails the test."""
-    proc = _run("""
+    proc = run_python("""
         import pickle
         from lowram.strings import MutableStringSet
         huge = "\\U0001F600" * 1_000_000          # 4 MB of UTF-8 in one key

@@ -391,6 +391,33 @@ cdef class _HatTrie:
                 "buckets": t.buckets, "bytes": t.bytes, "burst": t.burst, "load": t.load,
                 "value_bytes": t.vwidth}
 
+    def __contains__(self, key):
+        """True when ``key`` is a key; False for any non-str. Cost: O(len(key)).
+
+        >>> "b" in MutableStringSet(["a", "b"]), 3 in MutableStringSet(["a"])
+        (True, False)
+        """
+        cdef lowram_key k
+        cdef int r = lowram_key_of(key, &k)
+        if r == 0:
+            r = hat_contains(self._t, k.p, <size_t>k.n)
+            lowram_key_done(&k)
+            return r == 1
+        lowram_key_done(&k)
+        return False
+
+    cdef int _remove(self, key) except -1:
+        """Remove key: 1, or 0 when absent (any non-str is absent)."""
+        cdef lowram_key k
+        cdef int r
+        if _query_key(key, &k):
+            return 0
+        r = hat_remove(self._t, k.p, <size_t>k.n)
+        lowram_key_done(&k)
+        if r:
+            self._version += 1
+        return r
+
     def __len__(self):
         """Number of keys. Cost: O(1).
 
@@ -746,21 +773,6 @@ cdef class MutableStringSet(_HatTrie):
 
     # ------------------------------------------------------------------ the Set protocol
 
-    def __contains__(self, key):
-        """True when ``key`` is in the set; False for any non-str. Cost: O(len(key)).
-
-        >>> "b" in MutableStringSet(["a", "b"]), 3 in MutableStringSet(["a"])
-        (True, False)
-        """
-        cdef lowram_key k
-        cdef int r = lowram_key_of(key, &k)
-        if r == 0:
-            r = hat_contains(self._t, k.p, <size_t>k.n)
-            lowram_key_done(&k)
-            return r == 1
-        lowram_key_done(&k)
-        return False
-
     def __iter__(self):
         """Iterate the keys in sorted order. Cost: O(n) plus sorting each container once.
 
@@ -1058,14 +1070,7 @@ cdef class MutableStringSet(_HatTrie):
         >>> s = MutableStringSet(["a"]); s.discard("a"); s.discard("z"); len(s)
         0
         """
-        cdef lowram_key k
-        cdef int r
-        if _query_key(key, &k):
-            return
-        r = hat_remove(self._t, k.p, <size_t>k.n)
-        lowram_key_done(&k)
-        if r:
-            self._version += 1
+        self._remove(key)
 
     def remove(self, key):
         """Remove ``key``; KeyError if absent. Cost: O(len(key)) expected.
@@ -1075,14 +1080,8 @@ cdef class MutableStringSet(_HatTrie):
         ...
         KeyError: 'b'
         """
-        cdef lowram_key k
-        cdef int r = 0
-        if not _query_key(key, &k):
-            r = hat_remove(self._t, k.p, <size_t>k.n)
-            lowram_key_done(&k)
-        if not r:
+        if not self._remove(key):
             raise KeyError(key)
-        self._version += 1
 
     def pop(self):
         """Remove and return an arbitrary key; KeyError if empty. Cost: O(len(key)).
@@ -1629,28 +1628,8 @@ cdef class MutableStringMap(_HatTrie):
         >>> m = MutableStringMap({"a": 1}); del m["a"]; len(m)
         0
         """
-        cdef lowram_key k
-        cdef int r = 0
-        if not _query_key(key, &k):
-            r = hat_remove(self._t, k.p, <size_t>k.n)
-            lowram_key_done(&k)
-        if not r:
+        if not self._remove(key):
             raise KeyError(key)
-        self._version += 1
-
-    def __contains__(self, key):
-        """True when ``key`` is a key; False for any non-str. Cost: O(len(key)).
-
-        >>> "a" in MutableStringMap({"a": 1}), 1 in MutableStringMap()
-        (True, False)
-        """
-        cdef lowram_key k
-        cdef int r
-        if _query_key(key, &k):
-            return False
-        r = hat_contains(self._t, k.p, <size_t>k.n)
-        lowram_key_done(&k)
-        return r == 1
 
     def __iter__(self):
         """Iterate the keys in sorted order; RuntimeError if a key is added or removed meanwhile.
