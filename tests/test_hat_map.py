@@ -18,7 +18,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 import lowram
 from lowram import FormatError, corpora
 from lowram._fileformat import pack
-from lowram.measure import deep_size, isolated_memory
+from lowram.measure import deep_size
 from lowram.strings import MutableStringMap, MutableStringSet, StringMap
 
 from hat_trie_cases import CONFIGS, EDGE_KEYS, KEYS, run_python
@@ -454,22 +454,6 @@ def test_delete_drains_and_memory_returns():
         k: fresh[k] for k in ("keys", "nodes", "containers", "buckets")}
     # glibc may hand a recycled chunk up to 24 bytes larger (see the set's drain test)
     assert abs(m.nbytes - empty) <= 2 * 24
-
-
-@pytest.mark.slow
-def test_sizeof_matches_isolated_rss():
-    """__sizeof__ against resident-set growth of the same build in a fresh process.
-
-    As for the set (deterministic build, so the gap is free heap fragments and page
-    granularity): 10% bounds it, while a __sizeof__ that missed the values (8 of about 21
-    bytes a word) would be off by a third.
-    """
-    source = corpora.Corpus.bundled("english-words")
-    rss = isolated_memory("lowram.strings.hat_trie:MutableStringMap.counted", source)
-    m = MutableStringMap.counted(source)
-    assert rss.items == len(m) == 663_473
-    assert abs(rss.growth - sys.getsizeof(m)) <= 0.10 * sys.getsizeof(m), (
-        rss.growth, sys.getsizeof(m))
 
 
 @pytest.mark.slow
