@@ -1465,9 +1465,12 @@ cdef class MutableStringMap(_HatTrie):
     and int values, plus sorted iteration, prefix queries (as :class:`lowram.StringMap`) and
     a counting path, :meth:`increment`. Each value is 8 bytes stored beside its key in the
     trie's bucket (a key ending at a trie node keeps it in the node), so a map costs the
-    set's bytes per key plus 8 and glibc's rounding: about 21 bytes per English word against
-    about 100 for a ``dict`` (``benchmarks/results/bench_hat_map.json``). No Python object is
-    kept per key or value. Lookup, assignment and deletion cost O(len(key)) expected;
+    set's bytes per key plus 8 and glibc's rounding: 21.4 bytes per English word and 21.7 per
+    Ukrainian word, against 120 and 183 for a ``dict`` of the words to distinct ints, and 39
+    bytes per distinct token counted against 98 for a ``Counter``
+    (``benchmarks/results/bench_hat_map.json``). No Python object is kept per key or value.
+    A lookup takes 3.9-5.1x a dict's time on a hit and 0.5-0.8x on a miss; counting runs at
+    half ``Counter``'s speed. Lookup, assignment and deletion cost O(len(key)) expected;
     iteration is in sorted (code point) order. Values must be ``int`` in int64 range
     (``bool`` is refused, as :class:`lowram.StringMap` refuses it: TypeError), and a batch
     that fails (bad key, bad value, overflow) leaves the map as it was.
