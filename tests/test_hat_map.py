@@ -102,6 +102,15 @@ class MapMachine(RuleBasedStateMachine):
         with pytest.raises((TypeError, OverflowError)):
             self.m.update(pairs)
 
+    @rule(pairs=st.dictionaries(KEYS, VALUES, max_size=10))
+    def merge_operators(self, pairs):
+        assert self.m | pairs == self.model | pairs
+        assert pairs | self.m == pairs | self.model
+        merged = self.m
+        merged |= pairs
+        assert merged is self.m
+        self.model |= pairs
+
     @rule(keys=st.lists(KEYS, max_size=30), by=st.one_of(st.integers(-5, 5), VALUES))
     def increment(self, keys, by):
         expected = dict(self.model)
@@ -475,12 +484,19 @@ def test_no_leak_over_build_clear_delete_cycles():
                 m.pop(k, None)
             m.clear()
             t = MutableStringMap.fromkeys(keys, 3); u = t.copy(); del t, u
-        print(rss() - base, m.nbytes)
+        grown = rss()
+        big = MutableStringMap.fromkeys((f"key{i:07d}" for i in range(300_000)), 7)
+        built = rss()
+        for k in list(big):
+            del big[k]
+        print(grown - base, m.nbytes, built - grown, rss() - grown, big.nbytes)
     """)
     assert proc.returncode == 0, proc.stderr
-    growth, held = map(int, proc.stdout.split())
-    assert held < 4096
+    growth, held, built, left, drained = map(int, proc.stdout.split())
+    assert held < 4096 and drained < 4096
     assert growth < 1 << 20, f"RSS grew {growth} bytes over 100 cycles"
+    # deleting every key hands the memory back (to within the allocator's trimmable slack)
+    assert built > 300_000 * 15 and left < 0.2 * built, (built, left)
 
 
 @pytest.mark.slow

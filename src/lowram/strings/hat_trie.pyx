@@ -1858,6 +1858,42 @@ cdef class MutableStringMap(_HatTrie):
         (<MutableStringMap>m)._update_pairs((key, value) for key in keys)
         return m
 
+    def __or__(self, other):
+        """``m | other``: a new map with the items of both (other's win), as for ``dict``.
+
+        Cost: O(n + len(other)).
+
+        >>> MutableStringMap({"a": 1, "b": 2}) | {"b": 3}
+        MutableStringMap({'a': 1, 'b': 3})
+        """
+        if not isinstance(other, _abc.Mapping):
+            return NotImplemented
+        result = self.copy()
+        result.update(other)
+        return result
+
+    def __ror__(self, other):
+        """``other | m``: a new map with the items of both (m's win).
+
+        >>> {"a": 1, "b": 2} | MutableStringMap({"b": 3})
+        MutableStringMap({'a': 1, 'b': 3})
+        """
+        if not isinstance(other, _abc.Mapping):
+            return NotImplemented
+        result = (<_HatTrie>self)._empty_like()
+        result.update(other)
+        result.update(self)
+        return result
+
+    def __ior__(self, other):
+        """``m |= other``: :meth:`update` with a mapping or pairs (all or nothing).
+
+        >>> m = MutableStringMap({"a": 1}); m |= [("b", 2)]; m
+        MutableStringMap({'a': 1, 'b': 2})
+        """
+        self.update(other)
+        return self
+
     # ------------------------------------------------------------------ comparisons, repr
 
     __hash__ = None
