@@ -29,7 +29,20 @@ EDGE_KEYS = ["", "\x00", "\x00\x00", "a\x00b", "\U0010ffff", "e\u0301", "\u00e9"
              "a" * 10_000, "日本語" * 3_000, "\x7f\x80\xff", "\uffff", "\ufeff"]
 
 
-def run_python(code: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    """Run ``code`` in a fresh interpreter (so a crash fails a test instead of the suite)."""
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
-                          text=True, timeout=timeout)
+# the start of a leak test's subprocess: both classes, 20,000 keys, rss() after a trim
+RSS_PREAMBLE = """
+import gc
+from lowram.measure import current_rss, malloc_trim
+from lowram.strings import MutableStringMap, MutableStringSet
+keys = [f"word{i}-{i * 7919 % 10007}" for i in range(20_000)]
+def rss():
+    gc.collect(); malloc_trim(); return current_rss()
+"""
+
+
+def run_python(code: str, timeout: float = 120, preamble: str = "") -> subprocess.CompletedProcess:
+    """Run ``preamble`` then ``code`` (each dedented) in a fresh interpreter, so a crash
+    fails a test instead of the suite."""
+    source = textwrap.dedent(preamble) + textwrap.dedent(code)
+    return subprocess.run([sys.executable, "-c", source], capture_output=True, text=True,
+                          timeout=timeout)

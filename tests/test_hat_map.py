@@ -21,7 +21,7 @@ from lowram._fileformat import pack
 from lowram.measure import deep_size
 from lowram.strings import MutableStringMap, MutableStringSet, StringMap
 
-from hat_trie_cases import CONFIGS, EDGE_KEYS, KEYS, run_python
+from hat_trie_cases import CONFIGS, EDGE_KEYS, KEYS, RSS_PREAMBLE, run_python
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
@@ -469,12 +469,6 @@ def test_delete_drains_and_memory_returns():
 def test_no_leak_over_build_clear_delete_cycles():
     """100 build/clear and build/delete cycles leave RSS where one cycle did."""
     proc = run_python("""
-        import gc
-        from lowram.measure import current_rss, malloc_trim
-        from lowram.strings import MutableStringMap
-        keys = [f"word{i}-{i * 7919 % 10007}" for i in range(20_000)]
-        def rss():
-            gc.collect(); malloc_trim(); return current_rss()
         m = MutableStringMap.counted(keys); m.clear()
         t = MutableStringMap.counted(keys); del t
         base = rss()
@@ -490,7 +484,7 @@ def test_no_leak_over_build_clear_delete_cycles():
         for k in list(big):
             del big[k]
         print(grown - base, m.nbytes, built - grown, rss() - grown, big.nbytes)
-    """)
+    """, preamble=RSS_PREAMBLE)
     assert proc.returncode == 0, proc.stderr
     growth, held, built, left, drained = map(int, proc.stdout.split())
     assert held < 4096 and drained < 4096

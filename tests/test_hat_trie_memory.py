@@ -14,7 +14,7 @@ from lowram.measure import deep_size, isolated_memory
 from lowram.report.registry import resolve
 from lowram.strings import MutableStringSet
 
-from hat_trie_cases import run_python
+from hat_trie_cases import RSS_PREAMBLE, run_python
 
 
 def test_doctests():
@@ -56,12 +56,6 @@ def test_sizeof_matches_isolated_rss(builder):
 def test_no_leak_over_build_clear_cycles():
     """100 build/clear cycles and 100 build/delete cycles leave RSS where one cycle did."""
     proc = run_python("""
-        import gc
-        from lowram.measure import current_rss, malloc_trim
-        from lowram.strings import MutableStringSet
-        keys = [f"word{i}-{i * 7919 % 10007}" for i in range(20_000)]
-        def rss():
-            gc.collect(); malloc_trim(); return current_rss()
         s = MutableStringSet(keys); s.clear()
         t = MutableStringSet(keys); del t
         base = rss()
@@ -69,7 +63,7 @@ def test_no_leak_over_build_clear_cycles():
             s.update(keys); s.pop(); s.discard(keys[5]); s.clear()
             t = MutableStringSet(keys); u = t.copy(); del t, u
         print(rss() - base, s.nbytes)
-    """)
+    """, preamble=RSS_PREAMBLE)
     assert proc.returncode == 0, proc.stderr
     growth, held = map(int, proc.stdout.split())
     assert held < 4096
