@@ -1786,7 +1786,6 @@ cdef class MutableStringMap(_HatTrie):
         >>> m = MutableStringMap({"a": 1}); m.update({"b": 2}, c=3); m.update([("a", 0)]); m
         MutableStringMap({'a': 0, 'b': 2, 'c': 3})
         """
-        cdef bint was_empty = self._t.size == 0
         if isinstance(other, MutableStringMap):
             pairs = (<MutableStringMap>other)._iterate_as(_ITEMS)
             if other is self:
@@ -1853,7 +1852,7 @@ cdef class MutableStringMap(_HatTrie):
         >>> MutableStringMap.fromkeys(["b", "a"], 1)
         MutableStringMap({'a': 1, 'b': 1})
         """
-        cdef int64_t v = _value_of(value)
+        _value_of(value)  # a bad value fails before any key is read
         m = cls()
         (<MutableStringMap>m)._update_pairs((key, value) for key in keys)
         return m
