@@ -6,7 +6,7 @@ present, reported missing otherwise): resident memory per word in an isolated su
 beyond the small-int cache, the map 8 bytes), ``m[k]`` for hits, ``m.get(k)`` for misses,
 ``m[k] = v`` into an empty map, all over shuffled keys through a C-level ``map`` so the loop
 costs both structures alike. Counting: the 1,475,082 bundled WordNet gloss tokens counted by
-``MutableStringMap.increment`` (one call per batch of 100,000 tokens), ``collections.Counter``
+``MutableStringMap.counted`` (``increment`` over the stream), ``collections.Counter``
 and a ``dict.get`` loop, with the RSS of the resulting counts. Timings are interleaved across
 structures round by round; medians and the ratio map / dict are reported.
 
@@ -30,9 +30,6 @@ from lowram import corpora  # noqa: E402
 from lowram.measure import isolated_memory  # noqa: E402
 from lowram.strings import MutableStringMap  # noqa: E402
 
-BATCH = 100_000
-
-
 # ---------------------------------------------------------------- builders (run in subprocesses)
 
 def build_map(items):
@@ -44,13 +41,7 @@ def build_dict(items):
 
 
 def count_map(tokens):
-    m = MutableStringMap()
-    tokens = iter(tokens)
-    while True:
-        batch = list(itertools.islice(tokens, BATCH))
-        if not batch:
-            return m
-        m.increment(batch)
+    return MutableStringMap.counted(tokens)  # increment() over the stream, one C loop
 
 
 def count_counter(tokens):
@@ -159,13 +150,13 @@ def main():
     print_table(counts, ["corpus", "structure", "tokens", "distinct", "count_tokens_per_s",
                          "bytes_per_distinct", "map/count_tokens_per_s",
                          "map/bytes_per_distinct"],
-                "counting tokens: MutableStringMap.increment vs Counter vs dict")
+                "counting tokens: MutableStringMap.counted vs Counter vs dict")
     path = write_results("bench_hat_map", rows + counts, peers=(),
                          notes="bytes_per_word: isolated RSS growth / words (median of "
                                "ram_repeat subprocesses), values are the words' indices. "
                                "Times: medians of interleaved rounds over shuffled keys, "
                                "driven by map()/deque() in C for both structures. Counting: "
-                               f"increment() in batches of {BATCH:,} tokens; "
+                               "MutableStringMap.counted(stream), Counter(stream); "
                                "bytes_per_distinct: isolated RSS of the counts / distinct "
                                "tokens.")
     print(path)

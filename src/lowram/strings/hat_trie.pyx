@@ -1466,11 +1466,11 @@ cdef class MutableStringMap(_HatTrie):
     a counting path, :meth:`increment`. Each value is 8 bytes stored beside its key in the
     trie's bucket (a key ending at a trie node keeps it in the node), so a map costs the
     set's bytes per key plus 8 and glibc's rounding: 21.4 bytes per English word and 21.7 per
-    Ukrainian word, against 120 and 183 for a ``dict`` of the words to distinct ints, and 39
+    Ukrainian word, against 120 and 183 for a ``dict`` of the words to distinct ints, and 20
     bytes per distinct token counted against 98 for a ``Counter``
     (``benchmarks/results/bench_hat_map.json``). No Python object is kept per key or value.
-    A lookup takes 3.9-5.1x a dict's time on a hit and 0.5-0.8x on a miss; counting runs at
-    half ``Counter``'s speed. Lookup, assignment and deletion cost O(len(key)) expected;
+    A lookup takes 4-5.4x a dict's time on a hit and 0.45-0.86x on a miss; counting tokens
+    runs at 0.83x ``Counter``'s speed. Lookup, assignment and deletion cost O(len(key)) expected;
     iteration is in sorted (code point) order. Values must be ``int`` in int64 range
     (``bool`` is refused, as :class:`lowram.StringMap` refuses it: TypeError), and a batch
     that fails (bad key, bad value, overflow) leaves the map as it was.
