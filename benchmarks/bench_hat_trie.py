@@ -80,6 +80,16 @@ def interleaved(fns: dict, rounds: int) -> dict:
     return {name: statistics.median(v) for name, v in samples.items()}
 
 
+def queries(words):
+    """(shuffled words, 200,000 hits, up to 100,000 misses: hit words + "q" not in the list)."""
+    shuffled = words[:]
+    random.Random(0).shuffle(shuffled)
+    present = set(words)
+    hits = shuffled[:200_000]
+    misses = [w + "q" for w in shuffled[200_000:400_000] if w + "q" not in present][:100_000]
+    return shuffled, hits, misses
+
+
 def datrie_alphabet_ok(words) -> bool:
     return datrie is not None and len(set("".join(words))) < 255
 
@@ -99,12 +109,7 @@ def compare(name, rounds, ram_repeat):
     if words is None:
         print(f"{name}: {UKRAINIAN} missing (apt-get install wukrainian); skipped")
         return [{"corpus": name, "structure": s, "missing": True} for s in BUILDERS]
-    rng = random.Random(0)
-    shuffled = words[:]
-    rng.shuffle(shuffled)
-    present = set(words)
-    hits = shuffled[:200_000]
-    misses = [w + "q" for w in shuffled[200_000:400_000] if w + "q" not in present][:100_000]
+    shuffled, hits, misses = queries(words)
     names = [n for n in BUILDERS if n != "datrie" or datrie_alphabet_ok(words)]
     built = {n: BUILDERS[n](shuffled) for n in names}
     for n in names:
@@ -161,11 +166,7 @@ def compare(name, rounds, ram_repeat):
 def tune(rounds):
     """The grid of burst thresholds and load factors on the English words."""
     words = list(corpora.Corpus.bundled("english-words"))
-    shuffled = words[:]
-    random.Random(0).shuffle(shuffled)
-    present = set(words)
-    hits = shuffled[:200_000]
-    misses = [w + "q" for w in shuffled[200_000:400_000] if w + "q" not in present][:100_000]
+    shuffled, hits, misses = queries(words)
     reference = set(shuffled)
     rows = []
     for burst in (1024, 4096, 16384, 65536):

@@ -16,20 +16,7 @@ from lowram import FormatError
 from lowram._fileformat import pack
 from lowram.strings import MutableStringSet
 
-# The class under test, with tunings that force many splits and bursts on small inputs; the
-# whole state machine reruns on each.
-CONFIGS = {
-    "default": {},
-    "burst4-load1": {"_burst": 4, "_load": 1},
-    "burst32-load4": {"_burst": 32, "_load": 4},
-}
-
-# few letters and long shared prefixes make containers split and burst; full text finds the rest
-KEYS = st.one_of(
-    st.text(alphabet="ab\x00é日😀", max_size=6),
-    st.builds(lambda a, b: "prefix/" * 3 + a + b, st.text("xy", max_size=3), st.text(max_size=3)),
-    st.text(max_size=12),
-)
+from hat_trie_cases import CONFIGS, EDGE_KEYS, KEYS
 
 
 class SetMachine(RuleBasedStateMachine):
@@ -291,11 +278,6 @@ def test_non_str_and_surrogate_queries_are_absent():
     with pytest.raises(UnicodeEncodeError):
         s.add("\ud83d")
     assert len(s) == 2
-
-
-EDGE_KEYS = ["", "\x00", "\x00\x00", "a\x00b", "\U0010ffff", "e\u0301", "\u00e9", "😀", "👩‍👩‍👧",
-             "🇺🇦", "x" * 253, "x" * 254, "x" * 255, "é" * 127, "é" * 128, "ж" * 10_000,
-             "a" * 10_000, "日本語" * 3_000, "\x7f\x80\xff", "\uffff", "\ufeff"]
 
 
 @pytest.mark.parametrize("config", list(CONFIGS.values()), ids=list(CONFIGS))

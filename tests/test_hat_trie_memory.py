@@ -1,18 +1,20 @@
-"""MutableStringSet memory: __sizeof__ against isolated RSS, no leaks, no crashes."""
+"""HAT-trie memory (MutableStringSet; MutableStringMap's RSS check): __sizeof__ against
+isolated RSS, no leaks, no crashes."""
 
 from __future__ import annotations
 
 import doctest
-import subprocess
 import sys
-import textwrap
 
 import pytest
 
 import lowram.strings.hat_trie as hat_trie_module
 from lowram import corpora
 from lowram.measure import deep_size, isolated_memory
+from lowram.report.registry import resolve
 from lowram.strings import MutableStringSet
+
+from hat_trie_cases import RSS_PREAMBLE, run_python
 
 
 def test_doctests():
@@ -32,37 +34,28 @@ def test_sizeof_counts_native_memory():
 
 
 @pytest.mark.slow
-def test_sizeof_matches_isolated_rss():
+@pytest.mark.parametrize("builder", ["MutableStringSet", "MutableStringMap.counted"])
+def test_sizeof_matches_isolated_rss(builder):
     """__sizeof__ against resident-set growth of the same build in a fresh process.
 
     The build is deterministic (same keys, same order, same allocation sizes), so the only
-    gap is what the heap holds beyond the chunks the set owns: free fragments left by
+    gap is what the heap holds beyond the chunks the set or map owns: free fragments left by
     bucket reallocations, and page granularity. 10% bounds that on 663k words (about 2% was
-    seen); a __sizeof__ that missed the buckets or the chunk headers would be off by 30-60%.
+    seen); a __sizeof__ that missed the buckets or the chunk headers would be off by 30-60%,
+    one that missed a map's values (8 of its about 21 bytes a word) by a third.
     """
     source = corpora.Corpus.bundled("english-words")
-    rss = isolated_memory("lowram.strings.hat_trie:MutableStringSet", source)
-    s = MutableStringSet(source)
+    rss = isolated_memory(f"lowram.strings.hat_trie:{builder}", source)
+    s = resolve(f"lowram.strings.hat_trie:{builder}")(source)
     assert rss.items == len(s) == 663_473
     assert abs(rss.growth - sys.getsizeof(s)) <= 0.10 * sys.getsizeof(s), (
         rss.growth, sys.getsizeof(s))
 
 
-def _run(code: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
-                          text=True, timeout=timeout)
-
-
 @pytest.mark.slow
 def test_no_leak_over_build_clear_cycles():
     """100 build/clear cycles and 100 build/delete cycles leave RSS where one cycle did."""
-    proc = _run("""
-        import gc
-        from lowram.measure import current_rss, malloc_trim
-        from lowram.strings import MutableStringSet
-        keys = [f"word{i}-{i * 7919 % 10007}" for i in range(20_000)]
-        def rss():
-            gc.collect(); malloc_trim(); return current_rss()
+    proc = run_python("""
         s = MutableStringSet(keys); s.clear()
         t = MutableStringSet(keys); del t
         base = rss()
@@ -70,7 +63,7 @@ def test_no_leak_over_build_clear_cycles():
             s.update(keys); s.pop(); s.discard(keys[5]); s.clear()
             t = MutableStringSet(keys); u = t.copy(); del t, u
         print(rss() - base, s.nbytes)
-    """)
+    """, preamble=RSS_PREAMBLE)
     assert proc.returncode == 0, proc.stderr
     growth, held = map(int, proc.stdout.split())
     assert held < 4096
@@ -80,7 +73,7 @@ def test_no_leak_over_build_clear_cycles():
 @pytest.mark.slow
 def test_pathological_inputs_do_not_crash():
     """Inputs that could crash a C core, run in a subprocess so a crash fails the test."""
-    proc = _run("""
+    proc = run_python("""
         import pickle
         from lowram.strings import MutableStringSet
         huge = "\\U0001F600" * 1_000_000          # 4 MB of UTF-8 in one key

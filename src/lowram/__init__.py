@@ -3,7 +3,8 @@
 * typed lists: :class:`IntList`, :class:`FloatList`, :class:`BitList`, :class:`StrList`,
   :class:`PackedIntArray`;
 * string sets and maps: :class:`StringSet`, :class:`StringMap` (marisa, DAWG, datrie, sorted,
-  builtin backends) and the mutable HAT-trie :class:`MutableStringSet`;
+  builtin backends) and the mutable HAT-tries :class:`MutableStringSet` and
+  :class:`MutableStringMap`;
 * sketches: :class:`HyperLogLog`, :class:`LogLog`, :class:`SuperLogLog`, :class:`KMinValues`,
   :class:`BloomFilter`, :class:`ScalableBloomFilter`, :class:`CountMinSketch`,
   :class:`MorrisCounter`, on the stable :func:`hash64`;
@@ -19,7 +20,7 @@ from .hashing import hash64, hash64_many
 from .lists import BitList, FloatList, IntList, PackedIntArray, StrList
 from .sketches import (BloomFilter, CountMinSketch, HyperLogLog, KMinValues, LogLog,
                        MorrisCounter, ScalableBloomFilter, SuperLogLog)
-from .strings import MutableStringSet, StringMap, StringSet
+from .strings import MutableStringMap, MutableStringSet, StringMap, StringSet
 
 __version__ = "0.1.0"
 
@@ -36,6 +37,7 @@ __all__ = [
     "LowramError",
     "MeasurementError",
     "MorrisCounter",
+    "MutableStringMap",
     "MutableStringSet",
     "PackedIntArray",
     "ScalableBloomFilter",

@@ -114,6 +114,8 @@ STRUCTURES: list[Structure] = [
     # -- strings: lowram's mutable HAT-trie
     Structure("MutableStringSet", ("words",), "lowram.strings:MutableStringSet",
               family="lowram", note="HAT-trie: mutable, sorted iteration, prefix queries"),
+    Structure("MutableStringMap", ("tokens",), "lowram.strings:MutableStringMap.counted",
+              family="lowram", note="HAT-trie str->int64: exact counts of every token"),
 ]
 
 

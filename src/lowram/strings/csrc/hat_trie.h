@@ -9,6 +9,11 @@
  * container holding more than `burst` keys splits its range in two (hybrid) or bursts into a
  * new node (pure).
  *
+ * A trie may carry a value of `vwidth` bytes (0..8, fixed when it is made) per key: in a
+ * bucket the value's bytes follow the key's bytes (the length byte counts the key only), and
+ * a key that ends at a node keeps its value in the node (in a field that costs nothing: it
+ * shares the node's scratch link). A set is a trie of vwidth 0 and pays nothing for it.
+ *
  * Every allocation goes through one counter (hat_t.bytes) that adds glibc's chunk header to
  * malloc_usable_size(), so the figure is what the heap really spends.
  */
@@ -29,10 +34,11 @@ typedef struct hat {
     size_t bytes;     /* heap bytes held, allocator overhead included */
     uint32_t burst;   /* a container holding more keys than this splits or bursts */
     uint32_t load;    /* mean keys per bucket at which a container doubles its buckets */
+    uint8_t vwidth;   /* value bytes per key (0: a set) */
     size_t nodes, containers, buckets;  /* counts, for stats and checks */
 } hat_t;
 
-hat_t *hat_new(uint32_t burst, uint32_t load);
+hat_t *hat_new(uint32_t burst, uint32_t load, uint8_t vwidth);  /* NULL: no memory, vwidth > 8 */
 void hat_free(hat_t *t);
 int hat_clear(hat_t *t);                 /* 0, or -1 on out of memory (t stays valid) */
 hat_t *hat_copy(const hat_t *t);         /* NULL on out of memory */
@@ -40,6 +46,15 @@ hat_t *hat_copy(const hat_t *t);         /* NULL on out of memory */
 int hat_contains(const hat_t *t, const uint8_t *key, size_t len);  /* 1 or 0 */
 int hat_insert(hat_t *t, const uint8_t *key, size_t len);  /* 1 added, 0 present, -1 no memory */
 int hat_remove(hat_t *t, const uint8_t *key, size_t len);  /* 1 removed, 0 absent */
+
+/* Insert key with the vwidth value bytes at val (zeros if val is NULL): 1 added; 0 when the
+   key is present (nothing changes, and *where, if where is not NULL, points to its value);
+   -1 no memory. hat_insert(t, k, n) is hat_upsert(t, k, n, NULL, NULL). */
+int hat_upsert(hat_t *t, const uint8_t *key, size_t len, const uint8_t *val, uint8_t **where);
+
+/* Where key's vwidth value bytes are (may be unaligned), or NULL if absent. Valid until the
+   next change to the trie. */
+uint8_t *hat_value(const hat_t *t, const uint8_t *key, size_t len);
 
 /* A hint for a batch of lookups or inserts: start loading what a later call for key will
    read: stage 0 its bucket slot, stage 1 (once the slot is loaded) its bucket. No effect on
@@ -61,6 +76,8 @@ typedef struct hat_cursor hat_cursor;
 hat_cursor *hat_cursor_new(const hat_t *t, const uint8_t *prefix, size_t len);
 /* 1 and the key in (*key, *len) (valid until the next call), 0 at the end, -1 no memory. */
 int hat_cursor_next(hat_cursor *c, const uint8_t **key, size_t *len);
+/* The value bytes of the key hat_cursor_next last returned (valid as long as that key). */
+const uint8_t *hat_cursor_value(const hat_cursor *c);
 void hat_cursor_free(hat_cursor *c);
 
 /* Internal invariants; 0 when they hold, else a message in msg. */

@@ -37,7 +37,10 @@ enum { KIND_NODE = 0, KIND_CONT = 1 };
 struct hat_node {
     uint8_t kind;
     uint8_t has_key;  /* the key spelled by the path to this node is present */
-    hat_node *up;     /* scratch parent link, set only during a whole-trie walk */
+    union {
+        hat_node *up;      /* scratch parent link, set only while free_below() frees the node */
+        uint8_t value[8];  /* the value of the node's key, in a trie with values */
+    };
     void *child[256];
 };
 
@@ -55,6 +58,7 @@ typedef struct {
 struct hat_container {
     uint8_t kind;
     uint8_t lo, hi;     /* the slots of the parent node it serves; lo == hi: pure */
+    uint8_t vw;         /* value bytes after each key (the trie's vwidth; in the padding) */
     uint32_t nkeys;
     uint32_t nbuckets;  /* a power of two */
     uint32_t hint;      /* no bucket below this index holds a key */
@@ -193,9 +197,11 @@ typedef struct {
     const uint8_t *lens, *data;  /* the length bytes; the key bytes */
     uint32_t count, k;           /* keys; the next one to visit */
     const uint8_t *d;            /* the next key's data */
+    uint32_t vw;                 /* value bytes after each key's bytes */
 } biter;
 
-static inline void bi_init(biter *it, const uint8_t *b) {
+static inline void bi_init(biter *it, const uint8_t *b, uint32_t vw) {
+    it->vw = vw;
     if (b[0] < 0xFF) {
         it->count = b[0];
         it->lens = b + 1;
@@ -214,32 +220,32 @@ static inline int bi_next(biter *it, const uint8_t **p, size_t *len) {
     if (l < LONG) {
         *p = it->d;
         *len = l;
-        it->d += l;
+        it->d += l + it->vw;
     } else {
         *len = rd32(it->d);
         *p = it->d + 4;
-        it->d += 4 + *len;
+        it->d += 4 + *len + it->vw;
     }
     return 1;
 }
 
-static size_t bucket_size(const uint8_t *b) {
+static size_t bucket_size(const uint8_t *b, uint32_t vw) {
     biter it;
     const uint8_t *p;
     size_t len;
-    bi_init(&it, b);
+    bi_init(&it, b, vw);
     while (bi_next(&it, &p, &len)) {}
     return (size_t)(it.d - b);
 }
 
 /* 1 when key is in bucket b: *k is its index and *off its data offset. Otherwise 0, with
-   *k the key count and *off the bytes of key data. */
-static inline int bucket_find(const uint8_t *b, const uint8_t *key, size_t n, uint32_t *k,
-                              size_t *off) {
+   *k the key count and *off the bytes of key data (values included). */
+static inline int bucket_find(const uint8_t *b, const uint8_t *key, size_t n, uint32_t vw,
+                              uint32_t *k, size_t *off) {
     biter it;
     size_t o = 0;
     uint32_t i;
-    bi_init(&it, b);
+    bi_init(&it, b, vw);
     if (n < LONG) {
         const uint8_t want = (uint8_t)n;
         for (i = 0; i < it.count; i++) {
@@ -250,7 +256,7 @@ static inline int bucket_find(const uint8_t *b, const uint8_t *key, size_t n, ui
                 *off = o;
                 return 1;
             }
-            o += l < LONG ? l : 4 + (size_t)rd32(it.data + o);
+            o += (l < LONG ? l : 4 + (size_t)rd32(it.data + o)) + vw;
         }
     } else {
         for (i = 0; i < it.count; i++) {
@@ -264,7 +270,7 @@ static inline int bucket_find(const uint8_t *b, const uint8_t *key, size_t n, ui
                 }
                 l += 4;
             }
-            o += l;
+            o += l + vw;
         }
     }
     *k = it.count;
@@ -289,14 +295,15 @@ static void node_free(hat_t *t, hat_node *n) {
     t->nodes--;
 }
 
-static void buckets_free(hat_t *t, hat_slot *bucket, uint32_t nb) {
+static void buckets_free(hat_t *t, hat_slot *bucket, uint32_t nb, uint32_t vw) {
     uint32_t i;
     for (i = 0; i < nb; i++) {
         if (bucket[i].b) {
 #if defined(__GLIBC__)
             h_free(t, bucket[i].b, 0);
+            (void)vw;
 #else
-            h_free(t, bucket[i].b, bucket_size(bucket[i].b));
+            h_free(t, bucket[i].b, bucket_size(bucket[i].b, vw));
 #endif
             t->buckets--;
         }
@@ -305,18 +312,18 @@ static void buckets_free(hat_t *t, hat_slot *bucket, uint32_t nb) {
 }
 
 /* The Bloom filter of the keys in bucket b. */
-static uint64_t bucket_bloom(const uint8_t *b) {
+static uint64_t bucket_bloom(const uint8_t *b, uint32_t vw) {
     biter it;
     const uint8_t *p;
     size_t len;
     uint64_t bloom = 0;
-    bi_init(&it, b);
+    bi_init(&it, b, vw);
     while (bi_next(&it, &p, &len)) bloom |= BLOOM(hat_hash(p, len));
     return bloom;
 }
 
 static void cont_free(hat_t *t, hat_container *c) {
-    buckets_free(t, c->bucket, c->nbuckets);
+    buckets_free(t, c->bucket, c->nbuckets, c->vw);
     h_free(t, c, sizeof(hat_container));
     t->containers--;
 }
@@ -327,7 +334,8 @@ static uint32_t buckets_for(const hat_t *t, size_t nkeys) {
     return nb;
 }
 
-/* All entries of c, in bucket order (malloc'd; the caller frees). */
+/* All entries of c, in bucket order (malloc'd; the caller frees). An entry's value (c->vw
+   bytes) follows its key bytes: it is at p + len, which stays true as bursts strip bytes. */
 static ent *cont_entries(const hat_container *c) {
     ent *e = malloc((c->nkeys ? c->nkeys : 1) * sizeof(ent));
     size_t k = 0;
@@ -336,14 +344,15 @@ static ent *cont_entries(const hat_container *c) {
     for (i = 0; i < c->nbuckets; i++) {
         biter it;
         if (!c->bucket[i].b) continue;
-        bi_init(&it, c->bucket[i].b);
+        bi_init(&it, c->bucket[i].b, c->vw);
         while (bi_next(&it, &e[k].p, &e[k].len)) k++;
     }
     return e;
 }
 
-/* Lay out n entries (dropping `strip` leading bytes of each) into a new bucket array of nb
-   buckets; sets c's buckets, nbuckets, nkeys and hint. 0, or -1 (c untouched). */
+/* Lay out n entries (dropping `strip` leading bytes of each; each with its c->vw value
+   bytes, read at p + len) into a new bucket array of nb buckets; sets c's buckets, nbuckets,
+   nkeys and hint. 0, or -1 (c untouched). */
 static int cont_fill(hat_t *t, hat_container *c, const ent *e, size_t n, size_t strip,
                      uint32_t nb) {
     hat_slot *bucket = h_calloc(t, nb, sizeof(hat_slot));
@@ -352,7 +361,7 @@ static int cont_fill(hat_t *t, hat_container *c, const ent *e, size_t n, size_t 
     uint32_t *count = calloc(nb, sizeof(uint32_t));
     size_t *fill = calloc(nb, sizeof(size_t));
     size_t k;
-    uint32_t i, hint = nb;
+    uint32_t i, hint = nb, vw = c->vw;
     if (!bucket || !where || !blooms || !count || !fill) goto fail;
     for (k = 0; k < n; k++) {
         size_t len = e[k].len - strip;
@@ -360,7 +369,7 @@ static int cont_fill(hat_t *t, hat_container *c, const ent *e, size_t n, size_t 
         where[k] = (uint32_t)(h & (nb - 1));
         blooms[k] = BLOOM(h);
         count[where[k]]++;
-        fill[where[k]] += data_size(len);
+        fill[where[k]] += data_size(len) + vw;
     }
     for (i = 0; i < nb; i++) {
         if (!count[i]) continue;
@@ -385,7 +394,8 @@ static int cont_fill(hat_t *t, hat_container *c, const ent *e, size_t n, size_t 
             at += 4;
         }
         memcpy(b + at, e[k].p + strip, len);
-        fill[where[k]] = at + len;
+        if (vw) memcpy(b + at + len, e[k].p + e[k].len, vw);
+        fill[where[k]] = at + len + vw;
     }
     free(where);
     free(blooms);
@@ -397,7 +407,7 @@ static int cont_fill(hat_t *t, hat_container *c, const ent *e, size_t n, size_t 
     c->hint = hint;
     return 0;
 fail:
-    if (bucket) buckets_free(t, bucket, nb);
+    if (bucket) buckets_free(t, bucket, nb, vw);
     free(where);
     free(blooms);
     free(count);
@@ -412,6 +422,7 @@ static hat_container *cont_build(hat_t *t, const ent *e, size_t n, size_t strip,
     c->kind = KIND_CONT;
     c->lo = lo;
     c->hi = hi;
+    c->vw = t->vwidth;
     if (cont_fill(t, c, e, n, strip, buckets_for(t, n)) < 0) {
         h_free(t, c, sizeof(hat_container));
         return NULL;
@@ -429,33 +440,55 @@ static int cont_rehash(hat_t *t, hat_container *c, uint32_t nb) {
     if (!e) return -1;
     r = cont_fill(t, c, e, c->nkeys, 0, nb);
     free(e);
-    if (r == 0) buckets_free(t, old, oldnb);
+    if (r == 0) buckets_free(t, old, oldnb, c->vw);
     return r;
 }
 
-static inline int cont_find(const hat_container *c, const uint8_t *s, size_t n) {
+/* Where the value of s in c is (just past its key bytes), or NULL when s is absent. */
+static inline uint8_t *cont_lookup(const hat_container *c, const uint8_t *s, size_t n) {
     uint64_t h = hat_hash(s, n);
     const hat_slot *sl = &c->bucket[h & (c->nbuckets - 1)];
     uint32_t k;
     size_t off;
     const uint64_t m = BLOOM(h);
-    if ((sl->bloom & m) != m) return 0;  /* also when the bucket is empty (bloom 0) */
-    return bucket_find(sl->b, s, n, &k, &off);
+    if ((sl->bloom & m) != m) return NULL;  /* also when the bucket is empty (bloom 0) */
+    if (!bucket_find(sl->b, s, n, c->vw, &k, &off)) return NULL;
+    {
+        uint8_t *b = sl->b;
+        uint32_t count = b[0] < 0xFF ? b[0] : rd32(b + 1);
+        return b + count_size(count) + count + off + data_size(n);
+    }
 }
 
-/* 1 added, 0 present, -1 no memory. */
-static int cont_insert(hat_t *t, hat_container *c, const uint8_t *s, size_t n) {
+static inline int cont_find(const hat_container *c, const uint8_t *s, size_t n) {
+    return cont_lookup(c, s, n) != NULL;
+}
+
+/* 1 added (with the c->vw value bytes at val, zeros if NULL), 0 present (*where, if not
+   NULL, is where its value is), -1 no memory. */
+static int cont_insert(hat_t *t, hat_container *c, const uint8_t *s, size_t n,
+                       const uint8_t *val, uint8_t **where) {
     uint64_t h = hat_hash(s, n);
-    uint32_t i = (uint32_t)(h & (c->nbuckets - 1)), count = 0;
+    uint32_t i = (uint32_t)(h & (c->nbuckets - 1)), count = 0, vw = c->vw;
     uint8_t *b = c->bucket[i].b, *nb;
     size_t data = 0, cs = 0, ncs, size, need;
     if (b) {
-        if (bucket_find(b, s, n, &count, &data)) return 0;
+        uint32_t k;
+        size_t off;
+        if (bucket_find(b, s, n, vw, &k, &off)) {
+            if (where) {
+                uint32_t cnt = b[0] < 0xFF ? b[0] : rd32(b + 1);
+                *where = b + count_size(cnt) + cnt + off + data_size(n);
+            }
+            return 0;
+        }
+        count = k;
+        data = off;
         cs = count_size(count);
     }
     ncs = count_size(count + 1);
     size = cs + count + data;
-    need = ncs + count + 1 + data + data_size(n);
+    need = ncs + count + 1 + data + data_size(n) + vw;
 #if defined(__GLIBC__)
     if (b && malloc_usable_size(b) >= need)
         nb = b;  /* the chunk has room: no realloc call, same heap bytes */
@@ -481,6 +514,10 @@ static int cont_insert(hat_t *t, hat_container *c, const uint8_t *s, size_t n) {
             at += 4;
         }
         memcpy(at, s, n);
+        if (vw) {
+            if (val) memcpy(at + n, val, vw);
+            else memset(at + n, 0, vw);
+        }
     }
     c->bucket[i].b = nb;
     c->bucket[i].bloom |= BLOOM(h);
@@ -494,8 +531,8 @@ static int cont_remove(hat_t *t, hat_container *c, const uint8_t *s, size_t n) {
     uint32_t i = (uint32_t)(hat_hash(s, n) & (c->nbuckets - 1)), k, count;
     uint8_t *b = c->bucket[i].b, *nb, *l0, *d0, *l1, *d1;
     size_t off, size, ds, cs, ncs, datalen;
-    if (!b || !bucket_find(b, s, n, &k, &off)) return 0;
-    size = bucket_size(b);
+    if (!b || !bucket_find(b, s, n, c->vw, &k, &off)) return 0;
+    size = bucket_size(b, c->vw);
     count = b[0] < 0xFF ? b[0] : rd32(b + 1);
     if (count == 1) {
         h_free(t, b, size);
@@ -505,7 +542,7 @@ static int cont_remove(hat_t *t, hat_container *c, const uint8_t *s, size_t n) {
     } else {
         cs = count_size(count);
         ncs = count_size(count - 1);
-        ds = data_size(n);
+        ds = data_size(n) + c->vw;
         l0 = b + cs;
         d0 = l0 + count;
         datalen = size - cs - count;
@@ -519,7 +556,7 @@ static int cont_remove(hat_t *t, hat_container *c, const uint8_t *s, size_t n) {
         write_count(b, count - 1);
         nb = h_realloc(t, b, size, size - ds - 1 - (cs - ncs));
         if (nb) c->bucket[i].b = nb;  /* a failed shrink keeps the larger block: still valid */
-        c->bucket[i].bloom = bucket_bloom(c->bucket[i].b);
+        c->bucket[i].bloom = bucket_bloom(c->bucket[i].b, c->vw);
     }
     c->nkeys--;
     return 1;
@@ -561,8 +598,12 @@ static void overflow(hat_t *t, hat_node *n, hat_container *c) {
                 size_t kept = 0;
                 int same = 1;
                 for (k = 0; k < m; k++) {
-                    if (e[k].len == 0) cur->has_key = 1;
-                    else e[kept++] = e[k];
+                    if (e[k].len == 0) {
+                        cur->has_key = 1;
+                        if (t->vwidth) memcpy(cur->value, e[k].p, t->vwidth);  /* p + len */
+                    } else {
+                        e[kept++] = e[k];
+                    }
                 }
                 m = kept;
                 for (k = 1; k < m && same; k++) same = e[k].p[0] == e[0].p[0];
@@ -661,10 +702,13 @@ static void overflow(hat_t *t, hat_node *n, hat_container *c) {
 
 /* ---------------------------------------------------------------- the trie */
 
-hat_t *hat_new(uint32_t burst, uint32_t load) {
-    hat_t *t = malloc(sizeof(hat_t));
+hat_t *hat_new(uint32_t burst, uint32_t load, uint8_t vwidth) {
+    hat_t *t;
+    if (vwidth > 8) return NULL;
+    t = malloc(sizeof(hat_t));
     if (!t) return NULL;
     memset(t, 0, sizeof(hat_t));
+    t->vwidth = vwidth;
     t->bytes = CHUNK_BYTES(t, sizeof(hat_t));
     t->burst = burst ? burst : 1;
     t->load = load ? load : 1;
@@ -783,6 +827,20 @@ static void empty_run(const hat_node *n, int x, int *lo, int *hi) {
 }
 
 int hat_insert(hat_t *t, const uint8_t *key, size_t len) {
+    return hat_upsert(t, key, len, NULL, NULL);
+}
+
+uint8_t *hat_value(const hat_t *t, const uint8_t *key, size_t len) {
+    hat_node *n;
+    size_t i, s;
+    hat_container *c = descend(t, key, len, &n, &i);
+    if (i == len) return n->has_key ? n->value : NULL;
+    if (!c) return NULL;
+    s = REST(c, i);
+    return cont_lookup(c, key + s, len - s);
+}
+
+int hat_upsert(hat_t *t, const uint8_t *key, size_t len, const uint8_t *val, uint8_t **where) {
     hat_node *n;
     size_t i, s;
     hat_container *c;
@@ -790,25 +848,43 @@ int hat_insert(hat_t *t, const uint8_t *key, size_t len) {
     if (len > HAT_MAX_KEY) return -2;
     c = descend(t, key, len, &n, &i);
     if (i == len) {
-        if (n->has_key) return 0;
+        if (n->has_key) {
+            if (where) *where = n->value;
+            return 0;
+        }
         n->has_key = 1;
+        if (t->vwidth) {
+            if (val) memcpy(n->value, val, t->vwidth);
+            else memset(n->value, 0, t->vwidth);
+        }
         t->size++;
         return 1;
     }
     if (!c) {
         int lo, hi;
         ent e;
+        uint8_t *tmp = NULL;
         empty_run(n, key[i], &lo, &hi);
         e.p = key + i;
         e.len = len - i;
+        if (t->vwidth) {
+            /* cont_build reads a value just past the key bytes */
+            tmp = malloc(e.len + t->vwidth);
+            if (!tmp) return -1;
+            memcpy(tmp, e.p, e.len);
+            if (val) memcpy(tmp + e.len, val, t->vwidth);
+            else memset(tmp + e.len, 0, t->vwidth);
+            e.p = tmp;
+        }
         c = cont_build(t, &e, 1, lo == hi, (uint8_t)lo, (uint8_t)hi);
+        free(tmp);
         if (!c) return -1;
         set_slots(n, c);
         t->size++;
         return 1;
     }
     s = REST(c, i);
-    r = cont_insert(t, c, key + s, len - s);
+    r = cont_insert(t, c, key + s, len - s, val, where);
     if (r <= 0) return r;
     t->size++;
     if (c->nkeys > t->burst)
@@ -919,7 +995,7 @@ int hat_any(const hat_t *t, uint8_t **buf, size_t *cap, size_t *len) {
             while (b < c->nbuckets && !c->bucket[b].b) b++;
             if (b == c->nbuckets) return -1;  /* unreachable: containers are never empty */
             c->hint = b;  /* a cache: no bucket below b holds a key */
-            bi_init(&it, c->bucket[b].b);
+            bi_init(&it, c->bucket[b].b, c->vw);
             if (!bi_next(&it, &p, &l)) return -1;  /* unreachable: buckets are never empty */
             if (PURE(c)) (*buf)[i++] = (uint8_t)x;
             if (reserve(buf, cap, i + l + 1) < 0) return -1;
@@ -938,7 +1014,7 @@ static int cont_has_prefix(const hat_container *c, const uint8_t *s, size_t n) {
     for (i = 0; i < c->nbuckets; i++) {
         biter it;
         if (!c->bucket[i].b) continue;
-        bi_init(&it, c->bucket[i].b);
+        bi_init(&it, c->bucket[i].b, c->vw);
         while (bi_next(&it, &p, &len))
             if (len >= n && memcmp(p, s, n) == 0) return 1;
     }
@@ -991,7 +1067,7 @@ long hat_prefix_lengths(const hat_t *t, const uint8_t *s, size_t len, size_t *ou
                 for (b = 0; b < c->nbuckets; b++) {
                     biter it;
                     if (!c->bucket[b].b) continue;
-                    bi_init(&it, c->bucket[b].b);
+                    bi_init(&it, c->bucket[b].b, c->vw);
                     while (bi_next(&it, &p, &el))
                         if (el <= rest && memcmp(p, s + base, el) == 0) out[k++] = base + el;
                 }
@@ -1084,6 +1160,7 @@ struct hat_cursor {
     sent *tmp;        /* scratch for the radix sort */
     size_t nents, pos, entcap;
     size_t base;      /* key bytes before the entries of the current container */
+    const uint8_t *val;  /* the value of the key last returned */
 };
 
 static int cur_push(hat_cursor *c, const hat_node *n, size_t depth) {
@@ -1119,7 +1196,7 @@ static int cur_load(hat_cursor *c, const hat_container *k, size_t base, const ui
         biter it;
         const uint8_t *p;
         if (!k->bucket[b].b) continue;
-        bi_init(&it, k->bucket[b].b);
+        bi_init(&it, k->bucket[b].b, k->vw);
         while (bi_next(&it, &p, &len)) {
             if (nrest && (len < nrest || memcmp(p, rest, nrest) != 0)) continue;
             c->ents[n].head = head8(p, len);
@@ -1164,6 +1241,7 @@ int hat_cursor_next(hat_cursor *c, const uint8_t **key, size_t *len) {
             const sent *e = &c->ents[c->pos++];
             if (reserve(&c->key, &c->keycap, c->base + e->len + 1) < 0) return -1;
             memcpy(c->key + c->base, e->p, e->len);
+            c->val = e->p + e->len;
             *key = c->key;
             *len = c->base + e->len;
             return 1;
@@ -1173,6 +1251,7 @@ int hat_cursor_next(hat_cursor *c, const uint8_t **key, size_t *len) {
         if (f->next < 0) {
             f->next = 0;
             if (f->n->has_key) {
+                c->val = f->n->value;
                 *key = c->key;
                 *len = f->depth;
                 return 1;
@@ -1205,6 +1284,8 @@ int hat_cursor_next(hat_cursor *c, const uint8_t **key, size_t *len) {
     }
 }
 
+const uint8_t *hat_cursor_value(const hat_cursor *c) { return c->val; }
+
 void hat_cursor_free(hat_cursor *c) {
     if (!c) return;
     free(c->key);
@@ -1230,7 +1311,7 @@ static hat_container *cont_clone(hat_t *t, const hat_container *src) {
     for (i = 0; i < src->nbuckets; i++) {
         size_t size;
         if (!src->bucket[i].b) continue;
-        size = bucket_size(src->bucket[i].b);
+        size = bucket_size(src->bucket[i].b, src->vw);
         c->bucket[i].b = h_alloc(t, size);
         if (!c->bucket[i].b) {
             cont_free(t, c);
@@ -1246,11 +1327,12 @@ static hat_container *cont_clone(hat_t *t, const hat_container *src) {
 typedef struct { const hat_node *src; hat_node *dst; } pair;
 
 hat_t *hat_copy(const hat_t *t) {
-    hat_t *r = hat_new(t->burst, t->load);
+    hat_t *r = hat_new(t->burst, t->load, t->vwidth);
     pair *st = NULL;
     size_t n = 0, cap = 0;
     if (!r) return NULL;
     r->root->has_key = t->root->has_key;
+    if (t->vwidth) memcpy(r->root->value, t->root->value, t->vwidth);
     st = malloc(64 * sizeof(pair));
     if (!st) goto fail;
     cap = 64;
@@ -1271,6 +1353,7 @@ hat_t *hat_copy(const hat_t *t) {
                 hat_node *d = node_new(r);
                 if (!d) goto fail;
                 d->has_key = ((const hat_node *)ch)->has_key;
+                if (t->vwidth) memcpy(d->value, ((const hat_node *)ch)->value, t->vwidth);
                 p.dst->child[x] = d;
                 if (n == cap) {
                     pair *more = realloc(st, 2 * cap * sizeof(pair));
@@ -1336,6 +1419,8 @@ int hat_check(const hat_t *t, char *msg, size_t msglen) {
                 for (y = c->lo; y <= c->hi; y++)
                     if (nd->child[y] != c) FAIL("slot %d does not point to its container", (int)y);
                 if (c->nkeys == 0) FAIL("empty container");
+                if (c->vw != t->vwidth) FAIL("container of %u value bytes in a trie of %u",
+                                             c->vw, t->vwidth);
                 if (c->nkeys > t->burst) FAIL("container of %u keys over the threshold", c->nkeys);
                 if (!c->nbuckets || (c->nbuckets & (c->nbuckets - 1)))
                     FAIL("bucket count %u is not a power of two", c->nbuckets);
@@ -1354,12 +1439,12 @@ int hat_check(const hat_t *t, char *msg, size_t msglen) {
                         continue;
                     }
                     if (b < c->hint) hint_ok = 0;
-                    bi_init(&it, bk);
+                    bi_init(&it, bk, c->vw);
                     if (it.count == 0) FAIL("empty bucket kept");
-                    if (c->bucket[b].bloom != bucket_bloom(bk)) FAIL("stale Bloom filter");
+                    if (c->bucket[b].bloom != bucket_bloom(bk, c->vw)) FAIL("stale Bloom filter");
                     if ((bk[0] == 0xFF) != (it.count >= 0xFF)) FAIL("count with the wrong header");
                     buckets++;
-                    bytes += CHUNK_BYTES((void *)bk, bucket_size(bk));
+                    bytes += CHUNK_BYTES((void *)bk, bucket_size(bk, c->vw));
                     while (bi_next(&it, &p, &len)) {
                         if (it.lens[it.k - 1] == LONG && len < LONG)
                             FAIL("short key with a long header");
