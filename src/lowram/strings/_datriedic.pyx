@@ -47,7 +47,7 @@ cdef extern from "Python.h":
 cdef extern from *:
     void __builtin_prefetch(const void*) nogil
 
-DEF _LANES = 8
+DEF _LANES = 16
 DEF _ROOT = 2
 DEF _ALPHA_SIG = 0xD9FCD9FC
 DEF _DA_SIG = 0xDAFCDAFC
@@ -286,22 +286,28 @@ cdef class DatrieDict:
     def contains_many(self, list strings):
         """Numpy bool array: ``s in self`` for each of ``strings``, looped in C.
 
-        Walks eight keys at once, one step of each in turn, and prefetches each lane's next
-        cell a round before reading it: the reads of a round are independent, so the
-        processor overlaps their cache misses instead of waiting for each.
+        Walks sixteen keys at once, one step of each in turn, and prefetches what each lane
+        reads next (its next cell, then its tail offset, then its tail block) a round
+        before reading it: the reads of a round are independent, so the processor overlaps
+        their cache misses instead of waiting for each (a lookup is a chain of dependent
+        reads).
         """
         cdef Py_ssize_t n = len(strings), nxt = 0, active = 0, lane
         cdef int kinds[_LANES]
         cdef void* datas[_LANES]
         cdef Py_ssize_t lens[_LANES]
-        cdef Py_ssize_t pos[_LANES]
+        cdef Py_ssize_t pos[_LANES]  # code points walked (lens + 1: the end marker too)
         cdef int64_t state[_LANES]
         cdef int64_t pending[_LANES]  # the child to verify next round (-1: none)
+        cdef int stage[_LANES]  # 0: walking the double array, 1: tail offset, 2: tail block
+        cdef int64_t tix[_LANES]
+        cdef const uint8_t* blocks[_LANES]
         cdef Py_ssize_t slot[_LANES]
         cdef int64_t t
         cdef int32_t base
         cdef uint32_t c
         cdef const uint8_t* block
+        cdef bint found
         keep = [None] * _LANES  # the keys the lanes read (a list item may be replaced)
         out = np.zeros(n, dtype=np.bool_)
         cdef unsigned char[::1] res = out.view(np.uint8)
@@ -323,6 +329,7 @@ cdef class DatrieDict:
                     pos[lane] = 0
                     state[lane] = _ROOT
                     pending[lane] = -1
+                    stage[lane] = 0
                     slot[lane] = nxt - 1
                     active += 1
             if active == 0:
@@ -330,31 +337,48 @@ cdef class DatrieDict:
             for lane in range(_LANES):
                 if slot[lane] < 0:
                     continue
+                if stage[lane] == 2:
+                    block = blocks[lane]
+                    if pos[lane] > lens[lane]:
+                        found = _be16(block + 8) == 0
+                    else:
+                        found = self._tail_match(block, kinds[lane], datas[lane], pos[lane],
+                                                 lens[lane])
+                    res[slot[lane]] = found and self._value_ok(block)
+                    slot[lane] = -1
+                    active -= 1
+                    continue
+                if stage[lane] == 1:
+                    block = self._tail + self._offsets[tix[lane] - 1]
+                    __builtin_prefetch(block)
+                    blocks[lane] = block
+                    stage[lane] = 2
+                    continue
                 t = pending[lane]
                 if t >= 0:
+                    pending[lane] = -1
                     if self._check(t) != state[lane]:
                         slot[lane] = -1
                         active -= 1
                         continue
                     state[lane] = t
-                    if pos[lane] > lens[lane]:
-                        # walked the end-of-key marker
-                        block = self._block(self._base(t))
-                        res[slot[lane]] = (block != NULL and _be16(block + 8) == 0
-                                           and self._value_ok(block))
+                base = self._base(state[lane])
+                if base < 0:
+                    t = -(<int64_t>base)
+                    if t > self._ntails:
                         slot[lane] = -1
                         active -= 1
                         continue
-                base = self._base(state[lane])
-                if base < 0:
-                    block = self._block(base)
-                    res[slot[lane]] = (block != NULL and self._tail_match(
-                        block, kinds[lane], datas[lane], pos[lane], lens[lane])
-                        and self._value_ok(block))
-                    slot[lane] = -1
-                    active -= 1
+                    __builtin_prefetch(self._offsets + t - 1)
+                    tix[lane] = t
+                    stage[lane] = 1
                     continue
-                if pos[lane] == lens[lane]:
+                if pos[lane] >= lens[lane]:
+                    if pos[lane] > lens[lane]:
+                        # the end marker leads to the tail in a valid trie
+                        slot[lane] = -1
+                        active -= 1
+                        continue
                     c = 0
                 else:
                     c = self._tc(PyUnicode_READ(kinds[lane], datas[lane], pos[lane]))
@@ -363,7 +387,7 @@ cdef class DatrieDict:
                         active -= 1
                         continue
                 t = <int64_t>base + c
-                if <uint64_t>t >= <uint64_t>self._ncells:
+                if t >= self._ncells:
                     slot[lane] = -1
                     active -= 1
                     continue
