@@ -222,23 +222,44 @@ cdef class DatrieDict:
                 return self._rtc[mid] + (cp - self._rfirst[mid])
         return 0
 
-    cdef inline bint _tail_match(self, const uint8_t* block, int kind, void* data,
-                                 Py_ssize_t i, Py_ssize_t n) noexcept nogil:
-        # whether code points i..n-1 of the query are exactly the block's suffix
-        cdef Py_ssize_t length = _be16(block + 8), k
-        if length != n - i:
-            return False
-        for k in range(length):
+    cdef inline int64_t _step(self, int64_t s, int32_t base, int kind, void* data,
+                              Py_ssize_t i) noexcept nogil:
+        # the child of state ``s`` (base ``base`` >= 0) by code point i of a str, or -1
+        cdef uint32_t c = self._tc(PyUnicode_READ(kind, data, i))
+        if c == 0:
+            return -1
+        return self._child(s, base, c)
+
+    cdef inline bint _match(self, const uint8_t* block, int kind, void* data, Py_ssize_t i,
+                            Py_ssize_t m) noexcept nogil:
+        # whether code points i..i+m-1 of a str are the first m characters of the suffix
+        cdef Py_ssize_t k
+        for k in range(m):
             if self._tc(PyUnicode_READ(kind, data, i + k)) != block[10 + k]:
                 return False
         return True
+
+    cdef inline bint _tail_match(self, const uint8_t* block, int kind, void* data,
+                                 Py_ssize_t i, Py_ssize_t n) noexcept nogil:
+        # whether code points i..n-1 of the query are exactly the block's suffix
+        return _be16(block + 8) == n - i and self._match(block, kind, data, i, n - i)
+
+    cdef inline const uint8_t* _key_end(self, int64_t s, int32_t base) noexcept nogil:
+        # the tail block of the key ending at state ``s`` (its end-marker child), or NULL
+        cdef int64_t t = self._child(s, base, 0)
+        cdef const uint8_t* block
+        if t < 0:
+            return NULL
+        block = self._block(self._base(t))
+        if block == NULL or _be16(block + 8) != 0:
+            return NULL
+        return block
 
     cdef const uint8_t* _find(self, int kind, void* data, Py_ssize_t n) noexcept nogil:
         # the tail block holding the key (code points ``data[:n]``), or NULL
         cdef int64_t s = _ROOT
         cdef int32_t base
         cdef Py_ssize_t i = 0
-        cdef uint32_t c
         cdef const uint8_t* block
         while True:
             base = self._base(s)
@@ -249,17 +270,8 @@ cdef class DatrieDict:
                 return block
             if i == n:
                 # the end-of-key marker: its child must be a separate state, empty suffix
-                s = self._child(s, base, 0)
-                if s < 0:
-                    return NULL
-                block = self._block(self._base(s))
-                if block == NULL or _be16(block + 8) != 0:
-                    return NULL
-                return block
-            c = self._tc(PyUnicode_READ(kind, data, i))
-            if c == 0:
-                return NULL
-            s = self._child(s, base, c)
+                return self._key_end(s, base)
+            s = self._step(s, base, kind, data, i)
             if s < 0:
                 return NULL
             i += 1
@@ -399,30 +411,19 @@ cdef class DatrieDict:
         """Whether some key starts with ``prefix``: one walk, O(len(prefix))."""
         cdef int kind = PyUnicode_KIND(prefix)
         cdef void* data = PyUnicode_DATA(prefix)
-        cdef Py_ssize_t i, n = PyUnicode_GET_LENGTH(prefix), k, length
+        cdef Py_ssize_t i, n = PyUnicode_GET_LENGTH(prefix)
         cdef int64_t s = _ROOT
         cdef int32_t base
-        cdef uint32_t c
         cdef const uint8_t* block
         for i in range(n + 1):
             base = self._base(s)
             if base < 0:
                 block = self._block(base)
-                if block == NULL:
-                    return False
-                length = _be16(block + 8)
-                if length < n - i:
-                    return False
-                for k in range(n - i):
-                    if self._tc(PyUnicode_READ(kind, data, i + k)) != block[10 + k]:
-                        return False
-                return self._value_ok(block)
+                return (block != NULL and _be16(block + 8) >= n - i
+                        and self._match(block, kind, data, i, n - i) and self._value_ok(block))
             if i == n:
                 return True
-            c = self._tc(PyUnicode_READ(kind, data, i))
-            if c == 0:
-                return False
-            s = self._child(s, base, c)
+            s = self._step(s, base, kind, data, i)
             if s < 0:
                 return False
         return True
@@ -432,49 +433,35 @@ cdef class DatrieDict:
         (length, value) pairs with ``values=True``. O(len(key))."""
         cdef int kind = PyUnicode_KIND(key)
         cdef void* data = PyUnicode_DATA(key)
-        cdef Py_ssize_t i = 0, n = PyUnicode_GET_LENGTH(key), k, length
-        cdef int64_t s = _ROOT, t
+        cdef Py_ssize_t i = 0, n = PyUnicode_GET_LENGTH(key), length = 0
+        cdef int64_t s = _ROOT
         cdef int32_t base
-        cdef uint32_t c
         cdef const uint8_t* block
         out = []
         while True:
             base = self._base(s)
             if base < 0:
+                # the last candidate: the key goes on in the tail
                 block = self._block(base)
-                if block == NULL:
-                    break
-                length = _be16(block + 8)
-                if length > n - i or i + length == 0 or not self._value_ok(block):
-                    break
-                for k in range(length):
-                    if self._tc(PyUnicode_READ(kind, data, i + k)) != block[10 + k]:
-                        break
+                if block != NULL:
+                    length = _be16(block + 8)
+                    if length > n - i or i + length == 0 or \
+                            not self._match(block, kind, data, i, length):
+                        block = NULL
+                i += length
+            else:
+                block = self._key_end(s, base) if i > 0 else NULL
+            if block != NULL and self._value_ok(block):
+                if values:
+                    out.append((i, _be32(block + 4)))
                 else:
-                    if values:
-                        out.append((i + length, _be32(block + 4)))
-                    else:
-                        out.append(i + length)
-                break
-            if i > 0:
-                t = self._child(s, base, 0)
-                if t >= 0:
-                    block = self._block(self._base(t))
-                    if block != NULL and _be16(block + 8) == 0 and self._value_ok(block):
-                        if values:
-                            out.append((i, _be32(block + 4)))
-                        else:
-                            out.append(i)
-            if i == n:
-                break
-            c = self._tc(PyUnicode_READ(kind, data, i))
-            if c == 0:
-                break
-            s = self._child(s, base, c)
+                    out.append(i)
+            if base < 0 or i == n:
+                return out
+            s = self._step(s, base, kind, data, i)
             if s < 0:
-                break
+                return out
             i += 1
-        return out
 
     def iter_keys(self, str prefix="", bint values=False):
         """Iterator over the keys starting with ``prefix`` in code-point order, or
@@ -545,7 +532,6 @@ cdef class _Walker:
         cdef Py_ssize_t i, n = PyUnicode_GET_LENGTH(prefix), k, length
         cdef int64_t s = _ROOT
         cdef int32_t base
-        cdef uint32_t c
         cdef const uint8_t* block
         self.d = d
         self.values = values
@@ -560,12 +546,11 @@ cdef class _Walker:
                 if block == NULL:
                     return 0
                 length = _be16(block + 8)
-                if length < n - i or i + length == 0 or not d._value_ok(block):
+                if length < n - i or i + length == 0 or not d._value_ok(block) or \
+                        not d._match(block, kind, data, i, n - i):
                     return 0
                 self._grow(1, i + length + 1)
                 for k in range(length):
-                    if k < n - i and d._tc(PyUnicode_READ(kind, data, i + k)) != block[10 + k]:
-                        return 0
                     self.key[i + k] = d._chars[block[10 + k]]
                 for k in range(i):
                     self.key[k] = PyUnicode_READ(kind, data, k)
@@ -574,10 +559,7 @@ cdef class _Walker:
                 return 0
             if i == n:
                 break
-            c = d._tc(PyUnicode_READ(kind, data, i))
-            if c == 0:
-                return 0
-            s = d._child(s, base, c)
+            s = d._step(s, base, kind, data, i)
             if s < 0 or s == _ROOT:
                 return 0
         for k in range(n):
