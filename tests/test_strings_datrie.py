@@ -290,3 +290,21 @@ def test_crafted_files_never_crash(seed):
     refused, answered = map(int, proc.stdout.split())
     assert refused + answered == 2 * TRIALS
     assert refused > 0 and answered > 0  # both paths were exercised
+
+
+# -- keys the format cannot hold -----------------------------------------------------------
+
+def test_keys_past_the_int16_suffix_length_are_refused():
+    # libdatrie writes a tail suffix's length as an int16: a longer key would come back as
+    # other keys, so it is refused before the build (the suffix never holds a key's first
+    # character, so 32,768 characters still fit)
+    longest = "a" * 32768
+    s = StringSet([longest, "b"], backend="datrie")
+    assert longest in s and list(s) == [longest, "b"]
+    for n in (32769, 70000):
+        with pytest.raises(ValueError, match="longer than the 32,768 characters"):
+            StringSet(["a" * n, "b"], backend="datrie")
+        with pytest.raises(ValueError, match="longer than the 32,768 characters"):
+            StringMap({"a" * n: 1}, backend="datrie")
+    with pytest.raises(ValueError, match="'\\\\x00'"):
+        StringSet(["a\x00", "b" * 40000], backend="datrie")  # the first problem is named

@@ -11,8 +11,10 @@ answers, never reads outside its buffer (libdatrie itself checks nothing).
 Refusals: libdatrie maps the alphabet onto one byte per character with 0 as its end-of-key
 marker, so it holds at most 255 distinct characters and no "\\x00"; beyond that it corrupts
 its heap and crashes the interpreter (``malloc(): invalid size``). This backend refuses such
-key sets at build time instead (:meth:`SetBackend.refusal`). Characters are added to the
-alphabet in code-point order, so the trie iterates keys in code-point order.
+key sets at build time instead (:meth:`SetBackend.refusal`). Its file format stores a tail
+suffix's length as an int16, so keys longer than 32,768 characters are refused too (libdatrie
+would write a wrong length, and the file would read back as other keys). Characters are added
+to the alphabet in code-point order, so the trie iterates keys in code-point order.
 
 Native size: exactly the buffer plus one 4-byte offset per tail block (the reader's index
 of the variable-length tail blocks), which is all the reader holds.
@@ -20,15 +22,20 @@ of the variable-length tail blocks), which is all the reader holds.
 
 from __future__ import annotations
 
+import itertools
 import sys
 import tempfile
 
 import datrie
 
-from ._backends import KeyIndex, SetBackend
+from ._backends import KeyIndex, SetBackend, show
 from ._datriedic import DatrieDict
 
 __all__ = ["DatrieSet", "DatrieIndex"]
+
+#: longest key the format can hold: a tail suffix's length is an int16, and the suffix is at
+#: most a key's characters after the first (libdatrie branches every key off the root)
+MAX_KEY_LENGTH = 32768
 
 
 def _alphabet(keys) -> str:
@@ -66,6 +73,16 @@ class DatrieSet(SetBackend):
     max_alphabet = 255
     cheap_count = False
     mmap_capable = True
+
+    @classmethod
+    def refusal(cls, keys):
+        for i, key in enumerate(keys):
+            if len(key) > MAX_KEY_LENGTH:
+                # an earlier key, or this one, may be refused for another reason first
+                return super().refusal(itertools.islice(keys, i + 1)) or (
+                    f"the datrie backend cannot hold key {show(key)}: it is longer than the "
+                    f"{MAX_KEY_LENGTH:,} characters libdatrie's file format can hold")
+        return super().refusal(keys)
 
     @classmethod
     def build(cls, keys):

@@ -486,6 +486,14 @@ cdef class DatrieDict:
         return len(self._view) + 4 * self._ntails
 
 
+cdef void* _resized(void* p, size_t size) except NULL:
+    # PyMem_Realloc that raises MemoryError (``p`` stays valid then)
+    cdef void* q = PyMem_Realloc(p, size)
+    if q == NULL:
+        raise MemoryError()
+    return q
+
+
 cdef class _Walker:
     """Depth-first walk over a DatrieDict's keys (an iterator; see DatrieDict.iter_keys)."""
 
@@ -504,25 +512,16 @@ cdef class _Walker:
         PyMem_Free(self.key)
 
     cdef int _grow(self, Py_ssize_t depth, Py_ssize_t keylen) except -1:
+        # room for ``depth`` + 1 levels and ``keylen`` + 1 code points
         cdef Py_ssize_t cap
-        cdef void* p
         if depth >= self.cap:
             cap = max(16, 2 * depth)
-            p = PyMem_Realloc(self.states, cap * sizeof(int64_t))
-            if p == NULL:
-                raise MemoryError()
-            self.states = <int64_t*>p
-            p = PyMem_Realloc(self.nextc, cap * sizeof(uint32_t))
-            if p == NULL:
-                raise MemoryError()
-            self.nextc = <uint32_t*>p
+            self.states = <int64_t*>_resized(self.states, cap * sizeof(int64_t))
+            self.nextc = <uint32_t*>_resized(self.nextc, cap * sizeof(uint32_t))
             self.cap = cap
         if keylen >= self.keycap:
             cap = max(64, 2 * keylen)
-            p = PyMem_Realloc(self.key, cap * sizeof(uint32_t))
-            if p == NULL:
-                raise MemoryError()
-            self.key = <uint32_t*>p
+            self.key = <uint32_t*>_resized(self.key, cap * sizeof(uint32_t))
             self.keycap = cap
         return 0
 
