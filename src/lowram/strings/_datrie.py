@@ -58,12 +58,6 @@ def _serialise(keys, values) -> bytes:
         return fh.read()
 
 
-class _Zeros:
-    def __iter__(self):
-        while True:
-            yield 0
-
-
 class DatrieSet(SetBackend):
     """StringSet backend over libdatrie's format (see the module docstring)."""
 
@@ -86,7 +80,7 @@ class DatrieSet(SetBackend):
 
     @classmethod
     def build(cls, keys):
-        return cls(DatrieDict(_serialise(keys, _Zeros())), len(keys))
+        return cls(DatrieDict(_serialise(keys, itertools.repeat(0))), len(keys))
 
     def count(self):
         return self.impl.count()
