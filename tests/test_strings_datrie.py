@@ -308,3 +308,17 @@ def test_keys_past_the_int16_suffix_length_are_refused():
             StringMap({"a" * n: 1}, backend="datrie")
     with pytest.raises(ValueError, match="'\\\\x00'"):
         StringSet(["a\x00", "b" * 40000], backend="datrie")  # the first problem is named
+
+
+def test_cycles_through_the_root_end():
+    # root (state 2) made its own child by "a": check[2] = 2 and base[2] + 1 = 2. A walk
+    # may loop through the root (bounded by the query), iteration must not revisit it
+    trie, data = raw_trie(["a", "ab", "b"])
+    nranges, da, ncells, tail = _sections(data)
+    looped = _put(data, ">ii", da + 8 * 2, 1, 2)
+    d = DatrieDict(looped)
+    assert list(d.iter_keys()) == [] and d.count() == 0
+    assert "a" * 50 not in d and d.prefix_lengths("a" * 50) == []
+    assert isinstance(d.has_prefix("aaaa"), bool)  # a walk, not a search: no answer owed
+    assert list(d.iter_keys("aaa")) == []
+    assert d.contains_many(["a" * 20, "b"]).tolist() == [False, False]
