@@ -60,8 +60,9 @@ def same_as_raw(keys, values=None):
             assert list(d.iter_keys(q, True)) == sorted(trie.items(q)), q
             assert [q[:n] for n in d.prefix_lengths(q)] == trie.prefixes(q), q
             assert [(q[:n], v) for n, v in d.prefix_lengths(q, True)] == trie.prefix_items(q)
-    assert d.contains_many(queries + [1, None, b"a"]).tolist() == \
-        [("\x00" not in q and q in trie) for q in queries] + [False] * 3
+    want = [("\x00" not in q and q in trie) for q in queries] + [False] * 3
+    for lanes in (-1, 0, 1):  # by size, the plain loop, the eight-lane walk
+        assert d.contains_many(queries + [1, None, b"a"], lanes).tolist() == want
     assert list(d.iter_keys()) == sorted(trie.keys()) == sorted(keys)
     assert d.count() == len(trie) == len(keys)
     assert d.nbytes >= len(data)
@@ -123,7 +124,8 @@ def test_value_limit_hides_ids_past_the_store():
     assert "a" in d and "b" not in d and "c" not in d and d.value_of("b") == -1
     assert list(d.iter_keys("", True)) == [("a", 0)] and d.count() == 1
     assert d.prefix_lengths("bcd") == [] and not d.has_prefix("b")
-    assert d.contains_many(["a", "b", "c"]).tolist() == [True, False, False]
+    for lanes in (0, 1):
+        assert d.contains_many(["a", "b", "c"], lanes).tolist() == [True, False, False]
 
 
 def test_memoryview_buffer_is_kept():
@@ -241,6 +243,7 @@ FUZZ_SCRIPT = textwrap.dedent(r"""
                     raise AssertionError("iteration does not end")
         if kind == "set":
             obj.contains_many(probes + [1])
+            obj._backend.impl.contains_many(probes + [1], 1)  # the eight-lane walk
         for i, k in enumerate(obj.keys() if kind == "set" else obj.items()):
             if i > 100000:
                 raise AssertionError("iteration does not end")
@@ -321,4 +324,5 @@ def test_cycles_through_the_root_end():
     assert "a" * 50 not in d and d.prefix_lengths("a" * 50) == []
     assert isinstance(d.has_prefix("aaaa"), bool)  # a walk, not a search: no answer owed
     assert list(d.iter_keys("aaa")) == []
-    assert d.contains_many(["a" * 20, "b"]).tolist() == [False, False]
+    for lanes in (0, 1):
+        assert d.contains_many(["a" * 20, "b"], lanes).tolist() == [False, False]
