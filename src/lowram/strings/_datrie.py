@@ -16,8 +16,10 @@ suffix's length as an int16, so keys longer than 32,768 characters are refused t
 would write a wrong length, and the file would read back as other keys). Characters are added
 to the alphabet in code-point order, so the trie iterates keys in code-point order.
 
-Native size: exactly the buffer plus one 4-byte offset per tail block (the reader's index
-of the variable-length tail blocks), which is all the reader holds.
+Native size: exactly the buffer, one 4-byte offset per tail block (the reader's index of
+the variable-length tail blocks) and a 256-byte code-point table per 256-code-point block the
+alphabet touches, which is all the reader holds (``DatrieDict.nbytes``). On the 663,473-word
+English list that is 30.8 B/key of resident memory, against 64.7 for a ``datrie.BaseTrie``.
 """
 
 from __future__ import annotations

@@ -5,8 +5,14 @@ datrie builds the trie; lowram reads it here rather than through datrie's object
 a flat array read in C is what the wrapper improves on: a lookup reads the query's code
 points in place (datrie encodes every query to UTF-32 first), a batch of lookups runs
 without a Python call per key, the trie opens in place from a memory map, its memory is its
-buffer plus one offset per tail block, and a malformed buffer is refused or, if it passes
-the checks, can only give wrong answers: libdatrie itself reads any index it finds.
+buffer plus one offset per tail block (and a few small code-point tables), and a malformed
+buffer is refused or, if it passes the checks, can only give wrong answers: libdatrie
+itself reads any index it finds.
+
+Every index read from the buffer is bounds-checked (cells against the cell count, tail
+blocks against the block count, in 64-bit arithmetic), and iteration never descends into
+the root again: as ``check`` names a state's one parent, a path can only revisit a state
+through the root, so each state is visited at most once and every walk ends.
 
 Format (libdatrie's ``trie_fwrite``; every integer big-endian, signed 32-bit unless said):
 
@@ -71,8 +77,9 @@ cdef class DatrieDict:
     """A libdatrie trie over a bytes-like buffer (``datrie.BaseTrie.write``), used in place.
 
     Opening checks the structure (``lowram.FormatError`` if malformed) and indexes the tail
-    blocks: O(size) time, 4 bytes per tail block besides the buffer. A lookup costs
-    O(len(key)) bounds-checked steps.
+    blocks: O(size) time; besides the buffer it holds 4 bytes per tail block and a 256-byte
+    table per 256-code-point block of the alphabet. A lookup costs O(len(key))
+    bounds-checked steps.
 
     >>> import datrie, tempfile
     >>> t = datrie.BaseTrie(alphabet="abc")
