@@ -37,7 +37,7 @@ import numpy as np
 
 from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from cpython.unicode cimport PyUnicode_Check
-from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint32_t, uint64_t
+from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.string cimport memset
 
 from ..errors import FormatError
@@ -71,6 +71,12 @@ cdef inline int32_t _be32(const uint8_t* p) noexcept nogil:
 
 cdef inline int16_t _be16(const uint8_t* p) noexcept nogil:
     return <int16_t>((<uint32_t>p[0] << 8) | <uint32_t>p[1])
+
+
+ctypedef fused _ucs:
+    uint8_t
+    uint16_t
+    uint32_t
 
 
 cdef class DatrieDict:
@@ -292,25 +298,13 @@ cdef class DatrieDict:
         return block
 
     cdef const uint8_t* _find(self, int kind, void* data, Py_ssize_t n) noexcept nogil:
-        # the tail block holding the key (code points ``data[:n]``), or NULL
-        cdef int64_t s = _ROOT
-        cdef int32_t base
-        cdef Py_ssize_t i = 0
-        cdef const uint8_t* block
-        while True:
-            base = self._base(s)
-            if base < 0:
-                block = self._block(base)
-                if block == NULL or not self._tail_match(block, kind, data, i, n):
-                    return NULL
-                return block
-            if i == n:
-                # the end-of-key marker: its child must be a separate state, empty suffix
-                return self._key_end(s, base)
-            s = self._step(s, base, kind, data, i)
-            if s < 0:
-                return NULL
-            i += 1
+        # the tail block holding the key (code points ``data[:n]``), or NULL; one loop per
+        # str storage width, so no step re-reads the width
+        if kind == 1:
+            return _find_in(self, <const uint8_t*>data, n)
+        if kind == 2:
+            return _find_in(self, <const uint16_t*>data, n)
+        return _find_in(self, <const uint32_t*>data, n)
 
     cdef inline const uint8_t* _lookup(self, key) noexcept:
         cdef const uint8_t* block
@@ -528,6 +522,35 @@ cdef class DatrieDict:
         """Bytes held besides the object: the buffer, the tail-block offsets and the
         alphabet's code-point tables."""
         return len(self._view) + 4 * self._ntails + 256 * self._npages
+
+
+cdef const uint8_t* _find_in(DatrieDict d, const _ucs* data, Py_ssize_t n) noexcept nogil:
+    # DatrieDict._find for a str stored with code units of type _ucs
+    cdef int64_t s = _ROOT
+    cdef int32_t base
+    cdef Py_ssize_t i = 0, k
+    cdef uint32_t c
+    cdef const uint8_t* block
+    while True:
+        base = d._base(s)
+        if base < 0:
+            block = d._block(base)
+            if block == NULL or _be16(block + 8) != n - i:
+                return NULL
+            for k in range(n - i):
+                if d._tc(data[i + k]) != block[10 + k]:
+                    return NULL
+            return block
+        if i == n:
+            # the end-of-key marker: its child must be a separate state, empty suffix
+            return d._key_end(s, base)
+        c = d._tc(data[i])
+        if c == 0:
+            return NULL
+        s = d._child(s, base, c)
+        if s < 0:
+            return NULL
+        i += 1
 
 
 cdef void* _resized(void* p, size_t size) except NULL:
