@@ -189,7 +189,7 @@ def test_public_names():
     assert lowram.StringMap is StringMap
 
 
-MAPPED = ("marisa", "dawg", "sorted")
+MAPPED = ("marisa", "dawg", "datrie", "sorted")
 
 
 @pytest.mark.parametrize("name", BACKENDS)

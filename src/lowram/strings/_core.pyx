@@ -189,9 +189,9 @@ cdef class SetCore:
         The loop runs in C and calls the backend's lookup directly: no Python frame per key.
         Non-``str`` items give ``False``. How the batch is walked depends on the backend, not
         on the answers: ``builtin`` prefetches each key's hash-table slot and stored key a
-        few keys ahead; ``marisa`` and ``datrie`` look the keys up in UTF-8 order (an
-        O(n log n) sort of 8-byte prefixes, for batches of 64 keys or more), so consecutive
-        lookups share the trie's cache lines; ``dawg`` and ``sorted`` run their own C loops.
+        few keys ahead; ``marisa`` looks the keys up in UTF-8 order (an O(n log n) sort of
+        8-byte prefixes, for batches of 64 keys or more), so consecutive lookups share the
+        trie's cache lines; ``dawg``, ``datrie`` and ``sorted`` run their own C loops.
         Cost: one lookup per item; memory: one byte per item in the result, and while it
         runs a snapshot of the batch (8 bytes per item) plus, for the sorted walk, 16 more.
 

@@ -291,13 +291,15 @@ class StringMap(collections.abc.Mapping):
     def load(cls, path, *, mmap: bool = True) -> "StringMap":
         """Open a file written by :meth:`save`; damaged files raise ``lowram.FormatError``.
 
-        With ``mmap=True`` a backend that supports it (``marisa``, ``dawg``, ``sorted``)
-        reads its keys, and the values, from a read-only memory map of the file, so
-        processes opening the same file share one copy in the page cache (``nbytes`` still
+        With ``mmap=True`` a backend that supports it (``marisa``, ``dawg``, ``datrie``,
+        ``sorted``) reads its keys, and the values, from a read-only memory map of the file,
+        so processes opening the same file share one copy in the page cache (``nbytes`` still
         counts the mapped bytes the map holds). Other backends, and ``mmap=False``, read
         the file into memory. The checksum is verified first, as for
-        :meth:`lowram.StringSet.load` (open only files you trust: a CRC-32 is no defence
-        against a crafted file).
+        :meth:`lowram.StringSet.load`: a CRC-32 is no defence against a crafted file, which
+        the ``dawg`` and ``datrie`` readers (lowram's own, bounds-checked) answer with
+        ``lowram.FormatError`` or wrong answers, but the marisa library would parse as it
+        is: open only ``marisa`` files you trust.
 
         >>> import os, tempfile
         >>> path = os.path.join(tempfile.mkdtemp(), "counts.lowram")

@@ -34,8 +34,9 @@ class StringSet(SetCore, collections.abc.Set):
     * ``"dawg"`` – DAWG: 5.2 bytes per English word but 1.3 per Ukrainian word (it merges
       shared suffixes), lookups several times faster than marisa, memory-mappable; no
       "\\x00", no lone surrogates;
-    * ``"datrie"`` – double-array trie: about 60 bytes per word, slow to build; at most 255
-      distinct characters, no "\\x00", no lone surrogates;
+    * ``"datrie"`` – double-array trie (built by datrie, read by lowram's own reader): about
+      31 bytes per English word, memory-mappable; at most 255 distinct characters, no
+      "\\x00", no lone surrogates;
     * ``"sorted"`` – lowram's sorted UTF-8 buffer + offsets (the text plus 4 bytes per key):
       holds every str, memory-mappable;
     * ``"builtin"`` – a frozenset (fastest lookups, most RAM: about 115 bytes per word);
@@ -244,14 +245,17 @@ class StringSet(SetCore, collections.abc.Set):
     def load(cls, path, *, mmap: bool = True) -> "StringSet":
         """Open a file written by :meth:`save`; damaged files raise ``lowram.FormatError``.
 
-        With ``mmap=True`` a backend that supports it (``marisa``, ``dawg``, ``sorted``) reads
-        the keys from a read-only memory map, so processes opening the same file share one
-        copy in the page cache (``save`` replaces files atomically, so a mapped file is never
-        rewritten under a reader). The checksum is verified before any backend code sees the
-        bytes (this reads the file once, without copying it). The CRC-32 detects accidental
-        damage (any flipped byte, any truncation); it is no defence against a file crafted to
-        pass it, which the marisa and datrie libraries would then parse: as with pickle, open
-        only files you trust.
+        With ``mmap=True`` a backend that supports it (``marisa``, ``dawg``, ``datrie``,
+        ``sorted``) reads the keys from a read-only memory map, so processes opening the same
+        file share one copy in the page cache (``save`` replaces files atomically, so a mapped
+        file is never rewritten under a reader). The checksum is verified before any backend
+        code sees the bytes (this reads the file once, without copying it). The CRC-32 detects
+        accidental damage (any flipped byte, any truncation); it is no defence against a file
+        crafted to pass it. The ``dawg`` and ``datrie`` backends read their format with
+        lowram's own readers, which check the structure when opening and bounds-check every
+        read, so such a file raises ``lowram.FormatError`` or gives wrong answers, never reads
+        outside its buffer; a ``marisa`` file is parsed by the marisa library, which checks
+        little: as with pickle, open only ``marisa`` files you trust.
 
         >>> import os, tempfile
         >>> path = os.path.join(tempfile.mkdtemp(), "words.lowram")
