@@ -326,3 +326,27 @@ def test_cycles_through_the_root_end():
     assert list(d.iter_keys("aaa")) == []
     for lanes in (0, 1):
         assert d.contains_many(["a" * 20, "b"], lanes).tolist() == [False, False]
+
+
+def test_a_writable_buffer_is_copied_so_it_cannot_change_after_the_checks():
+    # the checks at open hold for the bytes as they were: a bytearray edited afterwards (a
+    # tail block now claiming 32,767 characters) must not be read past its end
+    keys = ["ab", "abc", "b"]
+    trie, data = raw_trie(keys)
+    buf = bytearray(data)
+    d = DatrieDict(buf)
+    struct.pack_into(">h", buf, len(buf) - 2, 0x7FFF)  # the last block: empty suffix
+    assert list(d.iter_keys()) == keys and d.count() == 3
+    assert bytes(d.buffer) == data and memoryview(d.buffer).readonly
+    ro = memoryview(data)
+    assert DatrieDict(ro).buffer is ro  # a read-only buffer is used in place
+
+
+@pytest.mark.parametrize("call", [
+    lambda d: d.has_prefix(None), lambda d: d.prefix_lengths(None),
+    lambda d: d.iter_keys(None), lambda d: d.iter_keys(None, True)])
+def test_none_is_not_read_as_a_str(call):
+    # None passed the str-typed arguments and its object memory was read as a str's
+    d = DatrieDict(raw_trie(["ab", "abc", "b"])[1])
+    with pytest.raises(TypeError):
+        call(d)

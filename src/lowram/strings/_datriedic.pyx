@@ -80,7 +80,8 @@ ctypedef fused _ucs:
 
 
 cdef class DatrieDict:
-    """A libdatrie trie over a bytes-like buffer (``datrie.BaseTrie.write``), used in place.
+    """A libdatrie trie over a bytes-like buffer (``datrie.BaseTrie.write``), used in place
+    if it is read-only (a writable one is copied, so it cannot change after the checks).
 
     Opening checks the structure (``lowram.FormatError`` if malformed) and indexes the tail
     blocks: O(size) time; besides the buffer it holds 4 bytes per tail block and a 256-byte
@@ -118,6 +119,11 @@ cdef class DatrieDict:
 
     def __cinit__(self, buffer, long long value_limit=-1):
         view = memoryview(buffer).cast("B")
+        if not view.readonly:
+            # the checks below hold only while the bytes do not change: keep a copy of a
+            # writable buffer (a bytearray, a writable map), not the buffer itself
+            buffer = view.tobytes()
+            view = memoryview(buffer)
         self._view = view
         self._offsets = NULL
         self._limit = value_limit
@@ -444,7 +450,7 @@ cdef class DatrieDict:
                 pending[lane] = t
                 pos[lane] += 1
 
-    def has_prefix(self, str prefix):
+    def has_prefix(self, str prefix not None):
         """Whether some key starts with ``prefix``: one walk, O(len(prefix))."""
         cdef int kind = PyUnicode_KIND(prefix)
         cdef void* data = PyUnicode_DATA(prefix)
@@ -465,7 +471,7 @@ cdef class DatrieDict:
                 return False
         return True
 
-    def prefix_lengths(self, str key, bint values=False):
+    def prefix_lengths(self, str key not None, bint values=False):
         """Lengths of the stored keys that are prefixes of ``key``, ascending, or
         (length, value) pairs with ``values=True``. O(len(key))."""
         cdef int kind = PyUnicode_KIND(key)
@@ -500,7 +506,7 @@ cdef class DatrieDict:
                 return out
             i += 1
 
-    def iter_keys(self, str prefix="", bint values=False):
+    def iter_keys(self, str prefix not None="", bint values=False):
         """Iterator over the keys starting with ``prefix`` in code-point order, or
         (key, value) pairs with ``values=True``. O(len(prefix)) to start, then O(1)
         amortised steps per key (each state of the trie is visited at most once)."""
