@@ -18,7 +18,6 @@ end faults at once), or under valgrind memcheck (``PYTHONMALLOC=malloc``, buffer
 from __future__ import annotations
 
 import argparse
-import ctypes
 import mmap
 import random
 import signal
@@ -156,33 +155,23 @@ def mutate(rng, data):
     return bytes(b)
 
 
-_libc = ctypes.CDLL(None, use_errno=True)
-_libc.mmap.restype = ctypes.c_void_p
-_libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,
-                       ctypes.c_int, ctypes.c_long]
-_libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-_libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
-
-
 class Guarded:
-    """The bytes placed to end exactly at a PROT_NONE page (a read past them faults)."""
+    """The bytes in a read-only file map, placed to end at a page boundary (a read past
+    them leaves the mapping and faults, where nothing else is mapped there)."""
 
     def __init__(self, data):
         page = mmap.PAGESIZE
-        self.size = (len(data) + page - 1) // page * page + page
-        self.addr = _libc.mmap(None, self.size, mmap.PROT_READ | mmap.PROT_WRITE,
-                               mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS, -1, 0)
-        guard = self.addr + self.size - page
-        start = guard - len(data)
-        ctypes.memmove(start, data, len(data))
-        _libc.mprotect(self.addr, self.size - page, mmap.PROT_READ)
-        _libc.mprotect(guard, page, 0)
-        self.view = memoryview((ctypes.c_ubyte * len(data)).from_address(start)).cast("B")
-        self.view = self.view.toreadonly()
+        pad = (-len(data)) % page or page
+        self.fh = tempfile.TemporaryFile()
+        self.fh.write(bytes(pad) + data)
+        self.fh.flush()
+        self.map = mmap.mmap(self.fh.fileno(), 0, access=mmap.ACCESS_READ)
+        self.view = memoryview(self.map)[pad:]
 
     def close(self):
         self.view.release()
-        _libc.munmap(self.addr, self.size)
+        self.map.close()
+        self.fh.close()
 
 
 def queries(rng, keys):

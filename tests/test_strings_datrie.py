@@ -333,11 +333,12 @@ def test_a_writable_buffer_is_copied_so_it_cannot_change_after_the_checks():
     # tail block now claiming 32,767 characters) must not be read past its end
     keys = ["ab", "abc", "b"]
     trie, data = raw_trie(keys)
-    buf = bytearray(data)
-    d = DatrieDict(buf)
-    struct.pack_into(">h", buf, len(buf) - 2, 0x7FFF)  # the last block: empty suffix
-    assert list(d.iter_keys()) == keys and d.count() == 3
-    assert bytes(d.buffer) == data and memoryview(d.buffer).readonly
+    for wrap in (lambda b: b, lambda b: memoryview(b).toreadonly()):
+        buf = bytearray(data)
+        d = DatrieDict(wrap(buf))  # a read-only view of a bytearray is writable all the same
+        struct.pack_into(">h", buf, len(buf) - 2, 0x7FFF)  # the last block: empty suffix
+        assert list(d.iter_keys()) == keys and d.count() == 3
+        assert bytes(d.buffer) == data and memoryview(d.buffer).readonly
     ro = memoryview(data)
     assert DatrieDict(ro).buffer is ro  # a read-only buffer is used in place
 

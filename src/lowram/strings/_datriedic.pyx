@@ -81,7 +81,8 @@ ctypedef fused _ucs:
 
 cdef class DatrieDict:
     """A libdatrie trie over a bytes-like buffer (``datrie.BaseTrie.write``), used in place
-    if it is read-only (a writable one is copied, so it cannot change after the checks).
+    if its owner is read-only (bytes, a read-only map); a writable one is copied, so that
+    the bytes cannot change after the checks.
 
     Opening checks the structure (``lowram.FormatError`` if malformed) and indexes the tail
     blocks: O(size) time; besides the buffer it holds 4 bytes per tail block and a 256-byte
@@ -119,9 +120,15 @@ cdef class DatrieDict:
 
     def __cinit__(self, buffer, long long value_limit=-1):
         view = memoryview(buffer).cast("B")
-        if not view.readonly:
+        if view.readonly and view.obj is not None:
+            owner = memoryview(view.obj)  # a read-only view of a bytearray is still writable
+            writable = not owner.readonly
+            owner.release()
+        else:
+            writable = not view.readonly
+        if writable:
             # the checks below hold only while the bytes do not change: keep a copy of a
-            # writable buffer (a bytearray, a writable map), not the buffer itself
+            # writable buffer (a bytearray, a writable map, a read-only view of either)
             buffer = view.tobytes()
             view = memoryview(buffer)
         self._view = view
