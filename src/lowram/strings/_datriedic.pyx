@@ -54,8 +54,8 @@ cdef extern from *:
     void __builtin_prefetch(const void*) nogil
 
 DEF _LANES = 8
-# buffers from this size walk contains_many's keys in lanes: where that got faster than the
-# plain loop on a 2 MiB-L2 Xeon (English words: 1.06x slower at 4.2 MiB, 0.9x at 5.5 MiB)
+# buffers from this size walk contains_many's keys in lanes: about where, in ad-hoc timings
+# on a 2 MiB-L2 Xeon (no benchmark in the repo prints them), lanes overtook the plain loop
 DEF _LANES_FROM = 4 << 20
 DEF _ROOT = 2
 DEF _ALPHA_SIG = 0xD9FCD9FC

@@ -1,4 +1,3 @@
-# distutils: sources = src/lowram/strings/csrc/hat_trie_core.c
 """MutableStringSet and MutableStringMap: a mutable set of ``str``, and a mutable mapping
 from ``str`` to int64, in a HAT-trie (Askitis & Sinha, 2007).
 
@@ -9,7 +8,7 @@ the map: its buckets and nodes are laid out as before.
 
 lowram writes its own HAT-trie because the Python binding of the C library (``hat-trie``)
 no longer builds on Python 3.10+, and the tries that do build are frozen (marisa-trie, DAWG)
-or heavy (datrie). The core is C (``csrc/hat_trie_core.c``, hand-written): a burst trie whose leaves are array
+or heavy (datrie). The core is hand-written C (``csrc/hat_trie_impl.h``, compiled into this module): a burst trie whose leaves are array
 hash tables holding keys as bytes, back to back in one allocation per bucket, each
 bucket's pointer paired with a 64-bit Bloom filter of its keys so that most lookups of absent
 keys end without reading the bucket. No Python object is kept per key.
@@ -56,7 +55,7 @@ from lowram._fileformat import atomic_write, pack, read_file, unpack
 __all__ = ["MutableStringMap", "MutableStringSet", "BURST", "LOAD"]
 
 
-cdef extern from "csrc/hat_trie.h" nogil:
+cdef extern from "csrc/hat_trie_impl.h" nogil:
     ctypedef struct hat_t:
         size_t size
         size_t bytes

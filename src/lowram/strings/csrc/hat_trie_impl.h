@@ -1,4 +1,5 @@
-/* lowram's HAT-trie (see hat_trie.h for the layout).
+/* lowram's HAT-trie (see hat_trie.h for the layout and the API): its implementation, a
+ * header included by exactly one translation unit (the hat_trie extension module).
  *
  * Written for lowram after Askitis & Sinha (2007), "HAT-trie: a cache-conscious trie-based
  * data structure for strings", with two ideas taken from existing implementations: Tessil's
@@ -7,6 +8,9 @@
  * bytes and split evenly when it grows. Traversals use explicit stacks, never recursion, so a
  * trie as deep as a 10,000-byte key cannot overflow the C stack.
  */
+#ifndef LOWRAM_HAT_TRIE_IMPL_H
+#define LOWRAM_HAT_TRIE_IMPL_H
+
 #include "hat_trie.h"
 
 #include <stdlib.h>
@@ -1483,3 +1487,5 @@ done:
     free(e);
     return rc;
 }
+
+#endif /* LOWRAM_HAT_TRIE_IMPL_H */
