@@ -6,7 +6,8 @@ on it. Adding a structure to the report is one line in :data:`STRUCTURES`.
 
 Queries:
 
-* ``"contains"`` – ``x in s`` for hits (items of the corpus) and misses (items that are not);
+* ``"contains"`` – ``x in s`` for hits (items of the corpus; str items as new, equal objects)
+  and misses (items that are not);
 * ``"getitem"`` – ``s[i]`` at random indices;
 * ``"none"`` – no lookup timing (for structures without a lookup).
 

@@ -27,7 +27,7 @@ class Truth:
     items: int
     distinct: int
     utf8_bytes: int | None  #: total UTF-8 bytes of the items (strings only)
-    hits: list  #: sample of items present in the corpus
+    hits: list  #: sample of items present in the corpus (str: new objects, see _fresh)
     misses: list  #: sample of items absent from it
     counts: dict | None = None  #: exact count per item (tokens and words)
     items_list: list | None = None  #: the corpus, materialised once for in-process builds
@@ -91,8 +91,19 @@ def _truth(corpus: Corpus, queries: int, seed: int) -> Truth:
     if items == 0:
         raise MeasurementError(f"corpus {corpus.name} has no items")
     misses = _misses(counts, queries, rng, corpus.kind)
-    return Truth(corpus, items, len(counts), utf8, sample, misses,
+    return Truth(corpus, items, len(counts), utf8, _fresh(sample), misses,
                  counts if corpus.kind in ("words", "tokens") else None, materialised)
+
+
+def _fresh(sample: list) -> list:
+    """Equal copies of the str items: a program's queries are not the very objects a set holds.
+
+    Queried with its own stored objects, ``set`` matches by identity and never reads the stored
+    key, a shortcut no lookup of a word read from elsewhere gets; the copies time the lookup a
+    user's data pays.
+    """
+    return [x.encode("utf-8", "surrogatepass").decode("utf-8", "surrogatepass")
+            if type(x) is str else x for x in sample]
 
 
 def _misses(present: dict, n: int, rng: random.Random, kind: str) -> list:
