@@ -635,7 +635,9 @@ cdef class MutableStringSet(_HatTrie):
     A complete ``collections.abc.MutableSet`` that behaves like ``set`` for str keys, plus
     sorted iteration and prefix queries. Keys are bytes inside array hash containers
     (no Python object per key). ``x in s``, ``add`` and ``discard`` cost O(len(x)) expected;
-    iteration is in sorted (code point) order.
+    iteration is in sorted (code point) order. ``x in s`` for a word parsed from text takes
+    0.62-0.86x ``set``'s time on a hit and 0.53-0.96x on a miss; for the set's own stored
+    ``str`` objects, which ``set`` matches by identity on a cached hash, 3.7-5.8x on a hit.
 
     >>> s = MutableStringSet(["pear", "apple", "fig"])
     >>> s.add("plum"); s.discard("fig")
@@ -1468,8 +1470,9 @@ cdef class MutableStringMap(_HatTrie):
     Ukrainian word, against 120 and 183 for a ``dict`` of the words to distinct ints, and 20
     bytes per distinct token counted against 98 for a ``Counter``
     (``benchmarks/results/bench_hat_map.json``). No Python object is kept per key or value.
-    A lookup takes 4-5.4x a dict's time on a hit and 0.45-0.86x on a miss; counting tokens
-    runs at 0.83x ``Counter``'s speed. Lookup, assignment and deletion cost O(len(key)) expected;
+    A lookup of a word parsed from text takes 0.90-1.01x a dict's time on a hit and
+    0.40-0.55x on a miss (3-5x on a hit whose query is the dict's own key object, which a dict
+    matches by identity); counting tokens runs at 0.94x ``Counter``'s speed. Lookup, assignment and deletion cost O(len(key)) expected;
     iteration is in sorted (code point) order. Values must be ``int`` in int64 range
     (``bool`` is refused, as :class:`lowram.StringMap` refuses it: TypeError), and a batch
     that fails (bad key, bad value, overflow) leaves the map as it was.
