@@ -403,3 +403,18 @@ def test_non_ascii_keys_around_the_in_place_utf8_buffer(backend):
     queries = keys + [k + "\ud800" for k in keys[:5]] + ["é" * 64 + "\ud800"]
     assert s.contains_many(queries).tolist() == [q in stored for q in queries]
     assert [q in s for q in queries] == [q in stored for q in queries]
+
+
+def test_contains_many_over_chunks_of_mixed_widths(backend):
+    # the dawg reader encodes a chunk of 256 queries into one scratch buffer (grown for long
+    # keys) before walking it, trying one- and two-byte UTF-8 first for two-byte str and
+    # starting again when a character is wider: Cyrillic, CJK, emoji and long keys mixed
+    stored = ["слово", "слово中", "中文", "ab", "😀й", "й" * 3000, "ж" * 2999 + "中"]
+    stored += [f"ключ{i}" for i in range(400)]
+    s = StringSet(stored, backend=backend)
+    queries = []
+    for i in range(700):
+        queries += [f"ключ{i}", "слово", "слово中", "中文", "ab", "й" * (2990 + i % 20),
+                    "ж" * 2999 + "中", "ж" * 3000, "😀й", "й中\ud800", "ключ\x00" + str(i)]
+    present = set(stored)
+    assert s.contains_many(queries).tolist() == [q in present for q in queries]

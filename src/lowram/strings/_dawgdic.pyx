@@ -17,18 +17,17 @@ bounds-checked, so even a crafted buffer cannot make a lookup read outside it.
 import numpy as np
 
 from cpython.unicode cimport PyUnicode_Check
+from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from libc.stdint cimport uint8_t, uint32_t
 
 cdef extern from "Python.h":
     bint PyUnicode_IS_ASCII(object)
     const char* PyUnicode_AsUTF8AndSize(object, Py_ssize_t*) except NULL
-    int PyUnicode_KIND(object)
     void* PyUnicode_DATA(object)
-    uint32_t PyUnicode_READ(int, void*, Py_ssize_t)
     Py_ssize_t PyUnicode_GET_LENGTH(object)
 
-DEF _LANES = 8
-DEF _BUF = 128  # UTF-8 bytes a lane encodes in place; longer keys get a bytes object
+DEF _BUF = 128  # UTF-8 bytes a lookup encodes on the stack; longer keys get a bytes object
+DEF _CHUNK = 256  # keys contains_many encodes, then walks, at a time
 
 cdef uint32_t HAS_LEAF = 1 << 8
 cdef uint32_t EXTENSION = 1 << 9
@@ -47,47 +46,13 @@ cdef object _utf8_or_none(object key):
         return None
 
 
-cdef Py_ssize_t _utf8_into(object key, uint8_t* out, Py_ssize_t cap) noexcept:
-    # UTF-8 of the non-ASCII str ``key`` written to ``out``: its length, -1 when it needs
-    # more than ``cap`` bytes, -2 when it holds a lone surrogate (never stored). No object
-    # is made, unlike PyUnicode_AsUTF8String.
-    cdef int kind = PyUnicode_KIND(key)
-    cdef void* data = PyUnicode_DATA(key)
-    cdef Py_ssize_t i, n = PyUnicode_GET_LENGTH(key), k = 0
-    cdef uint32_t c
-    if n > cap:
-        return -1
-    for i in range(n):
-        c = PyUnicode_READ(kind, data, i)
-        if c < 0x80:
-            if k + 1 > cap:
-                return -1
-            out[k] = <uint8_t>c
-            k += 1
-        elif c < 0x800:
-            if k + 2 > cap:
-                return -1
-            out[k] = <uint8_t>(0xC0 | (c >> 6))
-            out[k + 1] = <uint8_t>(0x80 | (c & 0x3F))
-            k += 2
-        elif c < 0x10000:
-            if 0xD800 <= c <= 0xDFFF:
-                return -2
-            if k + 3 > cap:
-                return -1
-            out[k] = <uint8_t>(0xE0 | (c >> 12))
-            out[k + 1] = <uint8_t>(0x80 | ((c >> 6) & 0x3F))
-            out[k + 2] = <uint8_t>(0x80 | (c & 0x3F))
-            k += 3
-        else:
-            if k + 4 > cap:
-                return -1
-            out[k] = <uint8_t>(0xF0 | (c >> 18))
-            out[k + 1] = <uint8_t>(0x80 | ((c >> 12) & 0x3F))
-            out[k + 2] = <uint8_t>(0x80 | ((c >> 6) & 0x3F))
-            out[k + 3] = <uint8_t>(0x80 | (c & 0x3F))
-            k += 4
-    return k
+cdef extern from "csrc/dawgdic_batch.h":
+    # UTF-8 of a str into a buffer of 4 bytes per character: its length; -2 for a lone
+    # surrogate (never stored). No object is made, unlike PyUnicode_AsUTF8String.
+    Py_ssize_t _utf8_into "lowram_utf8_into"(object key, uint8_t* out) except -3
+    void _dawg_contains "lowram_dawg_contains"(
+        const uint32_t* u, size_t n, const uint8_t* const* key, const size_t* len,
+        const Py_ssize_t* slot, size_t cnt, uint8_t* out) noexcept nogil
 
 
 cdef inline uint32_t _offset(uint32_t base) noexcept nogil:
@@ -171,10 +136,11 @@ cdef class DawgDict:
         if PyUnicode_IS_ASCII(key):
             p = PyUnicode_AsUTF8AndSize(key, &size)
             index = self._walk(<const uint8_t*>p, size)
-        elif (size := _utf8_into(key, buf, _BUF)) >= 0:
+        elif 4 * PyUnicode_GET_LENGTH(key) <= _BUF:
+            size = _utf8_into(key, buf)
+            if size < 0:
+                return 0  # a lone surrogate: never stored
             index = self._walk(buf, size)
-        elif size == -2:
-            return 0  # a lone surrogate: never stored
         else:
             b = _utf8_or_none(key)
             if b is None:
@@ -192,73 +158,67 @@ cdef class DawgDict:
     def contains_many(self, strings):
         """Numpy bool array: ``s in self`` for each of ``strings``, looped in C.
 
-        Walks eight keys at once, one step of each in turn: the eight memory reads of a
-        round are independent, so the processor overlaps their cache misses instead of
-        waiting for each (a lookup is a chain of dependent reads through the unit array).
+        Keys go in chunks of 256: each chunk is encoded to UTF-8 first (ASCII keys are read
+        in place), then walked eight keys at a time (``csrc/dawgdic_batch.h``), so eight
+        chains of dependent reads through the unit array overlap.
         """
-        cdef list seq = strings if type(strings) is list else list(strings)
-        cdef Py_ssize_t n = len(seq), nxt = 0, active = 0, lane, i
-        cdef const uint8_t* ptrs[_LANES]
-        cdef Py_ssize_t lens[_LANES]
-        cdef Py_ssize_t pos[_LANES]
-        cdef Py_ssize_t idx[_LANES]
-        cdef Py_ssize_t slot[_LANES]
-        cdef const char* p
-        cdef Py_ssize_t size
-        cdef uint8_t bufs[_LANES][_BUF]  # the UTF-8 a lane walks, for short non-ASCII keys
-        keep = [None] * _LANES  # the UTF-8 bytes a lane walks, for long non-ASCII keys
+        cdef list seq = list(strings)  # holds a reference to every key for the whole call
+        cdef Py_ssize_t n = len(seq), start = 0, stop, j, size, used, cap, need
+        cdef size_t cnt
+        cdef const uint8_t* ptrs[_CHUNK]
+        cdef size_t lens[_CHUNK]
+        cdef size_t offs[_CHUNK]
+        cdef Py_ssize_t slots[_CHUNK]
+        cdef bint encoded[_CHUNK]
+        cdef uint8_t* scratch = NULL
+        cdef uint8_t* grown
         out = np.zeros(n, dtype=np.bool_)
         cdef unsigned char[::1] res = out.view(np.uint8)
         if n == 0 or (self._has_guide and self._m == 0):
             return out
-        for lane in range(_LANES):
-            slot[lane] = -1
-        while True:
-            # (re)fill idle lanes with the next keys that need a walk
-            for lane in range(_LANES):
-                while slot[lane] < 0 and nxt < n:
-                    key = seq[nxt]
-                    i = nxt
-                    nxt += 1
+        cap = 16 * _BUF
+        scratch = <uint8_t*>PyMem_Malloc(cap)
+        if scratch == NULL:
+            raise MemoryError()
+        try:
+            while start < n:
+                stop = min(start + _CHUNK, n)
+                cnt = 0
+                used = 0
+                for j in range(start, stop):
+                    key = seq[j]
                     if not PyUnicode_Check(key):
                         continue
                     if PyUnicode_IS_ASCII(key):
-                        p = PyUnicode_AsUTF8AndSize(key, &size)
-                        keep[lane] = None
-                    elif (size := _utf8_into(key, bufs[lane], _BUF)) >= 0:
-                        p = <const char*>bufs[lane]
-                        keep[lane] = None
-                    elif size == -2:
-                        continue  # a lone surrogate: never stored
+                        ptrs[cnt] = <const uint8_t*>PyUnicode_DATA(key)
+                        lens[cnt] = PyUnicode_GET_LENGTH(key)
+                        encoded[cnt] = False
                     else:
-                        b = _utf8_or_none(key)
-                        if b is None:
-                            continue
-                        keep[lane] = b
-                        p = <const char*>b
-                        size = len(b)
-                    ptrs[lane] = <const uint8_t*>p
-                    lens[lane] = size
-                    pos[lane] = 0
-                    idx[lane] = 0
-                    slot[lane] = i
-                    active += 1
-            if active == 0:
-                return out
-            # one step of every busy lane
-            for lane in range(_LANES):
-                if slot[lane] < 0:
-                    continue
-                if pos[lane] == lens[lane]:
-                    res[slot[lane]] = self._has_value(idx[lane])
-                    slot[lane] = -1
-                    active -= 1
-                    continue
-                idx[lane] = self._follow(ptrs[lane][pos[lane]], idx[lane])
-                pos[lane] += 1
-                if idx[lane] < 0:
-                    slot[lane] = -1
-                    active -= 1
+                        need = 4 * PyUnicode_GET_LENGTH(key)
+                        if cap - used < need:
+                            grown = <uint8_t*>PyMem_Realloc(scratch, 2 * cap + need)
+                            if grown == NULL:
+                                raise MemoryError()
+                            scratch = grown
+                            cap = 2 * cap + need
+                        size = _utf8_into(key, scratch + used)
+                        if size < 0:
+                            continue  # a lone surrogate: never stored
+                        offs[cnt] = used  # an offset: the scratch may move as it grows
+                        lens[cnt] = size
+                        encoded[cnt] = True
+                        used += size
+                    slots[cnt] = j
+                    cnt += 1
+                for j in range(<Py_ssize_t>cnt):
+                    if encoded[j]:
+                        ptrs[j] = scratch + offs[j]
+                if cnt:
+                    _dawg_contains(self._units, self._n, ptrs, lens, slots, cnt, &res[0])
+                start = stop
+        finally:
+            PyMem_Free(scratch)
+        return out
 
     def value_of(self, key):
         """The int stored with ``key`` (an IntCompletionDAWG's value), or -1."""
