@@ -418,3 +418,16 @@ def test_contains_many_over_chunks_of_mixed_widths(backend):
                     "ж" * 2999 + "中", "ж" * 3000, "😀й", "й中\ud800", "ключ\x00" + str(i)]
     present = set(stored)
     assert s.contains_many(queries).tolist() == [q in present for q in queries]
+
+
+@pytest.mark.parametrize("backend", ["sorted", "builtin"])
+def test_contains_many_finds_stored_lone_surrogates(backend):
+    # these two backends hold any str: the sorted one as "surrogatepass" UTF-8, which its
+    # batch encoder must reproduce byte for byte
+    odd = ["a\ud800", "\udfff", "b\ud800c", "é\udc00", "中\ud83d", "\ud83d\ude00"]
+    stored = odd + [f"k{i}" for i in range(300)]
+    s = StringSet(stored, backend=backend)
+    queries = (odd + ["a\ud801", "\ud800", "a", "😀", "k7"]) * 60
+    present = set(stored)
+    assert s.contains_many(queries).tolist() == [q in present for q in queries]
+    assert [q in s for q in queries] == [q in present for q in queries]

@@ -17,17 +17,14 @@ bounds-checked, so even a crafted buffer cannot make a lookup read outside it.
 import numpy as np
 
 from cpython.unicode cimport PyUnicode_Check
-from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from libc.stdint cimport uint8_t, uint32_t
 
 cdef extern from "Python.h":
     bint PyUnicode_IS_ASCII(object)
     const char* PyUnicode_AsUTF8AndSize(object, Py_ssize_t*) except NULL
-    void* PyUnicode_DATA(object)
     Py_ssize_t PyUnicode_GET_LENGTH(object)
 
 DEF _BUF = 128  # UTF-8 bytes a lookup encodes on the stack; longer keys get a bytes object
-DEF _CHUNK = 256  # keys contains_many encodes, then walks, at a time
 
 cdef uint32_t HAS_LEAF = 1 << 8
 cdef uint32_t EXTENSION = 1 << 9
@@ -49,10 +46,9 @@ cdef object _utf8_or_none(object key):
 cdef extern from "csrc/dawgdic_batch.h":
     # UTF-8 of a str into a buffer of 4 bytes per character: its length; -2 for a lone
     # surrogate (never stored). No object is made, unlike PyUnicode_AsUTF8String.
-    Py_ssize_t _utf8_into "lowram_utf8_into"(object key, uint8_t* out) except -3
-    void _dawg_contains "lowram_dawg_contains"(
-        const uint32_t* u, size_t n, const uint8_t* const* key, const size_t* len,
-        const Py_ssize_t* slot, size_t cnt, uint8_t* out) noexcept nogil
+    Py_ssize_t _utf8_into "lowram_utf8_into"(object key, uint8_t* out, int surrogates) except -3
+    int lowram_dawg_contains_many(const uint32_t* u, size_t n, list seq,
+                                  unsigned char* out) except -1
 
 
 cdef inline uint32_t _offset(uint32_t base) noexcept nogil:
@@ -137,7 +133,7 @@ cdef class DawgDict:
             p = PyUnicode_AsUTF8AndSize(key, &size)
             index = self._walk(<const uint8_t*>p, size)
         elif 4 * PyUnicode_GET_LENGTH(key) <= _BUF:
-            size = _utf8_into(key, buf)
+            size = _utf8_into(key, buf, 0)
             if size < 0:
                 return 0  # a lone surrogate: never stored
             index = self._walk(buf, size)
@@ -159,65 +155,15 @@ cdef class DawgDict:
         """Numpy bool array: ``s in self`` for each of ``strings``, looped in C.
 
         Keys go in chunks of 256: each chunk is encoded to UTF-8 first (ASCII keys are read
-        in place), then walked eight keys at a time (``csrc/dawgdic_batch.h``), so eight
-        chains of dependent reads through the unit array overlap.
+        in place; ``csrc/utf8_batch.h``), then walked eight keys at a time
+        (``csrc/dawgdic_batch.h``), so eight chains of dependent reads through the unit array
+        overlap.
         """
-        cdef list seq = list(strings)  # holds a reference to every key for the whole call
-        cdef Py_ssize_t n = len(seq), start = 0, stop, j, size, used, cap, need
-        cdef size_t cnt
-        cdef const uint8_t* ptrs[_CHUNK]
-        cdef size_t lens[_CHUNK]
-        cdef size_t offs[_CHUNK]
-        cdef Py_ssize_t slots[_CHUNK]
-        cdef bint encoded[_CHUNK]
-        cdef uint8_t* scratch = NULL
-        cdef uint8_t* grown
-        out = np.zeros(n, dtype=np.bool_)
+        cdef list seq = list(strings)  # a private snapshot: the chunks read its keys in place
+        out = np.zeros(len(seq), dtype=np.bool_)
         cdef unsigned char[::1] res = out.view(np.uint8)
-        if n == 0 or (self._has_guide and self._m == 0):
-            return out
-        cap = 16 * _BUF
-        scratch = <uint8_t*>PyMem_Malloc(cap)
-        if scratch == NULL:
-            raise MemoryError()
-        try:
-            while start < n:
-                stop = min(start + _CHUNK, n)
-                cnt = 0
-                used = 0
-                for j in range(start, stop):
-                    key = seq[j]
-                    if not PyUnicode_Check(key):
-                        continue
-                    if PyUnicode_IS_ASCII(key):
-                        ptrs[cnt] = <const uint8_t*>PyUnicode_DATA(key)
-                        lens[cnt] = PyUnicode_GET_LENGTH(key)
-                        encoded[cnt] = False
-                    else:
-                        need = 4 * PyUnicode_GET_LENGTH(key)
-                        if cap - used < need:
-                            grown = <uint8_t*>PyMem_Realloc(scratch, 2 * cap + need)
-                            if grown == NULL:
-                                raise MemoryError()
-                            scratch = grown
-                            cap = 2 * cap + need
-                        size = _utf8_into(key, scratch + used)
-                        if size < 0:
-                            continue  # a lone surrogate: never stored
-                        offs[cnt] = used  # an offset: the scratch may move as it grows
-                        lens[cnt] = size
-                        encoded[cnt] = True
-                        used += size
-                    slots[cnt] = j
-                    cnt += 1
-                for j in range(<Py_ssize_t>cnt):
-                    if encoded[j]:
-                        ptrs[j] = scratch + offs[j]
-                if cnt:
-                    _dawg_contains(self._units, self._n, ptrs, lens, slots, cnt, &res[0])
-                start = stop
-        finally:
-            PyMem_Free(scratch)
+        if len(seq) and not (self._has_guide and self._m == 0):
+            lowram_dawg_contains_many(self._units, self._n, seq, &res[0])
         return out
 
     def value_of(self, key):

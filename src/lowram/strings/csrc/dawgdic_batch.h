@@ -1,6 +1,5 @@
-/* UTF-8 encoding without a Python object, and batch lookups in a dawgdic dictionary: the
- * C half of lowram's dawgdic reader (strings/_dawgdic.pyx), a header included by that one
- * module.
+/* Batch lookups in a dawgdic dictionary: the C half of lowram's dawgdic reader
+ * (strings/_dawgdic.pyx), a header included by that one module.
  *
  * A lookup in a dawgdic dictionary is a chain of dependent reads, one unit per UTF-8 byte of
  * the key. The batch walks eight keys at once, one step of each in turn, with each lane's
@@ -10,82 +9,7 @@
 #ifndef LOWRAM_DAWGDIC_BATCH_H
 #define LOWRAM_DAWGDIC_BATCH_H
 
-#include <Python.h>
-#include <stdint.h>
-
-/* Any character, with the surrogate check. */
-#define LOWRAM_UTF8_ANY(T)                                                                 \
-    do {                                                                                    \
-        const T *d = (const T *)data;                                                       \
-        for (i = 0; i < n; i++) {                                                           \
-            uint32_t c = d[i];                                                              \
-            if (c < 0x80) {                                                                 \
-                *o++ = (uint8_t)c;                                                          \
-            } else if (c < 0x800) {                                                         \
-                o[0] = (uint8_t)(0xC0 | (c >> 6));                                          \
-                o[1] = (uint8_t)(0x80 | (c & 0x3F));                                        \
-                o += 2;                                                                     \
-            } else if (c < 0x10000) {                                                       \
-                if (c >= 0xD800 && c <= 0xDFFF) return -2;                                  \
-                o[0] = (uint8_t)(0xE0 | (c >> 12));                                         \
-                o[1] = (uint8_t)(0x80 | ((c >> 6) & 0x3F));                                 \
-                o[2] = (uint8_t)(0x80 | (c & 0x3F));                                        \
-                o += 3;                                                                     \
-            } else {                                                                        \
-                o[0] = (uint8_t)(0xF0 | (c >> 18));                                         \
-                o[1] = (uint8_t)(0x80 | ((c >> 12) & 0x3F));                                \
-                o[2] = (uint8_t)(0x80 | ((c >> 6) & 0x3F));                                 \
-                o[3] = (uint8_t)(0x80 | (c & 0x3F));                                        \
-                o += 4;                                                                     \
-            }                                                                               \
-        }                                                                                   \
-    } while (0)
-
-/* Characters below U+0800, one or two bytes each, without a branch per character: the
-   second byte is written in any case and overwritten by the next character's first. m
-   collects the bits of every character, so the caller can tell whether one was wider. */
-#define LOWRAM_UTF8_NARROW(T)                                                              \
-    do {                                                                                    \
-        const T *d = (const T *)data;                                                       \
-        for (i = 0; i < n; i++) {                                                           \
-            uint32_t c = d[i];                                                              \
-            uint32_t two = c >= 0x80;                                                       \
-            m |= c;                                                                         \
-            o[0] = (uint8_t)(two ? (0xC0 | (c >> 6)) : c);                                  \
-            o[1] = (uint8_t)(0x80 | (c & 0x3F));                                            \
-            o += 1 + two;                                                                   \
-        }                                                                                   \
-    } while (0)
-
-/* The UTF-8 of str key written to out, which has room for 4 bytes per character (none
-   takes more): its length; -2 when key holds a lone surrogate (no stored key can), -3 with
-   an exception set when the str cannot be read. */
-static Py_ssize_t lowram_utf8_into(PyObject *key, uint8_t *out) {
-    int kind;
-    const void *data;
-    Py_ssize_t i, n;
-    uint32_t m = 0;
-    uint8_t *o = out;
-#if PY_VERSION_HEX < 0x030C0000
-    if (PyUnicode_READY(key) < 0) return -3;
-#endif
-    kind = PyUnicode_KIND(key);
-    data = PyUnicode_DATA(key);
-    n = PyUnicode_GET_LENGTH(key);
-    if (kind == PyUnicode_1BYTE_KIND) {
-        LOWRAM_UTF8_NARROW(Py_UCS1);
-    } else if (kind == PyUnicode_2BYTE_KIND) {
-        /* Cyrillic, Greek, Hebrew, Arabic ... are below U+0800; try that first */
-        LOWRAM_UTF8_NARROW(Py_UCS2);
-        if (m >= 0x800) {
-            o = out;
-            LOWRAM_UTF8_ANY(Py_UCS2);
-        }
-    } else {
-        LOWRAM_UTF8_ANY(Py_UCS4);
-    }
-    return o - out;
-}
+#include "utf8_batch.h"
 
 /* dawgdic unit fields (see _dawgdic.pyx) */
 #define DWG_OFFSET(b) (((b) >> 10) << (((b) & (1u << 9)) >> 6))
@@ -152,6 +76,26 @@ static void lowram_dawg_contains(const uint32_t *u, size_t n, const uint8_t *con
         DWG_STEP(0) DWG_STEP(1) DWG_STEP(2) DWG_STEP(3)
         DWG_STEP(4) DWG_STEP(5) DWG_STEP(6) DWG_STEP(7)
     }
+}
+
+typedef struct {
+    const uint32_t *u;
+    size_t n;
+} dwg_dict;
+
+static void dwg_walk_chunk(const void *ctx, const lowram_chunk *c, uint8_t *out) {
+    const dwg_dict *d = (const dwg_dict *)ctx;
+    lowram_dawg_contains(d->u, d->n, c->key, c->len, c->slot, c->cnt, out);
+}
+
+/* contains_many over the n units u: out[i] = 1 for each item of list that is a key. 0, or
+   -1 with an exception set. */
+static int lowram_dawg_contains_many(const uint32_t *u, size_t n, PyObject *list,
+                                     uint8_t *out) {
+    dwg_dict d;
+    d.u = u;
+    d.n = n;
+    return lowram_batch(list, 0, dwg_walk_chunk, &d, out);
 }
 
 #endif /* LOWRAM_DAWGDIC_BATCH_H */
