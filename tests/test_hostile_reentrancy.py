@@ -133,3 +133,45 @@ def test_contains_many_with_a_key_that_empties_the_query_list():
         print(int(s.contains_many(seq).sum()))
     """)
     assert out == "1"
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="Python 3.12 removed strs that are not ready")
+def test_strs_of_the_old_wide_char_api_are_read_by_their_text():
+    # A str made by the deprecated PyUnicode_FromUnicode is not "ready": its length reads 0
+    # until PyUnicode_READY runs. Batch lookups size their UTF-8 buffers from the length, so
+    # reading it first once let such a key overflow them; every entry point readies first.
+    out = run("""
+        import ctypes, warnings
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from lowram import MutableStringSet, StringSet
+        from lowram.strings._dawgdic import DawgDict
+        from lowram.strings._sortedkeys import SortedKeys
+        api = ctypes.pythonapi
+        api.PyUnicode_FromUnicode.restype = ctypes.py_object
+        api.PyUnicode_FromUnicode.argtypes = [ctypes.c_void_p, ctypes.c_ssize_t]
+        api.PyUnicode_AsUnicode.restype = ctypes.c_void_p
+        api.PyUnicode_AsUnicode.argtypes = [ctypes.py_object]
+
+        def legacy(text):
+            s = api.PyUnicode_FromUnicode(None, len(text))
+            wide = text.encode("utf-32-le" if ctypes.sizeof(ctypes.c_wchar) == 4 else "utf-16-le")
+            ctypes.memmove(api.PyUnicode_AsUnicode(s), wide, len(wide))
+            return s
+
+        long, short = "ж" * 300, "abc"
+        answers = []
+        for backend in ("sorted", "dawg", "builtin", "marisa", "datrie"):
+            s = StringSet([long, short], backend=backend)
+            answers.append(legacy(long) in s)
+            answers.append(not (legacy("ж" * 299) in s))
+            answers += s.contains_many([legacy(long), legacy(short), legacy(long[1:])]).tolist() == [
+                True, True, False],
+            impl = s._backend.impl
+            if isinstance(impl, (DawgDict, SortedKeys)):
+                answers.append(impl.contains_many([legacy(long), legacy("x")]).tolist() == [True, False])
+                answers.append(legacy(long) in impl)
+        h = MutableStringSet([long, short])
+        answers += [legacy(long) in h, h.contains_many([legacy(long)]).tolist() == [True]]
+        print(all(answers), len(answers))
+    """)
+    assert out == "True 21"

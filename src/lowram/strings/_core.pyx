@@ -37,6 +37,11 @@ cdef extern from "Python.h":
     int PyErr_ExceptionMatches(object) noexcept
     void PyErr_Clear() noexcept
 
+cdef extern from "csrc/pystr.h":
+    # a str's length reads 0 until it is ready (strs of the old wide-char API, Python < 3.12)
+    int lowram_str_ready(object s) except -1
+    int lowram_ready_all(list seq) except -1
+
 
 cdef extern from *:
     void __builtin_prefetch(const void*) nogil
@@ -142,11 +147,13 @@ cdef class SetCore:
     cdef inline int _lookup(self, key) except -1:
         cdef Py_ssize_t n
         cdef int r
-        if self._is_set and PyUnicode_CheckExact(key) and PyUnicode_GET_LENGTH(key) != 0:
+        if self._is_set and PyUnicode_CheckExact(key) and lowram_str_ready(key) == 0 and \
+                PyUnicode_GET_LENGTH(key) != 0:
             # the builtin backend's fast path: one set lookup, as ``key in frozenset``
             return self._set_slot(<PyObject*>self._impl, <PyObject*>key)
         if not PyUnicode_Check(key):
             return 0
+        lowram_str_ready(key)
         n = PyUnicode_GET_LENGTH(key)
         if n == 0:
             return self._has_empty
@@ -171,7 +178,7 @@ cdef class SetCore:
     def __contains__(self, key):
         cdef int r
         if self._set_slot != NULL and PyUnicode_CheckExact(key) and \
-                PyUnicode_GET_LENGTH(key) != 0:
+                lowram_str_ready(key) == 0 and PyUnicode_GET_LENGTH(key) != 0:
             # the builtin backend: straight to the frozenset's own ``in`` (hot path, kept
             # free of reference counting and branches the other backends need)
             r = self._set_slot(<PyObject*>self._impl, <PyObject*>key)
@@ -204,6 +211,7 @@ cdef class SetCore:
         # the caller's list while the unchecked C loop walks it
         cdef list seq = list(strings)
         cdef Py_ssize_t i, n = len(seq)
+        lowram_ready_all(seq)  # every backend's batch reads lengths (Python < 3.12)
         cdef unsigned char[::1] res
         if self._is_set:
             out = np.zeros(n, dtype=np.bool_)

@@ -42,6 +42,11 @@ from libc.string cimport memset
 
 from ..errors import FormatError
 
+cdef extern from "csrc/pystr.h":
+    # a str's length reads 0 until it is ready (strs of the old wide-char API, Python < 3.12)
+    int lowram_str_ready(object s) except -1
+    int lowram_ready_all(list seq) except -1
+
 cdef extern from "Python.h":
     int PyUnicode_KIND(object)
     void* PyUnicode_DATA(object)
@@ -321,8 +326,8 @@ cdef class DatrieDict:
 
     cdef inline const uint8_t* _lookup(self, key) noexcept:
         cdef const uint8_t* block
-        if not PyUnicode_Check(key):
-            return NULL
+        if not PyUnicode_Check(key) or lowram_str_ready(key) < 0:
+            return NULL  # (a str that cannot be readied: out of memory, error left set)
         block = self._find(PyUnicode_KIND(key), PyUnicode_DATA(key), PyUnicode_GET_LENGTH(key))
         if block != NULL and self._value_ok(block):
             return block
@@ -349,6 +354,7 @@ cdef class DatrieDict:
         the plain loop is faster (it branches predictably). ``lanes``: 1 or 0 forces either
         walk (for tests), -1 picks by size. O(total length of the keys).
         """
+        lowram_ready_all(strings)
         cdef Py_ssize_t n = len(strings), nxt = 0, active = 0, lane
         cdef int kinds[_LANES]
         cdef void* datas[_LANES]
@@ -459,6 +465,7 @@ cdef class DatrieDict:
 
     def has_prefix(self, str prefix not None):
         """Whether some key starts with ``prefix``: one walk, O(len(prefix))."""
+        lowram_str_ready(prefix)
         cdef int kind = PyUnicode_KIND(prefix)
         cdef void* data = PyUnicode_DATA(prefix)
         cdef Py_ssize_t i, n = PyUnicode_GET_LENGTH(prefix)
@@ -481,6 +488,7 @@ cdef class DatrieDict:
     def prefix_lengths(self, str key not None, bint values=False):
         """Lengths of the stored keys that are prefixes of ``key``, ascending, or
         (length, value) pairs with ``values=True``. O(len(key))."""
+        lowram_str_ready(key)
         cdef int kind = PyUnicode_KIND(key)
         cdef void* data = PyUnicode_DATA(key)
         cdef Py_ssize_t i = 0, n = PyUnicode_GET_LENGTH(key), length = 0
@@ -606,6 +614,7 @@ cdef class _Walker:
         return 0
 
     cdef int _start(self, DatrieDict d, str prefix, bint values) except -1:
+        lowram_str_ready(prefix)
         cdef int kind = PyUnicode_KIND(prefix)
         cdef void* data = PyUnicode_DATA(prefix)
         cdef Py_ssize_t i, n = PyUnicode_GET_LENGTH(prefix), k, length

@@ -47,6 +47,7 @@ cdef extern from "csrc/dawgdic_batch.h":
     # UTF-8 of a str into a buffer of 4 bytes per character: its length; -2 for a lone
     # surrogate (never stored). No object is made, unlike PyUnicode_AsUTF8String.
     Py_ssize_t _utf8_into "lowram_utf8_into"(object key, uint8_t* out, int surrogates) except -3
+    int lowram_str_ready(object s) except -1
     int lowram_dawg_contains_many(const uint32_t* u, size_t n, list seq,
                                   unsigned char* out) except -1
 
@@ -129,6 +130,7 @@ cdef class DawgDict:
         cdef uint8_t buf[_BUF]
         if not PyUnicode_Check(key):
             return 0
+        lowram_str_ready(key)  # before its length sizes the buffer (Python < 3.12)
         if PyUnicode_IS_ASCII(key):
             p = PyUnicode_AsUTF8AndSize(key, &size)
             index = self._walk(<const uint8_t*>p, size)

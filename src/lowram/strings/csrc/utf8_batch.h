@@ -8,7 +8,8 @@
 #ifndef LOWRAM_UTF8_BATCH_H
 #define LOWRAM_UTF8_BATCH_H
 
-#include <Python.h>
+#include "pystr.h"
+
 #include <stdint.h>
 
 /* Any character; a lone surrogate ends the encoding (-2) unless surrogates is set, when it
@@ -56,8 +57,8 @@
         }                                                                                   \
     } while (0)
 
-/* The UTF-8 of str key written to out, which has room for 4 bytes per character (none
-   takes more): its length; -2 when key holds a lone surrogate and surrogates is 0; -3 with
+/* The UTF-8 of the ready str key (lowram_str_ready) written to out, which has room for 4
+   bytes per character (none takes more): its length; -2 when key holds a lone surrogate and surrogates is 0; -3 with
    an exception set when the str cannot be read. */
 static Py_ssize_t lowram_utf8_into(PyObject *key, uint8_t *out, int surrogates) {
     int kind;
@@ -65,9 +66,8 @@ static Py_ssize_t lowram_utf8_into(PyObject *key, uint8_t *out, int surrogates) 
     Py_ssize_t i, n;
     uint32_t m = 0;
     uint8_t *o = out;
-#if PY_VERSION_HEX < 0x030C0000
-    if (PyUnicode_READY(key) < 0) return -3;
-#endif
+    /* the caller sized out from the length of the str, so has readied it already */
+    if (lowram_str_ready(key) < 0) return -3;
     kind = PyUnicode_KIND(key);
     data = PyUnicode_DATA(key);
     n = PyUnicode_GET_LENGTH(key);
@@ -122,6 +122,7 @@ static int lowram_chunk_fill(lowram_chunk *c, PyObject *list, Py_ssize_t start,
     for (j = start; j < stop; j++) {
         PyObject *k = PyList_GET_ITEM(list, j);
         if (!PyUnicode_Check(k)) continue;
+        if (lowram_str_ready(k) < 0) return -1; /* before its length is read */
         if (PyUnicode_IS_ASCII(k)) {
             c->key[cnt] = (const uint8_t *)PyUnicode_DATA(k);
             c->len[cnt] = (size_t)PyUnicode_GET_LENGTH(k);
