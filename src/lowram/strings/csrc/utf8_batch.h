@@ -128,8 +128,13 @@ static int lowram_chunk_fill(lowram_chunk *c, PyObject *list, Py_ssize_t start,
             c->len[cnt] = (size_t)PyUnicode_GET_LENGTH(k);
             scratch_key[cnt] = 0;
         } else {
-            size_t need = 4 * (size_t)PyUnicode_GET_LENGTH(k);
+            size_t need, chars = (size_t)PyUnicode_GET_LENGTH(k);
             Py_ssize_t size;
+            if (chars > ((size_t)PY_SSIZE_T_MAX - 1024) / 8) { /* 2 * cap + need must fit */
+                PyErr_NoMemory();
+                return -1;
+            }
+            need = 4 * chars;
             if (c->cap - used < need) {
                 size_t cap = 2 * c->cap + need + 1024;
                 uint8_t *grown = PyMem_Realloc(c->scratch, cap);
