@@ -135,7 +135,8 @@ def test_contains_many_with_a_key_that_empties_the_query_list():
     assert out == "1"
 
 
-@pytest.mark.skipif(sys.version_info >= (3, 12), reason="Python 3.12 removed strs that are not ready")
+@pytest.mark.skipif(sys.version_info >= (3, 12),
+                    reason="Python 3.12 removed strs that are not ready")
 def test_strs_of_the_old_wide_char_api_are_read_by_their_text():
     # A str made by the deprecated PyUnicode_FromUnicode is not "ready": its length reads 0
     # until PyUnicode_READY runs. Batch lookups size their UTF-8 buffers from the length, so

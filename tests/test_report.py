@@ -57,6 +57,18 @@ def test_run_report_small_corpus_in_process():
 
 
 @pytest.mark.slow
+def test_hits_are_new_objects_equal_to_corpus_items():
+    # a set queried with its own stored objects matches them by identity without reading the
+    # key: the report's hits must be equal copies, as a user's parsed queries would be
+    from lowram.report.runner import _truth
+
+    corpus = Corpus.bundled(SMALL)
+    truth = _truth(corpus, queries=50, seed=0)
+    stored = {id(x) for x in truth.items_list}
+    assert len(truth.hits) == 50 and set(truth.hits) <= set(truth.items_list)
+    assert not any(id(h) in stored for h in truth.hits if len(h) > 1)
+
+
 def test_run_report_isolated_ratios():
     corpus = Corpus.bundled("english-words")
     records, _ = run_report([corpus], lambda c: structures_for(c.kind, ["set", "list"]),

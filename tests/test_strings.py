@@ -420,6 +420,25 @@ def test_contains_many_over_chunks_of_mixed_widths(backend):
     assert s.contains_many(queries).tolist() == [q in present for q in queries]
 
 
+def test_sorted_keys_search_with_either_offset_width():
+    # offsets are 4 bytes below 4 GiB of text, 8 above: the batch search has a version for
+    # each, checked here on the same keys without building 4 GiB
+    import numpy as np
+
+    from lowram.strings._sortedkeys import SortedKeys
+
+    keys = sorted(f"{i:05d}ключ" for i in range(0, 3000, 2))
+    narrow = SortedKeys.build(keys)
+    wide = SortedKeys(narrow.buffer, narrow.offsets.astype(np.uint64))
+    assert narrow.offsets.dtype == np.uint32
+    queries = [f"{i:05d}ключ" for i in range(3000)] + ["", "0", 7, "99999ключ"]
+    expect = [q in set(keys) for q in queries]
+    assert narrow.contains_many(queries).tolist() == expect
+    assert wide.contains_many(queries).tolist() == expect
+    with pytest.raises(ValueError, match="monotone"):
+        SortedKeys(b"abc", np.array([0, 2, 1, 3], dtype=np.uint32))
+
+
 @pytest.mark.parametrize("backend", ["sorted", "builtin"])
 def test_contains_many_finds_stored_lone_surrogates(backend):
     # these two backends hold any str: the sorted one as "surrogatepass" UTF-8, which its

@@ -44,9 +44,9 @@ cdef object _utf8_or_none(object key):
 
 
 cdef extern from "csrc/dawgdic_batch.h":
-    # UTF-8 of a str into a buffer of 4 bytes per character: its length; -2 for a lone
+    # UTF-8 of a ready str into a buffer of 4 bytes per character: its length; -2 for a lone
     # surrogate (never stored). No object is made, unlike PyUnicode_AsUTF8String.
-    Py_ssize_t _utf8_into "lowram_utf8_into"(object key, uint8_t* out, int surrogates) except -3
+    Py_ssize_t _utf8_into "lowram_utf8_into"(object key, uint8_t* out, int surrogates) noexcept
     int lowram_str_ready(object s) except -1
     int lowram_dawg_contains_many(const uint32_t* u, size_t n, list seq,
                                   unsigned char* out) except -1

@@ -8,10 +8,11 @@ the map: its buckets and nodes are laid out as before.
 
 lowram writes its own HAT-trie because the Python binding of the C library (``hat-trie``)
 no longer builds on Python 3.10+, and the tries that do build are frozen (marisa-trie, DAWG)
-or heavy (datrie). The core is hand-written C (``csrc/hat_trie_impl.h``, compiled into this module): a burst trie whose leaves are array
-hash tables holding keys as bytes, back to back in one allocation per bucket, each
-bucket's pointer paired with a 64-bit Bloom filter of its keys so that most lookups of absent
-keys end without reading the bucket. No Python object is kept per key.
+or heavy (datrie). The core is hand-written C (``csrc/hat_trie_impl.h``, compiled into
+this module): a burst trie whose leaves are array hash tables holding keys as bytes, back
+to back in one allocation per bucket, each bucket's pointer paired with a 64-bit Bloom filter
+of its keys so that most lookups of absent keys end without reading the bucket. No Python
+object is kept per key.
 
 Tuning (chosen by ``benchmarks/bench_hat_trie.py --tune``, a grid of burst 1024..65536 and
 load 4..32 on 663,473 shuffled English words; figures in
@@ -1472,8 +1473,9 @@ cdef class MutableStringMap(_HatTrie):
     (``benchmarks/results/bench_hat_map.json``). No Python object is kept per key or value.
     A lookup of a word parsed from text takes 0.90-1.01x a dict's time on a hit and
     0.40-0.55x on a miss (3-5x on a hit whose query is the dict's own key object, which a dict
-    matches by identity); counting tokens runs at 0.94x ``Counter``'s speed. Lookup, assignment and deletion cost O(len(key)) expected;
-    iteration is in sorted (code point) order. Values must be ``int`` in int64 range
+    matches by identity); counting tokens runs at 0.94x ``Counter``'s speed. Lookup,
+    assignment and deletion cost O(len(key)) expected; iteration is in sorted (code point)
+    order. Values must be ``int`` in int64 range
     (``bool`` is refused, as :class:`lowram.StringMap` refuses it: TypeError), and a batch
     that fails (bad key, bad value, overflow) leaves the map as it was.
 

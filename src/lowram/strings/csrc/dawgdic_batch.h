@@ -14,7 +14,6 @@
 /* dawgdic unit fields (see _dawgdic.pyx) */
 #define DWG_OFFSET(b) (((b) >> 10) << (((b) & (1u << 9)) >> 6))
 #define DWG_LABEL_MASK ((1u << 31) | 0xFFu)
-#define DWG_LANES 8
 
 /* Give lane L the next key, or park it on an empty key whose answer goes to sink. */
 #define DWG_REFILL(L)                                                                      \

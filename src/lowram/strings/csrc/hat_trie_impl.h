@@ -338,19 +338,42 @@ static uint32_t buckets_for(const hat_t *t, size_t nkeys) {
     return nb;
 }
 
+/* Every entry of a container, bucket by bucket. */
+typedef struct {
+    const hat_container *c;
+    uint32_t b;  /* the next bucket to open */
+    biter it;    /* the bucket being walked */
+} citer;
+
+static inline void ci_init(citer *ci, const hat_container *c) {
+    ci->c = c;
+    ci->b = 0;
+    ci->it.lens = ci->it.data = ci->it.d = NULL;
+    ci->it.count = ci->it.k = 0;  /* an exhausted bucket: the first ci_next opens one */
+    ci->it.vw = c->vw;
+}
+
+static inline int ci_next(citer *ci, const uint8_t **p, size_t *len) {
+    while (!bi_next(&ci->it, p, len)) {
+        const uint8_t *b = NULL;
+        while (!b) {
+            if (ci->b == ci->c->nbuckets) return 0;
+            b = ci->c->bucket[ci->b++].b;
+        }
+        bi_init(&ci->it, b, ci->c->vw);
+    }
+    return 1;
+}
+
 /* All entries of c, in bucket order (malloc'd; the caller frees). An entry's value (c->vw
    bytes) follows its key bytes: it is at p + len, which stays true as bursts strip bytes. */
 static ent *cont_entries(const hat_container *c) {
     ent *e = malloc((c->nkeys ? c->nkeys : 1) * sizeof(ent));
     size_t k = 0;
-    uint32_t i;
+    citer ci;
     if (!e) return NULL;
-    for (i = 0; i < c->nbuckets; i++) {
-        biter it;
-        if (!c->bucket[i].b) continue;
-        bi_init(&it, c->bucket[i].b, c->vw);
-        while (bi_next(&it, &e[k].p, &e[k].len)) k++;
-    }
+    ci_init(&ci, c);
+    while (ci_next(&ci, &e[k].p, &e[k].len)) k++;
     return e;
 }
 
@@ -1012,16 +1035,12 @@ int hat_any(const hat_t *t, uint8_t **buf, size_t *cap, size_t *len) {
 
 /* 1 when some entry of c starts with s. */
 static int cont_has_prefix(const hat_container *c, const uint8_t *s, size_t n) {
-    uint32_t i;
     size_t len;
     const uint8_t *p;
-    for (i = 0; i < c->nbuckets; i++) {
-        biter it;
-        if (!c->bucket[i].b) continue;
-        bi_init(&it, c->bucket[i].b, c->vw);
-        while (bi_next(&it, &p, &len))
-            if (len >= n && memcmp(p, s, n) == 0) return 1;
-    }
+    citer ci;
+    ci_init(&ci, c);
+    while (ci_next(&ci, &p, &len))
+        if (len >= n && memcmp(p, s, n) == 0) return 1;
     return 0;
 }
 
@@ -1065,16 +1084,12 @@ long hat_prefix_lengths(const hat_t *t, const uint8_t *s, size_t len, size_t *ou
                     if (cont_find(c, s + base, l)) out[k++] = base + l;
             } else {
                 /* long query: one pass over the container */
-                uint32_t b;
                 size_t el;
                 const uint8_t *p;
-                for (b = 0; b < c->nbuckets; b++) {
-                    biter it;
-                    if (!c->bucket[b].b) continue;
-                    bi_init(&it, c->bucket[b].b, c->vw);
-                    while (bi_next(&it, &p, &el))
-                        if (el <= rest && memcmp(p, s + base, el) == 0) out[k++] = base + el;
-                }
+                citer ci;
+                ci_init(&ci, c);
+                while (ci_next(&ci, &p, &el))
+                    if (el <= rest && memcmp(p, s + base, el) == 0) out[k++] = base + el;
                 qsort(out + first, (size_t)(k - first), sizeof(size_t), cmp_size);
             }
             return k;
@@ -1185,8 +1200,9 @@ static int cur_push(hat_cursor *c, const hat_node *n, size_t depth) {
 /* Load the entries of container k that start with (rest, nrest), sorted. */
 static int cur_load(hat_cursor *c, const hat_container *k, size_t base, const uint8_t *rest,
                     size_t nrest) {
-    uint32_t b;
     size_t len, n = 0;
+    const uint8_t *p;
+    citer ci;
     if (c->entcap < k->nkeys) {
         sent *e = realloc(c->ents, k->nkeys * sizeof(sent));
         if (!e) return -1;
@@ -1196,18 +1212,13 @@ static int cur_load(hat_cursor *c, const hat_container *k, size_t base, const ui
         c->tmp = e;
         c->entcap = k->nkeys;
     }
-    for (b = 0; b < k->nbuckets; b++) {
-        biter it;
-        const uint8_t *p;
-        if (!k->bucket[b].b) continue;
-        bi_init(&it, k->bucket[b].b, k->vw);
-        while (bi_next(&it, &p, &len)) {
-            if (nrest && (len < nrest || memcmp(p, rest, nrest) != 0)) continue;
-            c->ents[n].head = head8(p, len);
-            c->ents[n].p = p;
-            c->ents[n].len = len;
-            n++;
-        }
+    ci_init(&ci, k);
+    while (ci_next(&ci, &p, &len)) {
+        if (nrest && (len < nrest || memcmp(p, rest, nrest) != 0)) continue;
+        c->ents[n].head = head8(p, len);
+        c->ents[n].p = p;
+        c->ents[n].len = len;
+        n++;
     }
     sort_entries(c->ents, c->tmp, n);
     c->nents = n;

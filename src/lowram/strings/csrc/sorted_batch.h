@@ -3,9 +3,10 @@
  *
  * A binary search over a large key buffer waits on two dependent cache misses per step: the
  * offset of the middle key, then its bytes. Sixteen searches advance in turn, each step split
- * in two visits (the first prefetches the offset, the second reads it and prefetches the key
- * bytes, the comparison waits for the lane's next turn), so one search's misses overlap with
- * the others' work instead of stalling it.
+ * in two visits: the first reads the offset (prefetched at the end of the previous step) and
+ * prefetches the key's bytes; the second compares and prefetches the next middle's offset.
+ * Between a lane's two visits the other fifteen lanes work, so one search's misses overlap
+ * with the others' work instead of stalling it.
  */
 #ifndef LOWRAM_SORTED_BATCH_H
 #define LOWRAM_SORTED_BATCH_H

@@ -57,20 +57,16 @@
         }                                                                                   \
     } while (0)
 
-/* The UTF-8 of the ready str key (lowram_str_ready) written to out, which has room for 4
-   bytes per character (none takes more): its length; -2 when key holds a lone surrogate and surrogates is 0; -3 with
-   an exception set when the str cannot be read. */
+/* The UTF-8 of str key written to out: its length, or -2 when key holds a lone surrogate and
+   surrogates is 0. key must be ready (lowram_str_ready): out was sized from its length, with
+   room for 4 bytes per character (none takes more). */
 static Py_ssize_t lowram_utf8_into(PyObject *key, uint8_t *out, int surrogates) {
-    int kind;
-    const void *data;
-    Py_ssize_t i, n;
+    const int kind = PyUnicode_KIND(key);
+    const void *data = PyUnicode_DATA(key);
+    const Py_ssize_t n = PyUnicode_GET_LENGTH(key);
+    Py_ssize_t i;
     uint32_t m = 0;
     uint8_t *o = out;
-    /* the caller sized out from the length of the str, so has readied it already */
-    if (lowram_str_ready(key) < 0) return -3;
-    kind = PyUnicode_KIND(key);
-    data = PyUnicode_DATA(key);
-    n = PyUnicode_GET_LENGTH(key);
     if (kind == PyUnicode_1BYTE_KIND) {
         LOWRAM_UTF8_NARROW(Py_UCS1);
     } else if (kind == PyUnicode_2BYTE_KIND) {
@@ -146,7 +142,6 @@ static int lowram_chunk_fill(lowram_chunk *c, PyObject *list, Py_ssize_t start,
                 c->cap = cap;
             }
             size = lowram_utf8_into(k, c->scratch + used, surrogates);
-            if (size == -3) return -1;
             if (size < 0) continue;
             offs[cnt] = used; /* an offset: the scratch may move as it grows */
             c->len[cnt] = (size_t)size;
