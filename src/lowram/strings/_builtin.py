@@ -5,6 +5,13 @@ RAM (the ``str`` objects themselves, about 50 bytes plus the text each, and the 
 A ``StringSet`` over it holds the frozenset and nothing per key beside it: the sorted tuple
 that ordered iteration, ``keys(prefix)`` and ``has_prefix`` walk is built on their first use (O(n log n)
 once) and kept, which adds 8 bytes per key from then on (``nbytes`` counts it once built).
+
+A table of 4 MB or more (sets of about 79,000 keys and up) is moved onto transparent huge
+pages where Linux allows it (``_core.set_table_huge_pages``; Linux 6.1+): same contents, same
+resident size, fewer TLB misses. With it, ``in`` on the StringSet measured 0.98x the time of
+``in`` on a plain ``frozenset`` of the same words, on the English and on the Ukrainian list;
+without it (the previous ``bench_strings.json``), 1.23x and 1.07x (benchmarks/
+bench_strings.py, columns in_vs_raw and huge_pages).
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import bisect
 import sys
 
 from ._backends import KeyIndex, SetBackend
+from ._core import set_table_huge_pages
 from ._sortedkeys import SortedKeys
 
 __all__ = ["BuiltinSet", "BuiltinIndex"]
@@ -28,6 +36,8 @@ class BuiltinSet(SetBackend):
         super().__init__(impl, size)
         self._ordered = ordered
         self._nbytes = sys.getsizeof(impl) + sum(map(sys.getsizeof, impl))
+        #: 2 MB pages of the frozenset's table now on huge pages (-1: the system refused)
+        self.huge_pages = set_table_huge_pages(impl) if type(impl) is frozenset else 0
 
     @property
     def ordered(self) -> tuple:

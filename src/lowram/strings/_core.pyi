@@ -2,6 +2,11 @@ from typing import Iterable
 
 import numpy as np
 
+HUGE_TABLE_MIN: int
+
+def set_table_huge_pages(fs: frozenset[object]) -> int: ...
+def _utf8_prefixes(seq: list[object]) -> np.ndarray: ...
+
 class SetCore:
     def _init_core(self, impl: object, size: int, has_empty: bool, nul_unsafe: bool,
                    sort_batches: bool = ...) -> None: ...

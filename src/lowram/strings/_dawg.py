@@ -4,7 +4,7 @@ dawg2 builds the DAWG (a ``CompletionDAWG``: the dictionary plus the guide that 
 UTF-8 byte order, which is code-point order); lowram keeps only its serialised bytes and
 reads them with :class:`lowram.strings._dawgdic.DawgDict`. So the wrapper holds less than
 the raw library used naively (a freshly built dawg2 object keeps its intermediate graph:
-10.9 B/key of resident memory on the 663,473-word English list against 5.2 B/key here, and
+11.6 B/key of resident memory on the 663,473-word English list against 5.2 B/key here, and
 3.2 against 1.3 B/key on Debian's 1.5M-word Ukrainian list: ``bench_strings.json``), lookups
 run in C with no Python ``bytes`` per key (a batch walks eight keys at once), a saved set
 opens in place from a memory map, and the format is the one DAWG-Python reads

@@ -1,0 +1,92 @@
+"""The builtin backend's frozenset table on transparent huge pages (``set_table_huge_pages``).
+
+Moving the table is a hint to the kernel, so what is checked is what must hold everywhere:
+the answers do not change, small tables are left alone, and where the call reports success
+the kernel's own accounting (``/proc/self/smaps``) shows huge pages in the table's mapping.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import random
+import sys
+
+import pytest
+
+from lowram import StringSet
+from lowram.strings._core import HUGE_TABLE_MIN, set_table_huge_pages
+
+
+class _SetHead(ctypes.Structure):
+    # the start of CPython's PySetObject: refcount, type, fill, used, mask, table
+    _fields_ = [("refcnt", ctypes.c_ssize_t), ("type", ctypes.c_void_p),
+                ("fill", ctypes.c_ssize_t), ("used", ctypes.c_ssize_t),
+                ("mask", ctypes.c_ssize_t), ("table", ctypes.c_void_p)]
+
+
+def _table(fs):
+    head = _SetHead.from_address(id(fs))
+    return head.table, (head.mask + 1) * 16  # 16-byte entries: key pointer and hash
+
+
+def _anon_huge_kb(address):
+    """AnonHugePages of the mapping holding ``address``, from /proc/self/smaps."""
+    current = None
+    with open("/proc/self/smaps") as fh:
+        for line in fh:
+            first = line.split()[0]
+            if "-" in first and all(c in "0123456789abcdef-" for c in first):
+                lo, hi = (int(x, 16) for x in first.split("-"))
+                current = lo <= address < hi
+            elif current and line.startswith("AnonHugePages:"):
+                return int(line.split()[1])
+    return 0
+
+
+def _words(n, seed=0):
+    rng = random.Random(seed)
+    return list({"".join(rng.choices("abcdefghijklmnopqrstuvwxyzæøå", k=rng.randint(1, 12)))
+                 for _ in range(n)})
+
+
+@pytest.mark.parametrize("bad", [None, {"a"}, ["a"], "a"])
+def test_only_frozensets(bad):
+    with pytest.raises(TypeError):
+        set_table_huge_pages(bad)
+
+
+def test_small_tables_are_left_alone():
+    fs = frozenset(_words(1000))
+    assert _table(fs)[1] < HUGE_TABLE_MIN
+    assert set_table_huge_pages(fs) == 0
+    assert set_table_huge_pages(frozenset()) == 0
+
+
+def test_large_table_answers_unchanged():
+    words = _words(300_000)
+    reference = frozenset(words)
+    s = StringSet(words, backend="builtin")
+    inner = s._backend.impl
+    assert _table(inner)[1] >= HUGE_TABLE_MIN
+    assert s._backend.huge_pages != 0  # a count of pages, or -1 where the kernel refused
+    assert set_table_huge_pages(inner) in (-1, s._backend.huge_pages)  # idempotent
+    rng = random.Random(1)
+    queries = [w.encode().decode() for w in rng.sample(words, 20_000)]
+    queries += [w + "!" for w in queries[:5000]] + ["", "x" * 40]
+    expected = [q in reference for q in queries]
+    assert [q in s for q in queries] == expected
+    assert s.contains_many(queries).tolist() == expected
+    assert len(s) == len(reference) and sorted(s) == sorted(reference)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc/self/smaps is Linux")
+def test_success_means_huge_pages():
+    fs = frozenset(_words(300_000, seed=2))
+    address, size = _table(fs)
+    pages = set_table_huge_pages(fs)
+    if pages == -1:
+        pytest.skip("the kernel refused MADV_COLLAPSE (Linux < 6.1 or THP unavailable)")
+    # every whole 2 MB page inside the table
+    whole = ((address + size) >> 21) - ((address + (1 << 21) - 1) >> 21)
+    assert pages == whole > 0
+    assert _anon_huge_kb(address + size // 2) >= 2048
