@@ -1,32 +1,21 @@
 """The builtin backend's frozenset table on transparent huge pages (``set_table_huge_pages``).
 
-Moving the table is a hint to the kernel, so what is checked is what must hold everywhere:
-the answers do not change, small tables are left alone, and where the call reports success
-the kernel's own accounting (``/proc/self/smaps``) shows huge pages in the table's mapping.
+Moving the table is a request the kernel may refuse, so what is checked is what must hold
+everywhere: the answers do not change, small tables and an opted-out process are left alone,
+and where the call reports success the kernel's own accounting (``/proc/self/smaps``) shows
+huge pages in the table's mapping.
 """
 
 from __future__ import annotations
 
-import ctypes
 import random
 import sys
 
 import pytest
 
 from lowram import StringSet
-from lowram.strings._core import HUGE_TABLE_MIN, set_table_huge_pages
-
-
-class _SetHead(ctypes.Structure):
-    # the start of CPython's PySetObject: refcount, type, fill, used, mask, table
-    _fields_ = [("refcnt", ctypes.c_ssize_t), ("type", ctypes.c_void_p),
-                ("fill", ctypes.c_ssize_t), ("used", ctypes.c_ssize_t),
-                ("mask", ctypes.c_ssize_t), ("table", ctypes.c_void_p)]
-
-
-def _table(fs):
-    head = _SetHead.from_address(id(fs))
-    return head.table, (head.mask + 1) * 16  # 16-byte entries: key pointer and hash
+from lowram.strings._core import (HUGE_TABLE_MIN, _table_span, huge_page_size,
+                                  set_table_huge_pages)
 
 
 def _anon_huge_kb(address):
@@ -49,6 +38,12 @@ def _words(n, seed=0):
                  for _ in range(n)})
 
 
+def _whole_pages(fs):
+    address, size = _table_span(fs)
+    page = huge_page_size()
+    return (address + size) // page - (address + page - 1) // page if page else 0
+
+
 @pytest.mark.parametrize("bad", [None, {"a"}, ["a"], "a"])
 def test_only_frozensets(bad):
     with pytest.raises(TypeError):
@@ -57,9 +52,17 @@ def test_only_frozensets(bad):
 
 def test_small_tables_are_left_alone():
     fs = frozenset(_words(1000))
-    assert _table(fs)[1] < HUGE_TABLE_MIN
+    assert _table_span(fs)[1] < HUGE_TABLE_MIN
     assert set_table_huge_pages(fs) == 0
     assert set_table_huge_pages(frozenset()) == 0
+
+
+def test_opt_out(monkeypatch):
+    monkeypatch.setenv("LOWRAM_HUGE_PAGES", "0")
+    assert huge_page_size() == 0
+    s = StringSet(_words(100_000, seed=3), backend="builtin")
+    assert _table_span(s._backend.impl)[1] >= HUGE_TABLE_MIN
+    assert s._backend.huge_pages == 0
 
 
 def test_large_table_answers_unchanged():
@@ -67,9 +70,10 @@ def test_large_table_answers_unchanged():
     reference = frozenset(words)
     s = StringSet(words, backend="builtin")
     inner = s._backend.impl
-    assert _table(inner)[1] >= HUGE_TABLE_MIN
-    assert s._backend.huge_pages != 0  # a count of pages, or -1 where the kernel refused
-    assert set_table_huge_pages(inner) in (-1, s._backend.huge_pages)  # idempotent
+    assert _table_span(inner)[1] >= HUGE_TABLE_MIN
+    whole = _whole_pages(inner)
+    assert s._backend.huge_pages in ({-1, whole} if huge_page_size() else {0})
+    assert set_table_huge_pages(inner) in ({-1, whole} if huge_page_size() else {0})
     rng = random.Random(1)
     queries = [w.encode().decode() for w in rng.sample(words, 20_000)]
     queries += [w + "!" for w in queries[:5000]] + ["", "x" * 40]
@@ -81,12 +85,12 @@ def test_large_table_answers_unchanged():
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc/self/smaps is Linux")
 def test_success_means_huge_pages():
+    if not huge_page_size():
+        pytest.skip("transparent huge pages are off or absent on this system")
     fs = frozenset(_words(300_000, seed=2))
-    address, size = _table(fs)
     pages = set_table_huge_pages(fs)
     if pages == -1:
-        pytest.skip("the kernel refused MADV_COLLAPSE (Linux < 6.1 or THP unavailable)")
-    # every whole 2 MB page inside the table
-    whole = ((address + size) >> 21) - ((address + (1 << 21) - 1) >> 21)
-    assert pages == whole > 0
-    assert _anon_huge_kb(address + size // 2) >= 2048
+        pytest.skip("the kernel refused MADV_COLLAPSE (Linux < 6.1, or no free huge page)")
+    address, size = _table_span(fs)
+    assert pages == _whole_pages(fs) > 0
+    assert _anon_huge_kb(address + size // 2) >= huge_page_size() // 1024

@@ -7,11 +7,11 @@ that ordered iteration, ``keys(prefix)`` and ``has_prefix`` walk is built on the
 once) and kept, which adds 8 bytes per key from then on (``nbytes`` counts it once built).
 
 A table of 4 MB or more (sets of about 79,000 keys and up) is moved onto transparent huge
-pages where Linux allows it (``_core.set_table_huge_pages``; Linux 6.1+): same contents, same
-resident size, fewer TLB misses. With it, ``in`` on the StringSet measured 0.98x the time of
-``in`` on a plain ``frozenset`` of the same words, on the English and on the Ukrainian list;
-without it (the previous ``bench_strings.json``), 1.23x and 1.07x (benchmarks/
-bench_strings.py, columns in_vs_raw and huge_pages).
+pages where Linux allows it (``_core.set_table_huge_pages``; Linux 6.1+; ``LOWRAM_HUGE_PAGES=0``
+turns it off): same contents, same resident size, fewer TLB misses. See
+benchmarks/bench_strings.py for what it buys: column in_vs_raw compares ``in`` with a plain
+``frozenset`` of the same words, which stays on small pages, and in_vs_huge_raw with one
+moved onto huge pages too, which leaves the wrapper's own cost.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class BuiltinSet(SetBackend):
         super().__init__(impl, size)
         self._ordered = ordered
         self._nbytes = sys.getsizeof(impl) + sum(map(sys.getsizeof, impl))
-        #: 2 MB pages of the frozenset's table now on huge pages (-1: the system refused)
+        #: huge pages the frozenset's table was moved onto (-1: the kernel refused some)
         self.huge_pages = set_table_huge_pages(impl) if type(impl) is frozenset else 0
 
     @property

@@ -9,6 +9,8 @@ some libraries cannot store it) and, for backends that cannot hold ``"\\x00"``, 
 containing it (which a C library would read as a shorter, NUL-terminated key).
 """
 
+import os
+
 import numpy as np
 
 from cpython.unicode cimport PyUnicode_Check, PyUnicode_CheckExact
@@ -47,30 +49,72 @@ cdef extern from *:
     void __builtin_prefetch(const void*) nogil
 
 cdef extern from "csrc/hugepages.h":
-    int lowram_collapse(const void* p, size_t n) nogil
+    int lowram_collapse(const void* p, size_t n, size_t page) nogil
 
 
 #: tables smaller than this stay on small pages: their interior holds at most one huge page
 HUGE_TABLE_MIN = 4 << 20
 
+_THP = "/sys/kernel/mm/transparent_hugepage/"
+_huge_page = None  # the system's huge page size, read on first use
+
+
+def huge_page_size():
+    """The size of a transparent huge page here, in bytes; 0 when lowram should not use them.
+
+    0 when the environment variable ``LOWRAM_HUGE_PAGES`` is ``0``, when the system's
+    transparent huge pages are set to ``never`` (an administrator's choice, which
+    ``MADV_COLLAPSE`` itself would not honour), or when the system has none (not Linux).
+    Typically 2 MB on x86-64; 2, 32 or 512 MB on ARM and POWER, depending on the base page.
+
+    >>> huge_page_size() >= 0
+    True
+    """
+    global _huge_page
+    if os.environ.get("LOWRAM_HUGE_PAGES", "") == "0":
+        return 0
+    if _huge_page is None:
+        try:
+            with open(_THP + "enabled") as fh:
+                never = "[never]" in fh.read()
+            with open(_THP + "hpage_pmd_size") as fh:
+                _huge_page = 0 if never else int(fh.read())
+        except (OSError, ValueError):
+            _huge_page = 0
+    return _huge_page
+
+
+def _table_span(frozenset fs not None):
+    """(address, size in bytes) of the hash table of ``fs``, for tests."""
+    cdef PySetObject* so = <PySetObject*><PyObject*>fs
+    return <size_t>so.table, (<size_t>so.mask + 1) * sizeof(setentry)
+
 
 def set_table_huge_pages(frozenset fs not None):
-    """Move the hash table of ``fs`` onto transparent huge pages; the number of 2 MB pages.
+    """Move the hash table of ``fs`` onto transparent huge pages; how many huge pages.
 
     The builtin backend calls this once per set: a lookup in a large frozenset touches a
-    random page of its table, and huge pages save the TLB miss (``csrc/hugepages.h``).
-    Contents, resident size and answers are unchanged; a frozenset's table never moves. 0
-    for tables under ``HUGE_TABLE_MIN`` bytes, -1 where the kernel refuses (before Linux
-    6.1, other systems).
+    random page of its table, and huge pages save the TLB miss (``csrc/hugepages.h``). The
+    table is copied onto the huge pages by the kernel: contents, answers and resident size
+    stay the same, and a frozenset's table never moves after. 0 for tables under
+    ``HUGE_TABLE_MIN`` bytes and where :func:`huge_page_size` is 0; -1 where the kernel
+    refused some or all of the pages (before Linux 6.1, or short of free huge pages), which
+    leaves those on small pages. The interpreter lock is released meanwhile (the kernel may
+    compact memory first, which can take milliseconds).
 
     >>> set_table_huge_pages(frozenset({"a"}))
     0
     """
     cdef PySetObject* so = <PySetObject*><PyObject*>fs
     cdef size_t size = (<size_t>so.mask + 1) * sizeof(setentry)
-    if size < HUGE_TABLE_MIN:
+    cdef size_t page = huge_page_size() if size >= HUGE_TABLE_MIN else 0
+    cdef int pages
+    if page == 0:
         return 0
-    return lowram_collapse(so.table, size)
+    with nogil:  # fs, held by the caller, keeps the table alive
+        pages = lowram_collapse(so.table, size, page)
+    return pages
+
 
 cdef enum:
     _SORT_MIN = 64  # shorter batches are looked up as given

@@ -19,7 +19,7 @@ to the alphabet in code-point order, so the trie iterates keys in code-point ord
 Native size: exactly the buffer, one 4-byte offset per tail block (the reader's index of
 the variable-length tail blocks) and a 256-byte code-point table per 256-code-point block the
 alphabet touches, which is all the reader holds (``DatrieDict.nbytes``). On the 663,473-word
-English list that is 30.8 B/key of resident memory, against 65.9 for a ``datrie.BaseTrie``
+English list that is 30.9 B/key of resident memory, against 65.9 for a ``datrie.BaseTrie``
 (``benchmarks/results/bench_strings.json``).
 """
 

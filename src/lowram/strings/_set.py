@@ -41,7 +41,8 @@ class StringSet(SetCore, collections.abc.Set):
       holds every str, memory-mappable;
     * ``"builtin"`` – a frozenset (fastest lookups, most RAM: about 115 bytes per word);
       the sorted order is built on the first ordered iteration or prefix query and kept
-      (8 more bytes per key from then on);
+      (8 more bytes per key from then on); a hash table of 4 MB or more is moved onto
+      transparent huge pages where Linux allows it (``LOWRAM_HUGE_PAGES=0`` turns that off);
     * ``"auto"`` (default) – ``builtin`` below 1,000 keys, else ``marisa`` if it can hold
       every key, else ``sorted``. :attr:`backend` tells which was picked.
 
