@@ -154,7 +154,7 @@ def measure_corpus(label, source, words, args, rows):
         if isinstance(obj, StringSet):
             row["deep_size"] = deep_size(obj)
             row["deep/rss"] = row["deep_size"] / iso.growth
-            if hasattr(obj._backend, "huge_pages"):  # builtin: its table's 2 MB pages
+            if hasattr(obj._backend, "huge_pages"):  # builtin: its table's huge pages
                 row["huge_pages"] = obj._backend.huge_pages
         row["hit_ns"] = time_op(contains_count, obj, hits, ops=len(hits), repeat=5).median_ns
         row["miss_ns"] = time_op(contains_count, obj, misses, ops=len(misses),

@@ -67,8 +67,11 @@ def huge_page_size():
     ``MADV_COLLAPSE`` itself would not honour), or when the system has none (not Linux).
     Typically 2 MB on x86-64; 2, 32 or 512 MB on ARM and POWER, depending on the base page.
 
-    >>> huge_page_size() >= 0
-    True
+    >>> import os
+    >>> os.environ["LOWRAM_HUGE_PAGES"] = "0"
+    >>> huge_page_size()
+    0
+    >>> del os.environ["LOWRAM_HUGE_PAGES"]
     """
     global _huge_page
     if os.environ.get("LOWRAM_HUGE_PAGES", "") == "0":
