@@ -56,7 +56,6 @@ def test_run_report_small_corpus_in_process():
     assert by["set"].rss_bytes is None  # not measured: shown as missing, never zero
 
 
-@pytest.mark.slow
 def test_hits_are_new_objects_equal_to_corpus_items():
     # a set queried with its own stored objects matches them by identity without reading the
     # key: the report's hits must be equal copies, as a user's parsed queries would be
@@ -69,6 +68,7 @@ def test_hits_are_new_objects_equal_to_corpus_items():
     assert not any(id(h) in stored for h in truth.hits if len(h) > 1)
 
 
+@pytest.mark.slow
 def test_run_report_isolated_ratios():
     corpus = Corpus.bundled("english-words")
     records, _ = run_report([corpus], lambda c: structures_for(c.kind, ["set", "list"]),

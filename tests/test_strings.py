@@ -430,7 +430,7 @@ def test_sorted_keys_search_with_either_offset_width():
     keys = sorted(f"{i:05d}ключ" for i in range(0, 3000, 2))
     narrow = SortedKeys.build(keys)
     wide = SortedKeys(narrow.buffer, narrow.offsets.astype(np.uint64))
-    assert narrow.offsets.dtype == np.uint32
+    assert narrow.offsets.dtype == np.uint32 and wide.offsets.dtype == np.uint64
     queries = [f"{i:05d}ключ" for i in range(3000)] + ["", "0", 7, "99999ключ"]
     expect = [q in set(keys) for q in queries]
     assert narrow.contains_many(queries).tolist() == expect

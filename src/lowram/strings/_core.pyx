@@ -65,7 +65,7 @@ def huge_page_size():
     0 when the environment variable ``LOWRAM_HUGE_PAGES`` is ``0``, when the system's
     transparent huge pages are set to ``never`` (an administrator's choice, which
     ``MADV_COLLAPSE`` itself would not honour), or when the system has none (not Linux).
-    Typically 2 MB on x86-64; 2, 32 or 512 MB on ARM and POWER, depending on the base page.
+    2 MB on x86-64 and on 64-bit ARM with 4 KB base pages; larger where base pages are.
 
     >>> import os
     >>> os.environ["LOWRAM_HUGE_PAGES"] = "0"
