@@ -6,7 +6,8 @@ import os
 
 import numpy as np
 import pytest
-from mp_helpers import ExplodingChunk, KillingChunk
+from mp_helpers import (CountingSketch, ExplodingChunk, KillingChunk, RendezvousChunk,
+                        WorkerPids)
 
 from lowram import BloomFilter, CountMinSketch, HyperLogLog, KMinValues
 from lowram.corpora import Corpus
@@ -97,6 +98,41 @@ def test_bad_arguments():
         build_parallel(FACTORIES["hll"], ["not-a-file-but-a-token"], processes=2)
 
 
-def test_default_processes_is_the_core_count():
+def test_default_processes_is_the_core_count(tmp_path):
+    # one chunk per core, each waiting in its worker until every core's chunk is held by a
+    # distinct process: the default pool has os.cpu_count() concurrent worker processes
+    cores = os.cpu_count() or 1
+    chunks = [RendezvousChunk(str(tmp_path), cores, os.getpid()) for _ in range(cores)]
+    pids = build_parallel(WorkerPids, chunks).pids
+    if cores == 1:
+        assert pids == {os.getpid()}  # processes=1 builds in this process
+    else:
+        assert len(pids) == cores and os.getpid() not in pids, (
+            f"the default build ran its {cores} chunks in {len(pids)} process(es) "
+            f"{sorted(pids)} (this one is {os.getpid()}); expected {cores} worker processes")
     result = build_parallel(FACTORIES["hll"], [TOKENS[:100]])
-    assert result == _serial(FACTORIES["hll"], [TOKENS[:100]]) and os.cpu_count() >= 1
+    assert result == _serial(FACTORIES["hll"], [TOKENS[:100]])
+
+
+@pytest.mark.parametrize("processes", [2, 3])
+def test_at_most_two_chunks_per_process_are_in_flight(processes):
+    # the chunk source records, as each chunk is taken, how many taken chunks have not yet
+    # been merged into the result (merges happen in this process, counted in tally)
+    tally = {"merged": 0}
+    taken = 0
+    in_flight = []
+
+    def source():
+        nonlocal taken
+        for i in range(12 * processes):
+            taken += 1
+            in_flight.append(taken - tally["merged"])
+            yield [f"x{i}-{j}" for j in range(10)]
+
+    result = build_parallel(functools.partial(CountingSketch, tally), source(),
+                            processes=processes)
+    assert result.items == 120 * processes and tally["merged"] == 12 * processes
+    assert len(in_flight) == 12 * processes
+    assert max(in_flight) <= 2 * processes, (
+        f"up to {max(in_flight)} chunks were taken from the input but not yet merged; the "
+        f"window is 2 * processes = {2 * processes}")

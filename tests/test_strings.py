@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -17,7 +19,7 @@ import lowram
 from lowram import FormatError
 from lowram._fileformat import pack, unpack
 from lowram.strings import StringSet
-from lowram.strings._backends import SET_BACKENDS
+from lowram.strings._backends import SET_BACKENDS, set_backend
 
 BACKENDS = list(SET_BACKENDS)
 
@@ -252,6 +254,81 @@ def test_mmap_shares_the_file(tmp_path):
     assert t == s and "w42" in t
     u = StringSet.load(path, mmap=False)
     assert u._backend._keepalive is None and u == s
+
+
+#: the backends StringSet.load and StringMap.load document as mapping the file
+MAPPABLE = {"marisa", "dawg", "datrie", "sorted"}
+
+
+def file_mappings(path) -> list:
+    """(start, end) of each range of this process's address space that maps file ``path``."""
+    target = os.path.realpath(path)
+    ranges = []
+    with open("/proc/self/maps") as fh:
+        for line in fh:
+            fields = line.split(maxsplit=5)
+            if len(fields) == 6 and fields[5].rstrip("\n") == target:
+                lo, hi = (int(x, 16) for x in fields[0].split("-"))
+                ranges.append((lo, hi))
+    return ranges
+
+
+def read_buffers(backend) -> list:
+    """The buffers a StringSet (or StringMap index) backend answers queries from."""
+    impl = backend.impl
+    if backend.name == "marisa":
+        keep = backend._keepalive  # the mapped view marisa reads (None when it holds a copy)
+        return [] if keep is None else [keep]
+    if not hasattr(impl, "buffer"):  # builtin: a frozenset or dict of str objects
+        return []
+    buffers = [impl.buffer]
+    if hasattr(impl, "offsets"):  # SortedKeys: the offsets are read from the payload too
+        buffers.append(impl.offsets)
+    return buffers
+
+
+def address_span(buf) -> tuple:
+    """(first address, one past the last) of a buffer or numpy array."""
+    arr = buf if isinstance(buf, np.ndarray) else np.frombuffer(buf, dtype=np.uint8)
+    return arr.ctypes.data, arr.ctypes.data + arr.nbytes
+
+
+def assert_reads_from_map(backend, ranges, mapped: bool):
+    """Every buffer ``backend`` reads lies inside ``ranges`` (a map of the file), or none does."""
+    buffers = read_buffers(backend)
+    if mapped:
+        assert buffers, f"the {backend.name} backend holds no mapped buffer"
+    for buf in buffers:
+        lo, hi = address_span(buf)
+        inside = any(a <= lo and hi <= b for a, b in ranges)
+        assert inside == mapped, (
+            f"the {backend.name} backend reads {type(buf).__name__} at {lo:#x}..{hi:#x}, "
+            f"{'outside' if mapped else 'inside'} the file's mappings "
+            f"{[(hex(a), hex(b)) for a, b in ranges]}")
+
+
+def test_mappable_backends_are_the_documented_ones():
+    assert {name for name in BACKENDS if set_backend(name).mmap_capable} == MAPPABLE
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/maps"), reason="needs /proc/self/maps")
+@pytest.mark.parametrize("mmap", [True, False])
+def test_load_reads_from_a_memory_map_of_the_file(backend, mmap, tmp_path):
+    keys = ["a", "ab", "é", "😀x", "z" * 1200] + [f"w{i}" for i in range(3000)]
+    path = tmp_path / "s.lowram"
+    StringSet(keys, backend=backend).save(path)
+    assert file_mappings(path) == []
+    t = StringSet.load(path, mmap=mmap)
+    mapped = mmap and set_backend(backend).mmap_capable
+    ranges = file_mappings(path)
+    assert bool(ranges) == mapped, (
+        f"{backend} loaded with mmap={mmap}: the file is {'' if ranges else 'not '}mapped "
+        f"in /proc/self/maps")
+    assert_reads_from_map(t._backend, ranges, mapped)
+    assert t == frozenset(keys) and "w42" in t and "w3000" not in t
+    del t
+    gc.collect()
+    assert file_mappings(path) == []  # the map lives exactly as long as the set
 
 
 def test_rejects_corruption(backend, assert_rejects_corruption):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import sys
@@ -15,10 +16,11 @@ import lowram
 from lowram import FormatError
 from lowram._fileformat import pack, unpack
 from lowram.strings import StringMap
-from lowram.strings._backends import MAP_BACKENDS
+from lowram.strings._backends import MAP_BACKENDS, map_backend
 
 sys.path.insert(0, os.path.dirname(__file__))  # the shared strategies of test_strings.py
-from test_strings import keys_strategy, refuses  # noqa: E402
+from test_strings import (MAPPABLE, assert_reads_from_map, file_mappings,  # noqa: E402
+                          keys_strategy, refuses)
 
 BACKENDS = list(MAP_BACKENDS)
 int_values = st.integers(-2**63, 2**63 - 1)
@@ -214,6 +216,31 @@ def test_load_maps_where_the_backend_can(name, values, mmap, tmp_path):
     StringMap(d, backend=name).save(path)  # replaced under a mapped reader: it reads on
     assert t == d
     del t, store, viewed  # the map is released with the last view, before the folder goes
+
+
+def test_mappable_index_backends_are_the_documented_ones():
+    assert {name for name in BACKENDS if map_backend(name).mmap_capable} == MAPPABLE
+    assert set(MAPPED) == MAPPABLE
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/maps"), reason="needs /proc/self/maps")
+@pytest.mark.parametrize("name", BACKENDS)
+@pytest.mark.parametrize("mmap", [True, False])
+def test_load_reads_the_keys_from_a_memory_map_of_the_file(name, mmap, tmp_path):
+    # the values are checked above; this is the key index: what it reads lies in the map
+    keys = ["a", "ab", "é", "😀x", "z" * 1200] + [f"k{i}" for i in range(3000)]
+    d = {k: i for i, k in enumerate(keys)}
+    path = tmp_path / "m.lowram"
+    StringMap(d, backend=name).save(path)
+    t = StringMap.load(path, mmap=mmap)
+    mapped = mmap and map_backend(name).mmap_capable
+    ranges = file_mappings(path)
+    assert bool(ranges) == mapped
+    assert_reads_from_map(t._index, ranges, mapped)
+    assert t == d and t["k42"] == 47 and "k3000" not in t
+    del t
+    gc.collect()
+    assert file_mappings(path) == []
 
 
 def test_version_1_files_still_load(tmp_path):
