@@ -37,7 +37,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _common import optional, print_table, write_results  # noqa: E402
 
 from lowram import corpora  # noqa: E402
-from lowram._kernels._loops import contains_count, iterate_all  # noqa: E402
+from lowram._native._loops import contains_count, iterate_all  # noqa: E402
 from lowram.measure import isolated_memory  # noqa: E402
 from lowram.strings import MutableStringSet  # noqa: E402
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from _common import optional, print_table, write_results
 from lowram import BitList, FloatList, IntList, PackedIntArray, StrList
-from lowram._kernels._loops import getitem_all
+from lowram._native._loops import getitem_all
 from lowram.corpora import Corpus
 from lowram.measure import isolated_memory, time_op
 

@@ -35,9 +35,9 @@ from _common import optional, print_table, write_results
 
 from lowram.corpora import bundled_path, read_lines
 from lowram.measure import deep_size, isolated_memory, time_op
-from lowram._kernels._loops import contains_count
+from lowram._native._loops import contains_count
 from lowram.strings import StringSet
-from lowram.strings import _builders
+from lowram.strings import _report
 from lowram.strings._core import set_table_huge_pages
 
 UKRAINIAN = "/usr/share/dict/ukrainian"
@@ -67,17 +67,17 @@ def raw_frozenset(iterable):
 
 STRUCTURES = [
     # name, builder, raw partner name (like-for-like object), raw prefix-query
-    ("StringSet[marisa]", _builders.marisa, "marisa_trie.Trie(LABEL_ORDER)"),
-    ("StringSet[dawg]", _builders.dawg, "CompletionDAWG reopened"),
-    ("StringSet[datrie]", _builders.datrie, "datrie.BaseTrie"),
-    ("StringSet[sorted]", _builders.sorted_, None),
-    ("StringSet[builtin]", _builders.builtin, "frozenset"),
+    ("StringSet[marisa]", _report.backend.marisa, "marisa_trie.Trie(LABEL_ORDER)"),
+    ("StringSet[dawg]", _report.backend.dawg, "CompletionDAWG reopened"),
+    ("StringSet[datrie]", _report.backend.datrie, "datrie.BaseTrie"),
+    ("StringSet[sorted]", _report.backend.sorted, None),
+    ("StringSet[builtin]", _report.backend.builtin, "frozenset"),
     ("marisa_trie.Trie(LABEL_ORDER)", raw_marisa_label, None),
-    ("marisa_trie.Trie", _builders.raw_marisa, None),
+    ("marisa_trie.Trie", _report.raw_marisa, None),
     ("CompletionDAWG reopened", raw_completion_dawg_reopened, None),
-    ("dawg2.CompletionDAWG", _builders.raw_completion_dawg, None),
-    ("dawg2.DAWG", _builders.raw_dawg, None),
-    ("datrie.BaseTrie", _builders.raw_datrie, None),
+    ("dawg2.CompletionDAWG", _report.raw_completion_dawg, None),
+    ("dawg2.DAWG", _report.raw_dawg, None),
+    ("datrie.BaseTrie", _report.raw_datrie, None),
     ("frozenset", raw_frozenset, None),
 ]
 PEERS = {"marisa": "marisa_trie", "dawg": "dawg", "datrie": "datrie"}

@@ -28,7 +28,7 @@ import tempfile
 import datrie
 
 from lowram import FormatError
-from lowram.strings._datriedic import DatrieDict
+from lowram.strings.backends._datriedic import DatrieDict
 
 I32 = [0, -1, 1, 2, 3, -2, -2147483648, 2147483647, 0x7FFF, 0x8000, 0xFFFF, 255, 256, -255]
 

@@ -10,8 +10,17 @@ from hypothesis import HealthCheck, settings
 
 from lowram import corpora
 
-# tests/ on sys.path, so worker processes can import tests/mp_helpers.py by name
+# tests/ on sys.path, so test modules in the family folders and worker processes import the
+# helpers here (mp_helpers.py, subprocess_runner.py, ...) by name
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+# The report's entries are collected before the toy backend joins the table, so report runs
+# in fresh processes (which do not have it) see the same structures as this one;
+# tests/strings/test_backend_table.py checks in a fresh process that the report picks it up.
+import lowram.report.registry  # noqa: E402,F401
+import toy_backend  # noqa: E402
+
+toy_backend.install()  # docs/architecture.md's one table line: the generic suites test it
 
 settings.register_profile(
     "default", deadline=None, max_examples=60,

@@ -3,9 +3,6 @@ edge-case keys and a subprocess runner."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import textwrap
 
 from hypothesis import strategies as st
 
@@ -40,9 +37,4 @@ def rss():
 """
 
 
-def run_python(code: str, timeout: float = 120, preamble: str = "") -> subprocess.CompletedProcess:
-    """Run ``preamble`` then ``code`` (each dedented) in a fresh interpreter, so a crash
-    fails a test instead of the suite."""
-    source = textwrap.dedent(preamble) + textwrap.dedent(code)
-    return subprocess.run([sys.executable, "-c", source], capture_output=True, text=True,
-                          timeout=timeout)
+from subprocess_runner import run_python  # noqa: E402,F401  (the HAT tests import it here)

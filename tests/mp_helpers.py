@@ -86,30 +86,23 @@ class CountingSketch:
 
 
 # ---------------------------------------------------------------- shared memory (test_sharing)
-# The measurement machinery lives in benchmarks/bench_sharing.py; these openers combine its
-# openers, so one group of workers measures a mapped StringSet and a mapped BloomFilter.
-
-def _bench_sharing():
-    import sys
-    folder = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                          "benchmarks")
-    if folder not in sys.path:
-        sys.path.insert(0, folder)
-    import bench_sharing
-    return bench_sharing
-
+# The measurement machinery is lowram.measure._sharing; these openers combine its openers, so
+# one group of workers measures a mapped StringSet and a mapped BloomFilter.
 
 def open_mapped_stringset_and_bloom(stringset_path, bloom_path, words_path):
-    """Map a saved StringSet and a saved BloomFilter; touch both wholly (see bench_sharing)."""
-    bench = _bench_sharing()
-    s, found_s = bench.open_stringset(stringset_path)
-    b, found_b = bench.open_bloom(bloom_path, words_path)
+    """Map a saved StringSet and a saved BloomFilter; touch both wholly (see lowram.measure._sharing)."""
+    from lowram.measure import _sharing
+
+    s, found_s = _sharing.open_stringset(stringset_path)
+    b, found_b = _sharing.open_bloom(bloom_path, words_path)
     return (s, b), (found_s, found_b)
 
 
 def open_own_set(words_path):
     """Build this process's own builtin set of the words; look each one up."""
-    return _bench_sharing().open_set(words_path, words_path)
+    from lowram.measure import _sharing
+
+    return _sharing.open_set(words_path, words_path)
 
 
 def open_mapped_stringmap(path):

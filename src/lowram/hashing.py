@@ -26,7 +26,7 @@ dtype('uint64')
 
 from __future__ import annotations
 
-from ._kernels._hash import hash64, hash64_many
+from ._native._hash import hash64, hash64_many
 
 __all__ = ["ALGORITHM", "hash64", "hash64_many"]
 

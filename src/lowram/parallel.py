@@ -23,8 +23,9 @@ import concurrent.futures
 import itertools
 import multiprocessing
 import os
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable
 
+from ._chunks import chunked
 from .errors import LowramError
 
 __all__ = ["WorkerError", "build_parallel", "chunked"]
@@ -32,22 +33,6 @@ __all__ = ["WorkerError", "build_parallel", "chunked"]
 
 class WorkerError(LowramError, RuntimeError):
     """A worker process died (killed, out of memory) before returning its sketch."""
-
-
-def chunked(iterable: Iterable, size: int) -> Iterator[list]:
-    """Cut a flat stream into lists of ``size`` items (the last may be shorter), lazily.
-
-    >>> [len(c) for c in chunked(range(10), 4)]
-    [4, 4, 2]
-    """
-    if size < 1:
-        raise ValueError(f"chunk size must be at least 1, not {size}")
-    it = iter(iterable)
-    while True:
-        chunk = list(itertools.islice(it, size))
-        if not chunk:
-            return
-        yield chunk
 
 
 def _read_path(path):

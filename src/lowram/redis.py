@@ -18,7 +18,7 @@ import uuid
 
 import numpy as np
 
-from ._kernels import _redis_hll
+from .sketches import _redis_hll
 from .errors import FormatError
 
 __all__ = [
@@ -30,27 +30,10 @@ _MAGIC = b"HYLL"
 _DENSE, _SPARSE = 0, 1
 
 
-def _sketch_classes():
-    from .sketches._base import Sketch
-
-    out, stack = {}, [Sketch]
-    while stack:
-        cls = stack.pop()
-        for sub in cls.__subclasses__():
-            stack.append(sub)
-            if getattr(sub, "_KIND", ""):
-                out[sub._KIND] = sub
-    return out
-
-
 def _from_blob(blob: bytes, source: str):
-    from ._fileformat import unpack
+    from .sketches import sketch_from_bytes
 
-    env = unpack(blob, source=source)
-    cls = _sketch_classes().get(env.kind)
-    if cls is None:
-        raise FormatError(f"{source}: holds a {env.kind!r}, which is not a lowram sketch")
-    return cls.from_bytes(blob, source=source)
+    return sketch_from_bytes(blob, source=source)
 
 
 def _atomic_set(client, key, value: bytes) -> None:

@@ -165,9 +165,16 @@ def check_mutablestringmap(m, c):
     assert m["new key"] == -7 and len(m) == len(c["items"]) + 1
 
 
+def _close_estimate(got, want) -> bool:
+    """An estimate computed from a sketch's state. The state itself (registers, hashes,
+    counters) is compared exactly; the float made from it may differ in its last bit between
+    numpy versions (the order in which ``np.dot`` sums), so it is compared to 1e-12."""
+    return math.isclose(got, want, rel_tol=1e-12, abs_tol=0.0)
+
+
 def _check_registers(sk, c):
     assert sk.p == c["p"] and sk.seed == c["seed"] and sk.is_sparse == c["is_sparse"]
-    assert sk.estimate() == c["estimate"] and len(sk) == c["len"]
+    assert _close_estimate(sk.estimate(), c["estimate"]) and len(sk) == c["len"]
     regs = sk.registers()
     assert len(regs) == 2 ** c["p"]
     assert {str(i): int(regs[i]) for i in range(len(regs)) if regs[i]} == c["registers"]
@@ -176,7 +183,7 @@ def _check_registers(sk, c):
 def check_hyperloglog(sk, c):
     assert isinstance(sk, lowram.HyperLogLog) and sk.hash_name == c["hash_name"]
     _check_registers(sk, c)
-    assert sk.estimate("classic") == c["estimate_classic"]
+    assert _close_estimate(sk.estimate("classic"), c["estimate_classic"])
 
 
 check_loglog = check_superloglog = _check_registers
@@ -184,7 +191,7 @@ check_loglog = check_superloglog = _check_registers
 
 def check_kminvalues(sk, c):
     assert sk.k == c["k"] and sk.seed == c["seed"]
-    assert sk.estimate() == c["estimate"] and len(sk) == c["len"]
+    assert _close_estimate(sk.estimate(), c["estimate"]) and len(sk) == c["len"]
     assert [int(h) for h in sk.hashes()] == c["hashes"]
 
 
@@ -197,7 +204,7 @@ def _check_membership(sk, c):
 def check_bloomfilter(sk, c):
     assert (sk.capacity, sk.error_rate, sk.seed) == (c["capacity"], c["error_rate"], c["seed"])
     assert (sk.size, sk.hashes) == (c["size"], c["hashes"])
-    assert sk.estimate() == c["estimate"]
+    assert _close_estimate(sk.estimate(), c["estimate"])
     _check_membership(sk, c)
 
 
@@ -218,7 +225,7 @@ def check_countminsketch(sk, c):
 
 def check_morriscounter(sk, c):
     assert (sk.base, sk.seed, sk.counter) == (c["base"], c["seed"], c["counter"])
-    assert sk.estimate() == c["estimate"]
+    assert _close_estimate(sk.estimate(), c["estimate"])
     sk.increment(10_000)  # the saved random state: the stream goes on as it would have
     assert sk.counter == c["counter_after_increment_10000"]
 

@@ -8,7 +8,26 @@ import collections
 
 import numpy as np
 
-__all__ = ["SortedList", "counter", "int64_array", "int64_ndarray"]
+__all__ = ["REPORT", "SortedList", "counter", "int64_array", "int64_ndarray"]
+
+_ALL = ("words", "tokens", "ints", "counts")
+
+#: the report's baselines (see :mod:`lowram.report.registry`)
+REPORT = [
+    dict(name="list", kinds=_ALL, builder="builtins:list", query="getitem"),
+    dict(name="tuple", kinds=_ALL, builder="builtins:tuple", query="getitem", default=False,
+         note="same layout as list"),
+    dict(name="set", kinds=_ALL, builder="builtins:set"),
+    dict(name="frozenset", kinds=_ALL, builder="builtins:frozenset", default=False,
+         note="same layout as set"),
+    dict(name="sorted list+bisect", kinds=_ALL, builder=":SortedList",
+         note="sorted, deduplicated list; `in` by bisect"),
+    dict(name="array('q')", kinds=("ints", "counts"), builder=":int64_array", query="getitem"),
+    dict(name="numpy int64", kinds=("ints", "counts"), builder=":int64_ndarray",
+         query="getitem"),
+    dict(name="Counter", kinds=("tokens",), builder=":counter",
+         note="exact counts of every token"),
+]
 
 
 class SortedList:

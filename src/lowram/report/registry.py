@@ -1,8 +1,15 @@
 """The structure registry: one entry per structure that ``lowram-report`` can measure.
 
+Each family declares its own entries next to its code, as a list ``REPORT`` of dicts (the
+fields of :class:`Structure`) in its ``_report`` module; :data:`FAMILIES` lists those modules
+and :data:`STRUCTURES` is what they declare, in that order. A builder or error reference
+starting with ``:`` names a callable of the declaring module. Adding a structure to the
+report is one entry in its family's ``REPORT``; a new family is one line in
+:data:`FAMILIES`.
+
 An entry names a builder (``"module:callable"``, called with an iterable of the corpus'
 items, returning the structure), the corpus kinds it accepts, and the query the report times
-on it. Adding a structure to the report is one line in :data:`STRUCTURES`.
+on it.
 
 Queries:
 
@@ -21,7 +28,8 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 
-__all__ = ["STRUCTURES", "Structure", "register", "resolve", "structures_for"]
+__all__ = ["FAMILIES", "STRUCTURES", "Structure", "collect", "register", "resolve",
+           "structures_for"]
 
 QUERIES = ("contains", "getitem", "none")
 
@@ -66,58 +74,33 @@ def resolve(ref: str):
     return obj
 
 
-_B = "lowram.report.baselines"
+#: the modules whose ``REPORT`` lists make up the registry, in report order
+FAMILIES = (
+    "lowram.report.baselines",  # what a user has without lowram
+    "lowram.lists._report",
+    "lowram.strings._report",
+    "lowram.sketches._report",
+)
 
-STRUCTURES: list[Structure] = [
-    # -- baselines: what a user has without lowram
-    Structure("list", ("words", "tokens", "ints", "counts"), "builtins:list", query="getitem"),
-    Structure("tuple", ("words", "tokens", "ints", "counts"), "builtins:tuple", query="getitem",
-              default=False, note="same layout as list"),
-    Structure("set", ("words", "tokens", "ints", "counts"), "builtins:set"),
-    Structure("frozenset", ("words", "tokens", "ints", "counts"), "builtins:frozenset",
-              default=False, note="same layout as set"),
-    Structure("sorted list+bisect", ("words", "tokens", "ints", "counts"), f"{_B}:SortedList",
-              note="sorted, deduplicated list; `in` by bisect"),
-    Structure("array('q')", ("ints", "counts"), f"{_B}:int64_array", query="getitem"),
-    Structure("numpy int64", ("ints", "counts"), f"{_B}:int64_ndarray", query="getitem"),
-    Structure("Counter", ("tokens",), f"{_B}:counter", note="exact counts of every token"),
-    # -- typed compact lists (lowram.lists)
-    Structure("IntList", ("ints", "counts"), "lowram.lists:IntList", query="getitem",
-              family="lowram", note="contiguous ints, width adapts int8..int64"),
-    Structure("PackedIntArray", ("ints", "counts"), "lowram.lists:PackedIntArray.from_iterable",
-              query="getitem", family="lowram",
-              note="frozen; frame of reference + minimum bit width"),
-    Structure("StrList", ("words", "tokens"), "lowram.lists:StrList", query="getitem",
-              family="lowram", note="one UTF-8 buffer + auto-width offsets"),
-    # -- strings: StringSet backends (family "lowram") and the raw libraries (family "peer")
-    Structure("StringSet[auto]", ("words", "tokens"), "lowram.strings._builders:auto",
-              family="lowram", note="backend='auto': marisa for >= 1,000 UTF-8 keys"),
-    Structure("StringSet[marisa]", ("words", "tokens"), "lowram.strings._builders:marisa",
-              family="lowram"),
-    Structure("StringSet[dawg]", ("words", "tokens"), "lowram.strings._builders:dawg",
-              family="lowram"),
-    Structure("StringSet[datrie]", ("words", "tokens"), "lowram.strings._builders:datrie",
-              family="lowram", default=False, note="slow build (seconds per 100k keys)"),
-    Structure("StringSet[sorted]", ("words", "tokens"), "lowram.strings._builders:sorted_",
-              family="lowram"),
-    Structure("StringSet[builtin]", ("words", "tokens"), "lowram.strings._builders:builtin",
-              family="lowram", default=False, note="a frozenset behind the StringSet API"),
-    Structure("marisa_trie.Trie", ("words", "tokens"), "lowram.strings._builders:raw_marisa",
-              family="peer", requires=("marisa_trie",)),
-    Structure("dawg2.DAWG", ("words", "tokens"), "lowram.strings._builders:raw_dawg",
-              family="peer", requires=("dawg",), note="as built in-process, not reloaded"),
-    Structure("dawg2.CompletionDAWG", ("words", "tokens"),
-              "lowram.strings._builders:raw_completion_dawg", family="peer",
-              requires=("dawg",), default=False, note="as built in-process, not reloaded"),
-    Structure("datrie.Trie", ("words", "tokens"), "lowram.strings._builders:raw_datrie",
-              family="peer", requires=("datrie",), default=False,
-              note="BaseTrie over the corpus alphabet; crashes past 255 characters"),
-    # -- strings: lowram's mutable HAT-trie
-    Structure("MutableStringSet", ("words",), "lowram.strings:MutableStringSet",
-              family="lowram", note="HAT-trie: mutable, sorted iteration, prefix queries"),
-    Structure("MutableStringMap", ("tokens",), "lowram.strings:MutableStringMap.counted",
-              family="lowram", note="HAT-trie str->int64: exact counts of every token"),
-]
+
+def collect(families=FAMILIES) -> list:
+    """The :class:`Structure` of every entry the ``families`` modules declare."""
+    out = []
+    for module in families:
+        for entry in importlib.import_module(module).REPORT:
+            fields = dict(entry)
+            for ref in ("builder", "error"):
+                if (fields.get(ref) or "").startswith(":"):
+                    fields[ref] = module + fields[ref]
+            out.append(Structure(**fields))
+    names = [s.name for s in out]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ValueError(f"report structures declared twice: {', '.join(dupes)}")
+    return out
+
+
+STRUCTURES: list[Structure] = collect()
 
 
 def register(structure: Structure) -> Structure:
@@ -138,38 +121,3 @@ def structures_for(kind: str, names=None) -> list[Structure]:
         raise KeyError(f"unknown structure(s): {', '.join(unknown)}; "
                        f"known: {', '.join(by_name)}")
     return [by_name[n] for n in names if kind in by_name[n].kinds and by_name[n].available()]
-
-# -- sketches: probabilistic counters (lowram.sketches); error figures against the exact answer
-_S = "lowram.sketches._report"
-STRUCTURES += [
-    Structure("HyperLogLog(p=14)", ("tokens", "words", "ints"), f"{_S}:hll", query="none",
-              exact=False, family="lowram", error=f"{_S}:distinct_error",
-              note="distinct count; Ertl's improved estimator"),
-    Structure("LogLog(p=14)", ("tokens",), f"{_S}:loglog", query="none", exact=False,
-              family="lowram", error=f"{_S}:distinct_error", note="distinct count"),
-    Structure("SuperLogLog(p=14)", ("tokens",), f"{_S}:superloglog", query="none",
-              exact=False, family="lowram", error=f"{_S}:distinct_error",
-              note="distinct count, 70% truncation"),
-    Structure("KMinValues(k=4096)", ("tokens", "words", "ints"), f"{_S}:kmv", query="none",
-              exact=False, family="lowram", error=f"{_S}:distinct_error",
-              note="distinct count from the 4096 smallest hashes"),
-    Structure("BloomFilter(60k, 1%)", ("tokens",), f"{_S}:bloom", exact=False,
-              family="lowram", error=f"{_S}:bloom_error", note="membership, 1% false positives"),
-    Structure("ScalableBloomFilter(1%)", ("tokens", "words"), f"{_S}:scalable_bloom",
-              exact=False, family="lowram", error=f"{_S}:bloom_error",
-              note="membership, grows; overall false positives within 1%"),
-    Structure("CountMinSketch(1e-4, 0.01)", ("tokens",), f"{_S}:cms", query="none",
-              exact=False, family="lowram", error=f"{_S}:cms_error",
-              note="approximate counts"),
-    Structure("CountMinSketch(conservative)", ("tokens",), f"{_S}:cms_conservative",
-              query="none", exact=False, family="lowram", error=f"{_S}:cms_error",
-              note="approximate counts, conservative update"),
-    Structure("MorrisCounter", ("tokens",), f"{_S}:morris", query="none", exact=False,
-              family="lowram", error=f"{_S}:morris_error", note="item count in one byte"),
-    Structure("BloomFilter(2M, 1%)", ("tokens", "words", "ints"), f"{_S}:bloom_2m",
-              exact=False, family="lowram", error=f"{_S}:bloom_error", default=False,
-              note="membership, sized for 2,000,000 items"),
-    Structure("CountMinSketch(1e-5, 0.01)", ("tokens", "words"), f"{_S}:cms_large",
-              query="none", exact=False, family="lowram", error=f"{_S}:cms_error",
-              default=False, note="approximate counts, 5.4 MB"),
-]

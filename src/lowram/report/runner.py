@@ -6,14 +6,13 @@ import concurrent.futures
 import gc
 import itertools
 import random
-import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
 from ..corpora import Corpus
 from ..errors import MeasurementError
 from ..measure import deep_size, isolated_memory, time_op, traced_peak
-from .._kernels._loops import contains_count, getitem_all
+from .._native._loops import contains_count, getitem_all
 from .registry import Structure, resolve
 
 __all__ = ["Record", "Truth", "run_report"]

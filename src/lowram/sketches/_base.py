@@ -1,14 +1,25 @@
-"""What every sketch shares: merging rules, operators, serialisation and pickling."""
+"""What every sketch shares: merging rules, operators, serialisation, pickling, and the table
+of sketch kinds.
+
+Every class that names an envelope kind (``_KIND``) is entered in :data:`KINDS` when Python
+defines it (``Sketch.__init_subclass__``), and :mod:`lowram.sketches` imports every sketch
+module, so ``import lowram`` is enough for :func:`sketch_from_bytes`, ``load``, pickles and
+:func:`lowram.redis.fetch` to know every kind. A new sketch is one module that subclasses
+:class:`Sketch` and one import line in ``lowram/sketches/__init__.py``.
+"""
 
 from __future__ import annotations
 
 import struct
 
 from .._fileformat import atomic_write, pack, read_file, unpack
-from .._kernels._hash import check_seed
+from .._native._hash import check_seed
 from ..errors import FormatError
 
-__all__ = ["Sketch", "check_seed"]
+__all__ = ["KINDS", "Sketch", "check_seed", "sketch_from_bytes"]
+
+#: envelope kind name -> sketch class, filled as each class is defined
+KINDS: dict[str, type] = {}
 
 
 def _restore(cls, blob):
@@ -27,6 +38,18 @@ class Sketch:
     _KIND = ""
     _VERSION = 2  #: payload format; 2: items hashed with XXH3-64 (1, with XXH64, is refused)
     _PARAMS: tuple = ("seed",)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        kind = cls.__dict__.get("_KIND")
+        if not kind:
+            return  # a shared base (RegisterSketch, ...), not a kind of its own
+        known = KINDS.get(kind)
+        if known is not None and (known.__module__, known.__qualname__) != \
+                (cls.__module__, cls.__qualname__):
+            raise TypeError(f"sketch kind {kind!r} is taken by {known.__module__}."
+                            f"{known.__qualname__}")
+        KINDS[kind] = cls
 
     @property
     def seed(self) -> int:
@@ -128,11 +151,26 @@ class Sketch:
             raise FormatError(f"{source}: corrupt {cls._KIND} payload: {exc}") from None
 
     @classmethod
+    def _resolve(cls, env, source: str):
+        """The class that reads envelope ``env``: its kind's class, if it is ``cls`` or a
+        subclass of it (``HyperLogLog.load`` opens a Redis-hashed HyperLogLog too)."""
+        found = KINDS.get(env.kind)
+        if found is None or not issubclass(found, cls):
+            if cls is Sketch:
+                raise FormatError(f"{source}: holds a {env.kind!r}, which is not a lowram sketch")
+            raise FormatError(f"{source}: holds a {env.kind!r}, not a {cls._KIND!r}")
+        if env.version != found._VERSION:
+            raise FormatError(f"{source}: {env.kind} format version {env.version} is not "
+                              f"supported (supported: {found._VERSION})")
+        return found._open(env, source)
+
+    @classmethod
     def from_bytes(cls, data, *, source: str = "data"):
         """Rebuild a sketch from :meth:`to_bytes`; ``lowram.FormatError`` if it is damaged.
 
         Every truncation and flipped byte is caught (length and CRC-32 checks) before the
-        payload is parsed. O(size).
+        payload is parsed. ``Sketch.from_bytes`` (also :func:`sketch_from_bytes`) opens any
+        kind; a class opens its own kind and its subclasses'. O(size).
 
         >>> from lowram import HyperLogLog
         >>> HyperLogLog.from_bytes(HyperLogLog(8).to_bytes()[:-1])
@@ -140,8 +178,7 @@ class Sketch:
         ...
         lowram.errors.FormatError: data: truncated: 50 bytes, header says 51
         """
-        return cls._open(unpack(data, kind=cls._KIND, versions=(cls._VERSION,),
-                                source=source), source)
+        return cls._resolve(unpack(data, source=source), source)
 
     def save(self, path) -> None:
         """Write :meth:`to_bytes` to ``path`` atomically (temporary file, then replace).
@@ -158,7 +195,7 @@ class Sketch:
     @classmethod
     def load(cls, path):
         """Read a sketch written by :meth:`save`; ``lowram.FormatError`` if it is damaged."""
-        return cls._open(read_file(path, kind=cls._KIND, versions=(cls._VERSION,)), str(path))
+        return cls._resolve(read_file(path), str(path))
 
     def __reduce__(self):
         return (_restore, (type(self), self.to_bytes()))
@@ -174,3 +211,15 @@ class Sketch:
     def nbytes_serialized(self) -> int:
         """Length of :meth:`to_bytes` (not the RAM held: that is ``sys.getsizeof``)."""
         return len(self.to_bytes())
+
+
+def sketch_from_bytes(data, *, source: str = "data") -> Sketch:
+    """Any lowram sketch from its :meth:`Sketch.to_bytes`, whatever its kind.
+
+    >>> from lowram import KMinValues
+    >>> from lowram.sketches import sketch_from_bytes
+    >>> kmv = KMinValues(16); kmv.add("x")
+    >>> type(sketch_from_bytes(kmv.to_bytes())).__name__
+    'KMinValues'
+    """
+    return Sketch.from_bytes(data, source=source)

@@ -1,11 +1,11 @@
 """Builders and error functions that register the sketches in ``lowram-report``.
 
 A builder takes the corpus stream and returns the sketch; it feeds ``update`` in lists of
-256 items, so no list of the corpus is held. Bigger lists leave freed string objects'
-pymalloc arenas behind in the resident memory the report measures (on the bundled tokens,
-HyperLogLog's 12 KB showed as 1.5 MB of growth with lists of 65,536 tokens, 0.6 MB with
-4,096 and 0.18 MB with 1,024). An error function compares a
-sketch with the exact :class:`lowram.report.runner.Truth` and returns named error figures.
+256 items, so no list of the corpus is held: bigger lists leave freed string objects'
+pymalloc arenas behind in the resident memory the report measures, which would be charged
+to a sketch of a few kilobytes. An error function compares a sketch with the exact
+:class:`lowram.report.runner.Truth` and returns named error figures. :data:`REPORT` lists the
+entries (see :mod:`lowram.report.registry`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from .loglog import LogLog, SuperLogLog
 from .morris import MorrisCounter
 
 __all__ = [
-    "bloom", "bloom_error", "cms", "cms_conservative", "cms_error", "distinct_error", "hll",
+    "REPORT", "bloom", "bloom_error", "cms", "cms_conservative", "cms_error", "distinct_error", "hll",
     "kmv", "loglog", "morris", "morris_error", "scalable_bloom", "superloglog", "bloom_2m",
     "cms_large",
 ]
@@ -133,3 +133,41 @@ def bloom_2m(items):
 def cms_large(items):
     """CountMinSketch with eps = 1e-5, delta = 0.01 (271,829 x 5 counters, 5.4 MB)."""
     return _feed(CountMinSketch.from_error(1e-5, 0.01), items)
+
+
+_ERR_DISTINCT = ":distinct_error"
+_ERR_BLOOM = ":bloom_error"
+_ERR_CMS = ":cms_error"
+_SKETCH = dict(exact=False, family="lowram")
+
+#: the sketches' entries in ``lowram-report``: error figures against the exact answer
+REPORT = [
+    dict(name="HyperLogLog(p=14)", kinds=("tokens", "words", "ints"), builder=":hll",
+         query="none", error=_ERR_DISTINCT, note="distinct count; Ertl's improved estimator",
+         **_SKETCH),
+    dict(name="LogLog(p=14)", kinds=("tokens",), builder=":loglog", query="none",
+         error=_ERR_DISTINCT, note="distinct count", **_SKETCH),
+    dict(name="SuperLogLog(p=14)", kinds=("tokens",), builder=":superloglog", query="none",
+         error=_ERR_DISTINCT, note="distinct count, 70% truncation", **_SKETCH),
+    dict(name="KMinValues(k=4096)", kinds=("tokens", "words", "ints"), builder=":kmv",
+         query="none", error=_ERR_DISTINCT,
+         note="distinct count from the 4096 smallest hashes", **_SKETCH),
+    dict(name="BloomFilter(60k, 1%)", kinds=("tokens",), builder=":bloom", error=_ERR_BLOOM,
+         note="membership, 1% false positives", **_SKETCH),
+    dict(name="ScalableBloomFilter(1%)", kinds=("tokens", "words"), builder=":scalable_bloom",
+         error=_ERR_BLOOM, note="membership, grows; overall false positives within 1%",
+         **_SKETCH),
+    dict(name="CountMinSketch(1e-4, 0.01)", kinds=("tokens",), builder=":cms", query="none",
+         error=_ERR_CMS, note="approximate counts", **_SKETCH),
+    dict(name="CountMinSketch(conservative)", kinds=("tokens",), builder=":cms_conservative",
+         query="none", error=_ERR_CMS, note="approximate counts, conservative update",
+         **_SKETCH),
+    dict(name="MorrisCounter", kinds=("tokens",), builder=":morris", query="none",
+         error=":morris_error", note="item count in one byte", **_SKETCH),
+    dict(name="BloomFilter(2M, 1%)", kinds=("tokens", "words", "ints"), builder=":bloom_2m",
+         error=_ERR_BLOOM, default=False, note="membership, sized for 2,000,000 items",
+         **_SKETCH),
+    dict(name="CountMinSketch(1e-5, 0.01)", kinds=("tokens", "words"), builder=":cms_large",
+         query="none", error=_ERR_CMS, default=False, note="approximate counts, 5.4 MB",
+         **_SKETCH),
+]

@@ -16,8 +16,8 @@ import struct
 
 import numpy as np
 
-from .._kernels._bloom import BloomBits
-from .._kernels._hash import check_items, hash64, hash_chunks
+from ._bloom import BloomBits
+from .._native._hash import check_items, hash64, hash_chunks
 from .._fileformat import HEADER_SIZE
 from ..errors import FormatError
 from ._base import Sketch, check_seed

@@ -16,8 +16,8 @@ import struct
 
 import numpy as np
 
-from .._kernels._bloom import CountMinTable
-from .._kernels._hash import check_items, hash_chunks
+from ._cms import CountMinTable
+from .._native._hash import check_items, hash_chunks
 from ._base import Sketch, check_seed
 
 __all__ = ["CountMinSketch"]
@@ -141,6 +141,19 @@ class CountMinSketch(Sketch):
         return self._table.count_item(item, self._seed)
 
     __getitem__ = count
+
+    def __contains__(self, item) -> bool:
+        """``item in cms``: its estimated count is above zero (no false negatives). O(depth).
+
+        >>> cms = CountMinSketch(64, 3); cms.add("x")
+        >>> "x" in cms, "never added" in cms
+        (True, False)
+        """
+        return self.count(item) > 0
+
+    # ``__getitem__`` takes any item, so without this Python would treat the sketch as a
+    # sequence and ``iter(cms)`` would count cms[0], cms[1], ... forever
+    __iter__ = None
 
     def count_many(self, items) -> np.ndarray:
         """Estimated counts of many items as a uint32 array, in C. O(n * depth).

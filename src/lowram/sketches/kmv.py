@@ -13,8 +13,8 @@ import struct
 
 import numpy as np
 
-from .._kernels._hash import hash64, hash_chunks
-from .._kernels._kmv import kmv_insert
+from .._native._hash import hash64, hash_chunks
+from ._kmv import kmv_insert
 from ._base import Sketch, check_seed
 
 __all__ = ["KMinValues"]

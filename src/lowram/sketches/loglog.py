@@ -23,7 +23,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .hll import _RegisterSketch
+from ._registers import RegisterSketch
 
 __all__ = ["LogLog", "SuperLogLog", "limiting_alpha"]
 
@@ -64,7 +64,7 @@ def limiting_alpha(keep: float = 1.0, points: int = 64) -> float:
     return math.exp(sum(logs) / points)
 
 
-class _LogMeanSketch(_RegisterSketch):
+class _LogMeanSketch(RegisterSketch):
     __slots__ = ()
     _KEEP = 1.0
     _ERROR = 1.30

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import struct
 
-from .._kernels._loops import iterate_all
+from .._native._loops import iterate_all
 from ._base import Sketch, check_seed
 
 __all__ = ["MorrisCounter"]

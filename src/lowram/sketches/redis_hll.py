@@ -2,7 +2,7 @@
 
 Redis hashes an element with MurmurHash64A (seed ``0xadc83b19``), takes the register from the
 low 14 bits and the value from the trailing zeros of the rest. lowram maps each such hash onto
-its own leading-zeros rule (:func:`lowram._kernels._redis_hll.redis_as_leading_rule`), so the
+its own leading-zeros rule (:func:`lowram.sketches._redis_hll.redis_as_leading_rule`), so the
 registers are Redis' exactly: :func:`lowram.redis.to_redis_string` writes them in Redis'
 format and ``PFCOUNT`` reads them; ``PFADD``'s registers load back here; the estimates agree
 (both use Ertl's improved estimator).
@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._kernels._redis_hll import REDIS_SEED, redis_as_leading_rule
-from ..parallel import chunked
+from .._chunks import chunked
+from ._redis_hll import REDIS_SEED, redis_as_leading_rule
 from .hll import HyperLogLog
 
 __all__ = ["RedisHyperLogLog"]

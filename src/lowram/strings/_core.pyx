@@ -33,13 +33,12 @@ cdef extern from "Python.h":
     Py_hash_t PyObject_Hash(object) except -1
     str PyUnicode_FromObject(object)
     Py_ssize_t PyUnicode_GET_LENGTH(object)
-    Py_ssize_t PyUnicode_FindChar(object, Py_UCS4, Py_ssize_t, Py_ssize_t, int) except -2
     int _raw_contains "PySequence_Contains"(object, object) noexcept
     int _set_contains "PySet_Contains"(object, object) noexcept
     int PyErr_ExceptionMatches(object) noexcept
     void PyErr_Clear() noexcept
 
-cdef extern from "csrc/pystr.h":
+cdef extern from "pystr.h":
     # a str's length reads 0 until it is ready (strs of the old wide-char API, Python < 3.12)
     int lowram_str_ready(object s) except -1
     int lowram_ready_all(list seq) except -1
@@ -48,7 +47,7 @@ cdef extern from "csrc/pystr.h":
 cdef extern from *:
     void __builtin_prefetch(const void*) nogil
 
-cdef extern from "csrc/hugepages.h":
+cdef extern from "hugepages.h":
     int lowram_collapse(const void* p, size_t n, size_t page) nogil
 
 
@@ -97,7 +96,7 @@ def set_table_huge_pages(frozenset fs not None):
     """Move the hash table of ``fs`` onto transparent huge pages; how many huge pages.
 
     The builtin backend calls this once per set: a lookup in a large frozenset touches a
-    random page of its table, and huge pages save the TLB miss (``csrc/hugepages.h``). The
+    random page of its table, and huge pages save the TLB miss (``_native/csrc/hugepages.h``). The
     table is copied onto the huge pages by the kernel: contents, answers and resident size
     stay the same, and a frozenset's table never moves after. 0 for tables under
     ``HUGE_TABLE_MIN`` bytes and where :func:`huge_page_size` is 0; -1 where the kernel
@@ -197,13 +196,11 @@ cdef class SetCore:
     cdef object _impl
     cdef Py_ssize_t _size
     cdef bint _has_empty
-    cdef bint _nul_unsafe
     cdef bint _is_set  # the backend object is a frozenset: call the set lookup directly
     cdef objobjproc _set_slot  # frozenset's own ``in`` (its sq_contains slot)
     cdef bint _sort_batches  # contains_many looks keys up in UTF-8 order (see _init_core)
 
-    def _init_core(self, impl, Py_ssize_t size, bint has_empty, bint nul_unsafe,
-                   bint sort_batches=False):
+    def _init_core(self, impl, Py_ssize_t size, bint has_empty, bint sort_batches=False):
         """Attach the backend object answering ``in`` for non-empty keys.
 
         ``sort_batches``: ``contains_many`` looks keys up in UTF-8 byte order (the order of
@@ -213,7 +210,6 @@ cdef class SetCore:
         self._impl = impl
         self._size = size
         self._has_empty = has_empty
-        self._nul_unsafe = nul_unsafe
         self._is_set = type(impl) is frozenset
         self._set_slot = Py_TYPE(impl).tp_as_sequence.sq_contains if self._is_set else NULL
 
@@ -230,8 +226,6 @@ cdef class SetCore:
         n = PyUnicode_GET_LENGTH(key)
         if n == 0:
             return self._has_empty
-        if self._nul_unsafe and PyUnicode_FindChar(key, 0, 0, n, 1) >= 0:
-            return 0
         if self._is_set:
             r = _set_contains(self._impl, key)
         elif PyUnicode_CheckExact(key):
@@ -291,7 +285,7 @@ cdef class SetCore:
             res = out.view(np.uint8)
             self._set_many(seq, res)
             return out
-        if batch is not None and not self._nul_unsafe:
+        if batch is not None:
             out = batch(seq)
             if self._has_empty:
                 res = out.view(np.uint8)

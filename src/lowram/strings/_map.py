@@ -9,7 +9,9 @@ import sys
 
 from .._fileformat import HEADER_SIZE, atomic_write, pack, unpack
 from ..errors import FormatError, LowramError
-from ._backends import MAP_BACKENDS, choose_map_backend, map_backend, read_or_map
+from . import backends
+from ._files import read_or_map
+from ._prefix import MISSING, longest_prefix
 from ._values import ValueStore
 
 __all__ = ["StringMap"]
@@ -21,7 +23,6 @@ _VERSION = 2
 _VERSIONS = (1, 2)
 # keys, has-empty, value kind, index pad, values pad, index bytes, values bytes
 _HEAD = struct.Struct("<QBBBB4xQQ")
-_MISSING = object()
 
 
 class StringMap(collections.abc.Mapping):
@@ -56,13 +57,13 @@ class StringMap(collections.abc.Mapping):
             if not isinstance(key, str):
                 raise TypeError(f"StringMap keys must be str, not {type(key).__name__}: "
                                 f"{key!r}")
-        empty = source.pop("", _MISSING)
+        empty = source.pop("", MISSING)
         keys = sorted(source)
         first = next(iter(source.values()), empty)
         kind = "bytes" if isinstance(first, (bytes, bytearray, memoryview)) else "int"
-        if empty is not _MISSING:
+        if empty is not MISSING:
             empty = ValueStore.build([empty], [""], kind=kind)
-        cls = choose_map_backend(backend, keys)
+        cls = backends.choose(backend, keys, "map")
         values = [source[k] for k in keys]
         check = ValueStore.build(values, keys, kind=kind)  # type/range errors before building
         index, ids = cls.build_index(keys)
@@ -76,7 +77,7 @@ class StringMap(collections.abc.Mapping):
             del check
         self._index = index
         self._values = store
-        self._empty = None if empty is _MISSING else empty
+        self._empty = None if empty is MISSING else empty
 
     @property
     def backend(self) -> str:
@@ -199,14 +200,9 @@ class StringMap(collections.abc.Mapping):
             out.extend((k, self._values[i]) for k, i in self._index.prefix_items(clipped))
         return out
 
-    def longest_prefix(self, s: str, default=_MISSING):
+    def longest_prefix(self, s: str, default=MISSING):
         """The item with the longest key that is a prefix of ``s``; ``KeyError`` or default."""
-        found = self.prefixes(s)
-        if found:
-            return found[-1]
-        if default is _MISSING:
-            raise KeyError(s)
-        return default
+        return longest_prefix(self.prefixes(s), s, default)
 
     def __repr__(self) -> str:
         n = len(self)
@@ -249,8 +245,10 @@ class StringMap(collections.abc.Mapping):
     @classmethod
     def _open(cls, kind, payload, source, mapped=False):
         name = kind[len(_KIND):]
-        if name not in MAP_BACKENDS:
-            raise FormatError(f"{source}: unknown StringMap backend {name!r}")
+        try:
+            backend_cls = backends.lookup(name, "map")
+        except (TypeError, ValueError):
+            raise FormatError(f"{source}: unknown StringMap backend {name!r}") from None
         if len(payload) < _HEAD.size:
             raise FormatError(f"{source}: StringMap payload shorter than its header")
         count, has_empty, is_bytes, pad_index, pad_values, n_index, n_values = \
@@ -261,7 +259,6 @@ class StringMap(collections.abc.Mapping):
         if has_empty > 1 or is_bytes > 1 or pad_index > 7 or pad_values > 7 or rest < 0 \
                 or (rest > 0) != bool(has_empty) or count < has_empty:
             raise FormatError(f"{source}: malformed StringMap header")
-        backend_cls = map_backend(name)
         try:
             index = backend_cls.from_payload(payload[start:start + n_index], mapped,
                                              count - has_empty)
@@ -309,7 +306,7 @@ class StringMap(collections.abc.Mapping):
         """
         kind, payload, mapped = read_or_map(
             path, kind=_KIND, versions=_VERSIONS, mmap=mmap,
-            can_map=lambda name: name in MAP_BACKENDS and map_backend(name).mmap_capable)
+            can_map=lambda name: backends.can_map(name, "map"))
         return cls._open(kind, payload, os.fsdecode(os.fspath(path)), mapped=mapped)
 
     def __reduce__(self):

@@ -9,7 +9,9 @@ import sys
 
 from .._fileformat import atomic_write, pack, unpack
 from ..errors import FormatError, LowramError
-from ._backends import SET_BACKENDS, choose_set_backend, read_or_map, set_backend
+from . import backends
+from ._files import read_or_map
+from ._prefix import MISSING, longest_prefix
 from ._core import SetCore
 from ._sortedkeys import collect
 
@@ -19,7 +21,6 @@ _KIND = "StringSet/"
 _VERSION = 1
 _HEAD = struct.Struct("<QB3xI")  # keys (the empty key included), has-empty flag, padding length
 _ENVELOPE_HEAD = 28  # lowram._fileformat header size before the kind name
-_MISSING = object()
 
 
 class StringSet(SetCore, collections.abc.Set):
@@ -65,7 +66,7 @@ class StringSet(SetCore, collections.abc.Set):
         if getattr(self, "_backend", None) is not None:
             raise TypeError("StringSet is immutable: build a new one instead")
         keys, has_empty = collect(iterable)
-        cls = choose_set_backend(backend, keys)
+        cls = backends.choose(backend, keys)
         impl = cls.build(keys)
         if impl.count() != len(keys):
             raise LowramError(f"the {cls.name} backend holds {impl.count()} keys after the "
@@ -76,7 +77,7 @@ class StringSet(SetCore, collections.abc.Set):
         self._backend = impl
         self._hash = None
         self._init_core(impl.impl, impl.size + bool(has_empty), bool(has_empty),
-                        impl.nul_lookup_unsafe, impl.sort_batches)
+                        impl.sort_batches)
 
     @classmethod
     def _from_backend(cls, impl, has_empty: bool) -> "StringSet":
@@ -95,7 +96,7 @@ class StringSet(SetCore, collections.abc.Set):
         """Bytes of RAM the keys take in the backend, native memory included.
 
         How each backend's native size is obtained is documented in its module
-        (``lowram.strings._marisa`` etc.) and checked against resident-set growth in
+        (``lowram.strings.backends.marisa`` etc.) and checked against resident-set growth in
         ``tests/test_strings_size.py``.
         """
         return self._backend.nbytes()
@@ -156,18 +157,13 @@ class StringSet(SetCore, collections.abc.Set):
             out.extend(self._backend.prefixes(clipped))
         return out
 
-    def longest_prefix(self, s: str, default=_MISSING):
+    def longest_prefix(self, s: str, default=MISSING):
         """The longest stored key that is a prefix of ``s``; ``KeyError`` (or ``default``).
 
         >>> StringSet(["a", "abc"], backend="builtin").longest_prefix("abx")
         'a'
         """
-        found = self.prefixes(s)
-        if found:
-            return found[-1]
-        if default is _MISSING:
-            raise KeyError(s)
-        return default
+        return longest_prefix(self.prefixes(s), s, default)
 
     # -- set algebra: results use the same backend
     def _from_iterable(self, iterable) -> "StringSet":
@@ -218,7 +214,7 @@ class StringSet(SetCore, collections.abc.Set):
     def _open(cls, kind: str, payload, mapped: bool, source: str) -> "StringSet":
         name = kind[len(_KIND):]
         try:
-            backend_cls = set_backend(name)
+            backend_cls = backends.lookup(name)
         except ValueError:
             raise FormatError(f"{source}: unknown StringSet backend {name!r}") from None
         if len(payload) < _HEAD.size:
@@ -266,7 +262,7 @@ class StringSet(SetCore, collections.abc.Set):
         """
         kind, payload, mapped = read_or_map(
             path, kind=_KIND, versions=(_VERSION,), mmap=mmap,
-            can_map=lambda name: name in SET_BACKENDS and set_backend(name).mmap_capable)
+            can_map=backends.can_map)
         return cls._open(kind, payload, mapped, os.fsdecode(os.fspath(path)))
 
     def export(self, path) -> None:

@@ -1,0 +1,1351 @@
+# cython: language_level=3, always_allow_keywords=False
+"""Compiled core of lowram's typed lists: one contiguous native buffer of primitives.
+
+:class:`IntList` and :class:`FloatList` share one implementation, ``_TypedList``, whose item
+type is a *code*: int8, int16, int32, int64 (integers) or float32, float64 (floats). Items are
+stored unboxed; a Python object is created only when an item is read. The public front is
+:mod:`lowram.lists`.
+
+While a buffer view (``memoryview(x)``, ``np.asarray(x)``) is alive, operations that would
+move or resize the buffer raise :class:`BufferError`, exactly as :class:`array.array` does.
+"""
+
+import collections
+import sys
+
+import numpy as np
+
+cimport cython
+from cpython.long cimport PyLong_AsDouble, PyLong_AsLongLongAndOverflow, PyLong_Check
+from cpython.float cimport PyFloat_Check, PyFloat_AsDouble
+from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
+from cpython.number cimport PyIndex_Check, PyNumber_Index, PyNumber_AsSsize_t
+from cpython.slice cimport PySlice_GetIndicesEx
+from cpython.buffer cimport PyBUF_FORMAT, PyBUF_ND, PyBUF_STRIDES
+from libc.float cimport FLT_MAX
+from libc.math cimport isfinite, fabs
+from libc.stdint cimport int8_t, int16_t, int32_t, int64_t
+from libc.string cimport memcmp, memcpy, memmove
+
+cdef extern from "Python.h":
+    object PyMemoryView_FromMemory(char *mem, Py_ssize_t size, int flags)
+    int PyBUF_WRITE
+
+__all__ = ["BufferInfo", "IntList", "FloatList"]
+
+BufferInfo = collections.namedtuple(
+    "BufferInfo", ["dtype", "itemsize", "length", "capacity", "allocated"])
+BufferInfo.__doc__ = """What a lowram list holds in RAM (like bitarray's ``buffer_info``).
+
+``dtype`` (item type name), ``itemsize`` (bytes per item; 0.125 for bits), ``length``
+(items), ``capacity`` (items the buffer has room for), ``allocated`` (bytes of the buffer).
+"""
+
+# item type codes
+cdef enum:
+    I8 = 0
+    I16 = 1
+    I32 = 2
+    I64 = 3
+    F32 = 4
+    F64 = 5
+
+_NAMES = ("int8", "int16", "int32", "int64", "float32", "float64")
+cdef int[6] _SIZES = [1, 2, 4, 8, 4, 8]
+cdef long long[4] _LO = [-128, -32768, -2147483648, -9223372036854775807 - 1]
+cdef long long[4] _HI = [127, 32767, 2147483647, 9223372036854775807]
+cdef char _EMPTY[8]   # what an empty list's buffer points at, so views never see NULL
+
+ctypedef fused elem_t:
+    int8_t
+    int16_t
+    int32_t
+    int64_t
+    float
+    double
+
+
+cdef inline const char* _format(int code) noexcept nogil:
+    if code == I8:
+        return "b"
+    if code == I16:
+        return "h"
+    if code == I32:
+        return "i"
+    if code == I64:
+        return "q"
+    if code == F32:
+        return "f"
+    return "d"
+
+
+cdef inline int _int_code(long long x) noexcept nogil:
+    if -128 <= x <= 127:
+        return I8
+    if -32768 <= x <= 32767:
+        return I16
+    if -2147483648 <= x <= 2147483647:
+        return I32
+    return I64
+
+
+cdef inline long long _get_i(const char* d, int code, Py_ssize_t i) noexcept nogil:
+    if code == I8:
+        return (<const int8_t*>d)[i]
+    if code == I16:
+        return (<const int16_t*>d)[i]
+    if code == I32:
+        return (<const int32_t*>d)[i]
+    return (<const int64_t*>d)[i]
+
+
+cdef inline void _put_i(char* d, int code, Py_ssize_t i, long long x) noexcept nogil:
+    if code == I8:
+        (<int8_t*>d)[i] = <int8_t>x
+    elif code == I16:
+        (<int16_t*>d)[i] = <int16_t>x
+    elif code == I32:
+        (<int32_t*>d)[i] = <int32_t>x
+    else:
+        (<int64_t*>d)[i] = <int64_t>x
+
+
+cdef inline double _get_f(const char* d, int code, Py_ssize_t i) noexcept nogil:
+    if code == F32:
+        return (<const float*>d)[i]
+    return (<const double*>d)[i]
+
+
+cdef inline void _put_f(char* d, int code, Py_ssize_t i, double x) noexcept nogil:
+    if code == F32:
+        (<float*>d)[i] = <float>x
+    else:
+        (<double*>d)[i] = x
+
+
+cdef void _convert(const char* src, int scode, char* dst, int dcode, Py_ssize_t n) noexcept nogil:
+    """Copy ``n`` items from ``src`` (type ``scode``) to ``dst`` (type ``dcode``)."""
+    cdef Py_ssize_t k
+    if scode == dcode:
+        memmove(dst, src, n * _SIZES[scode])
+    elif scode >= F32:
+        for k in range(n):
+            _put_f(dst, dcode, k, _get_f(src, scode, k))
+    else:
+        for k in range(n):
+            _put_i(dst, dcode, k, _get_i(src, scode, k))
+
+
+cdef Py_ssize_t _scan(elem_t* p, Py_ssize_t a, Py_ssize_t b, long long xi, double xf,
+                      bint as_float, bint count) noexcept nogil:
+    """First index in [a, b) equal to the key (or the number of equal items if ``count``)."""
+    cdef Py_ssize_t k, n = 0
+    for k in range(a, b):
+        if (<double>p[k] == xf) if as_float else (<long long>p[k] == xi):
+            if not count:
+                return k
+            n += 1
+    return n if count else -1
+
+
+cdef void _reverse(elem_t* p, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i = 0, j = n - 1
+    cdef elem_t t
+    while i < j:
+        t = p[i]
+        p[i] = p[j]
+        p[j] = t
+        i += 1
+        j -= 1
+
+
+cdef _type_error(_TypedList self, object value):
+    if self._isfloat:
+        return TypeError(f"{type(self).__name__} items must be float or int, "
+                         f"not {type(value).__name__}")
+    return TypeError(f"{type(self).__name__} items must be int, not {type(value).__name__}")
+
+
+cdef int _as_ll(_TypedList self, object value, long long* out) except -1:
+    """Convert an int (or any object with ``__index__``, bool included) to a C long long."""
+    cdef int overflow = 0
+    cdef long long x
+    if not PyLong_Check(value):
+        if PyFloat_Check(value) or not PyIndex_Check(value):
+            raise _type_error(self, value)
+        value = PyNumber_Index(value)
+    x = PyLong_AsLongLongAndOverflow(value, &overflow)
+    if overflow:
+        raise OverflowError(f"{value} does not fit in int64, the widest "
+                            f"{type(self).__name__} item type")
+    out[0] = x
+    return 0
+
+
+cdef int _as_double(_TypedList self, object value, double* out) except -1:
+    """Convert a float or int (or anything with ``__float__``/``__index__``) to a C double."""
+    cdef double d
+    if PyFloat_Check(value):
+        d = PyFloat_AsDouble(value)
+    elif PyLong_Check(value):
+        d = PyLong_AsDouble(value)    # no temporary float object
+    elif isinstance(value, (str, bytes, bytearray, complex)) or not (
+            PyIndex_Check(value) or hasattr(type(value), "__float__")):
+        raise _type_error(self, value)
+    else:
+        d = PyFloat_AsDouble(value)
+    if self._code == F32 and isfinite(d) and fabs(d) > FLT_MAX:
+        raise OverflowError(f"{value!r} is beyond the range of float32 (max {FLT_MAX:g})")
+    out[0] = d
+    return 0
+
+
+def _parse_dtype(dtype, allowed):
+    """The type code of ``dtype`` (a name, numpy dtype or numpy type) among ``allowed``."""
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:
+        name = None
+    if name not in allowed:
+        raise ValueError(f"unsupported dtype {dtype!r}; expected one of "
+                         f"{', '.join(repr(a) for a in allowed)}")
+    return _NAMES.index(name)
+
+
+@cython.final
+cdef class _Iterator:
+    """Iterator over a typed list; reads the list's current state at every step."""
+    cdef _TypedList _lst
+    cdef Py_ssize_t _i
+    cdef bint _rev
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        cdef _TypedList lst = self._lst
+        if lst is None:
+            raise StopIteration
+        if self._rev:
+            if self._i >= 0 and self._i < lst._len:
+                self._i -= 1
+                return lst._box(self._i + 1)
+        elif self._i < lst._len:
+            self._i += 1
+            return lst._box(self._i - 1)
+        self._lst = None
+        raise StopIteration
+
+    def __length_hint__(self):
+        if self._lst is None:
+            return 0
+        if self._rev:
+            return max(0, min(self._i + 1, self._lst._len))
+        return max(0, self._lst._len - self._i)
+
+
+cdef class _TypedList:
+    """Shared implementation of :class:`IntList` and :class:`FloatList` (private)."""
+
+    cdef char* _data
+    cdef Py_ssize_t _len
+    cdef Py_ssize_t _cap
+    cdef int _code
+    cdef int _isize
+    cdef bint _fixed
+    cdef bint _isfloat
+    cdef long long _lo
+    cdef long long _hi
+    cdef Py_ssize_t _exports
+    cdef Py_ssize_t _shape[1]
+    cdef Py_ssize_t _strides[1]
+
+    __hash__ = None
+    _lowram_sizeof_is_total = True
+
+    def __cinit__(self, *args, **kwargs):
+        self._data = NULL
+        self._len = 0
+        self._cap = 0
+        self._exports = 0
+        self._set_code(I8)
+
+    def __dealloc__(self):
+        if self._data != NULL:
+            PyMem_Free(self._data)
+            self._data = NULL
+
+    # ------------------------------------------------------------ internals
+
+    cdef void _set_code(self, int code) noexcept:
+        self._code = code
+        self._isize = _SIZES[code]
+        self._isfloat = code >= F32
+        if code < F32:
+            self._lo = _LO[code]
+            self._hi = _HI[code]
+
+    cdef int _check_exports(self) except -1:
+        if self._exports > 0:
+            raise BufferError(f"cannot resize or retype a {type(self).__name__} while a "
+                              f"buffer view of it (memoryview, numpy array) is alive")
+        return 0
+
+    cdef int _realloc(self, Py_ssize_t cap) except -1:
+        """Set the capacity to exactly ``cap`` items (``cap >= len``)."""
+        cdef char* p
+        if cap == self._cap:
+            return 0
+        # checked here, where the buffer moves: Python code run during an append or extend
+        # (a generator, an __index__) may have taken a view after the caller's own check
+        self._check_exports()
+        if cap == 0:
+            PyMem_Free(self._data)
+            self._data = NULL
+            self._cap = 0
+            return 0
+        if cap > (<Py_ssize_t>sys.maxsize) // self._isize:
+            raise MemoryError(f"{type(self).__name__} of {cap} items is too large")
+        p = <char*>PyMem_Realloc(self._data, cap * self._isize)
+        if p == NULL:
+            raise MemoryError(f"cannot allocate {cap * self._isize} bytes")
+        self._data = p
+        self._cap = cap
+        return 0
+
+    cdef int _reserve(self, Py_ssize_t need) except -1:
+        """Make room for ``need`` items, growing by 1/8 like ``list`` (amortised O(1))."""
+        if need <= self._cap:
+            return 0
+        if need > (<Py_ssize_t>sys.maxsize) // 16:
+            raise MemoryError(f"{type(self).__name__} of {need} items is too large")
+        return self._realloc(need + (need >> 3) + (3 if need < 9 else 6))
+
+    cdef int _recode(self, int code) except -1:
+        """Convert every item to type ``code`` (widening, or narrowing values known to fit)."""
+        cdef char* p
+        cdef Py_ssize_t cap = self._len + (self._len >> 3) + 6
+        if code == self._code:
+            return 0
+        self._check_exports()
+        p = <char*>PyMem_Malloc(cap * _SIZES[code])
+        if p == NULL:
+            raise MemoryError(f"cannot allocate {cap * _SIZES[code]} bytes")
+        _convert(self._data, self._code, p, code, self._len)
+        PyMem_Free(self._data)
+        self._data = p
+        self._cap = cap
+        self._set_code(code)
+        return 0
+
+    cdef int _fit(self, long long lo, long long hi) except -1:
+        """Widen so that ``lo`` and ``hi`` fit, or raise OverflowError for a fixed dtype."""
+        cdef int code
+        if lo >= self._lo and hi <= self._hi:
+            return 0
+        code = max(_int_code(lo), _int_code(hi))
+        if self._fixed:
+            bad = lo if lo < self._lo else hi
+            raise OverflowError(f"{bad} does not fit in {type(self).__name__} dtype "
+                                f"{_NAMES[self._code]!r} (range {self._lo}..{self._hi})")
+        self._check_exports()
+        return self._recode(code)
+
+    cdef inline int _push(self, object value) except -1:
+        """Convert ``value`` and append it (widening first if needed); no export check."""
+        cdef long long x
+        cdef double d
+        if self._isfloat:
+            _as_double(self, value, &d)
+            if self._len >= self._cap:
+                self._reserve(self._len + 1)
+            _put_f(self._data, self._code, self._len, d)
+        else:
+            _as_ll(self, value, &x)
+            if x < self._lo or x > self._hi:
+                self._fit(x, x)
+            if self._len >= self._cap:
+                self._reserve(self._len + 1)
+            _put_i(self._data, self._code, self._len, x)
+        self._len += 1
+        return 0
+
+    cdef inline object _box(self, Py_ssize_t i):
+        if self._isfloat:
+            return _get_f(self._data, self._code, i)
+        return _get_i(self._data, self._code, i)
+
+    cdef int _store(self, Py_ssize_t i, object value) except -1:
+        """Convert ``value`` and write it at ``i`` (widening first if needed)."""
+        cdef long long x
+        cdef double d
+        if self._isfloat:
+            _as_double(self, value, &d)
+        else:
+            _as_ll(self, value, &x)
+        if i >= self._len:   # converting ran user code (``__index__``) that shrank the list
+            raise IndexError(f"{type(self).__name__} assignment index out of range")
+        if self._isfloat:
+            _put_f(self._data, self._code, i, d)
+        else:
+            if x < self._lo or x > self._hi:
+                self._fit(x, x)
+            _put_i(self._data, self._code, i, x)
+        return 0
+
+    cdef _TypedList _new_like(self, Py_ssize_t cap, int code=-1):
+        cdef _TypedList out = type(self).__new__(type(self))
+        out._set_code(self._code if code < 0 else code)
+        out._fixed = self._fixed
+        out._realloc(cap)
+        return out
+
+    cdef object _np_view(self, Py_ssize_t start=0, Py_ssize_t stop=-1):
+        """A numpy array over items [start, stop) of the buffer; must not outlive a resize."""
+        if stop < 0:
+            stop = self._len
+        if self._data == NULL or stop <= start:
+            return np.empty(0, dtype=_NAMES[self._code])
+        mv = PyMemoryView_FromMemory(self._data + start * self._isize,
+                                     (stop - start) * self._isize, PyBUF_WRITE)
+        return np.frombuffer(mv, dtype=_NAMES[self._code])
+
+    cdef int _extend_array(self, object arr) except -1:
+        """Append a 1-d numeric ndarray with vectorised checks: no Python object per item."""
+        cdef Py_ssize_t n = arr.shape[0]
+        cdef Py_ssize_t old = self._len
+        kind = arr.dtype.kind
+        if kind == "b":
+            arr = arr.view(np.uint8)
+            kind = "u"
+        if self._isfloat:
+            if kind not in "iuf":
+                raise _type_error(self, arr[0] if n else arr)
+            if n and self._code == F32 and arr.dtype.itemsize > 4:
+                top = float(np.nanmax(np.abs(np.where(np.isfinite(arr), arr, 0))))
+                if top > FLT_MAX:
+                    raise OverflowError(f"{top!r} is beyond the range of float32")
+        else:
+            if kind not in "iu":
+                raise _type_error(self, arr[0] if n else arr)
+            if n:
+                lo = int(arr.min())
+                hi = int(arr.max())
+                if hi > 9223372036854775807:
+                    raise OverflowError(f"{hi} does not fit in int64, the widest "
+                                        f"{type(self).__name__} item type")
+                self._fit(lo, hi)
+        if n == 0:
+            return 0
+        self._reserve(old + n)
+        dst = self._np_view(old, old + n)
+        np.copyto(dst, arr, casting="unsafe")
+        self._len = old + n
+        return 0
+
+    cdef int _extend(self, object iterable) except -1:
+        """Append every item of ``iterable``; on any error the list is left as it was."""
+        cdef Py_ssize_t old_len = self._len
+        cdef int old_code = self._code
+        self._check_exports()
+        if iterable is self:
+            iterable = self.copy()
+        if isinstance(iterable, _TypedList):
+            arr = np.asarray(iterable)
+            self._extend_array(arr)
+            return 0
+        if isinstance(iterable, np.ndarray) and iterable.ndim == 1 and \
+                iterable.dtype.kind in "biuf":
+            self._extend_array(iterable)
+            return 0
+        if isinstance(iterable, (list, tuple)):
+            self._reserve(self._len + len(iterable))
+        try:
+            for value in iterable:
+                self._push(value)
+        except BaseException:
+            self._rollback(old_len, old_code)
+            raise
+        return 0
+
+    cdef int _rollback(self, Py_ssize_t old_len, int old_code) except -1:
+        """Undo a failed extend: drop what it appended and narrow back to ``old_code``.
+
+        The iterable may have run code that changed this list meanwhile; the length only
+        ever shrinks here, and narrowing happens only when every value still fits.
+        """
+        if self._len > old_len:
+            self._len = old_len
+        if self._code != old_code and not self._isfloat:
+            if self._len == 0 or (_LO[old_code] <= self.min_value()
+                                  and self.max_value() <= _HI[old_code]):
+                self._recode(old_code)
+        return 0
+
+    cdef _TypedList _coerce(self, object value, str what):
+        """A new list of this class holding ``value``'s items (for slice assignment)."""
+        cdef _TypedList tmp
+        try:
+            iter(value)
+        except TypeError:
+            raise TypeError(f"can only assign an iterable{what}, not "
+                            f"{type(value).__name__}") from None
+        tmp = self._new_like(0, I8 if not self._isfloat and not self._fixed else -1)
+        tmp._extend(value)
+        return tmp
+
+    cdef int _del_range(self, Py_ssize_t start, Py_ssize_t stop) except -1:
+        if stop > self._len:
+            stop = self._len
+        if stop <= start:
+            return 0
+        memmove(self._data + start * self._isize, self._data + stop * self._isize,
+                (self._len - stop) * self._isize)
+        self._len -= stop - start
+        self._maybe_shrink()
+        return 0
+
+    cdef int _maybe_shrink(self) except -1:
+        """Give memory back when under a quarter of the capacity is used."""
+        if self._cap > 64 and self._len < self._cap // 4:
+            self._realloc(self._len + (self._len >> 3) + 6)
+        return 0
+
+    cdef Py_ssize_t _find(self, object value, Py_ssize_t start, Py_ssize_t stop,
+                          bint count) except -2:
+        """Index of the first item equal to ``value`` in [start, stop) (-1 when absent),
+        or the number of equal items when ``count``; equality is Python's ``==``."""
+        cdef long long x = 0
+        cdef double d = 0.0
+        cdef int overflow = 0
+        cdef bint as_float
+        if start >= stop:
+            return 0 if count else -1
+        if PyLong_Check(value) or (PyIndex_Check(value) and not PyFloat_Check(value)):
+            value = PyNumber_Index(value)
+            x = PyLong_AsLongLongAndOverflow(value, &overflow)
+            if overflow:
+                return 0 if count else -1
+            if self._isfloat:
+                if x > (<long long>1 << 53) or x < -(<long long>1 << 53):   # beyond exact doubles: compare exactly
+                    return self._find_slow(value, start, stop, count)
+                d = <double>x
+            elif x < self._lo or x > self._hi:
+                return 0 if count else -1
+        elif PyFloat_Check(value):
+            d = PyFloat_AsDouble(value)
+            if not self._isfloat:
+                if not isfinite(d) or fabs(d) >= 9.2e18 or d != <double>(<long long>d):
+                    return 0 if count else -1
+                x = <long long>d
+                if x < self._lo or x > self._hi:
+                    return 0 if count else -1
+        elif value is None or isinstance(value, (str, bytes)):
+            return 0 if count else -1
+        else:
+            return self._find_slow(value, start, stop, count)
+        # the value's __index__/__float__ ran Python code that may have shrunk the list
+        if stop > self._len:
+            stop = self._len
+        if start >= stop:
+            return 0 if count else -1
+        as_float = self._isfloat
+        if self._code == I8:
+            return _scan(<int8_t*>self._data, start, stop, x, d, as_float, count)
+        if self._code == I16:
+            return _scan(<int16_t*>self._data, start, stop, x, d, as_float, count)
+        if self._code == I32:
+            return _scan(<int32_t*>self._data, start, stop, x, d, as_float, count)
+        if self._code == I64:
+            return _scan(<int64_t*>self._data, start, stop, x, d, as_float, count)
+        if self._code == F32:
+            return _scan(<float*>self._data, start, stop, x, d, as_float, count)
+        return _scan(<double*>self._data, start, stop, x, d, as_float, count)
+
+    cdef Py_ssize_t _find_slow(self, object value, Py_ssize_t start, Py_ssize_t stop,
+                               bint count) except -2:
+        cdef Py_ssize_t k, n = 0
+        k = start
+        while k < stop and k < self._len:   # ``==`` may run code that shrinks the list
+            if self._box(k) == value:
+                if not count:
+                    return k
+                n += 1
+            k += 1
+        return n if count else -1
+
+    cdef Py_ssize_t _position(self, object index, str what) except -1:
+        """``index`` (an int, negative from the end) checked against the length."""
+        cdef Py_ssize_t i
+        if not (PyLong_Check(index) or PyIndex_Check(index)):
+            raise TypeError(f"{type(self).__name__} indices must be integers or slices, "
+                            f"not {type(index).__name__}")
+        i = PyNumber_AsSsize_t(index, IndexError)
+        if i < 0:
+            i += self._len
+        if i < 0 or i >= self._len:
+            raise IndexError(f"{type(self).__name__} {what} out of range")
+        return i
+
+    cdef Py_ssize_t _norm(self, Py_ssize_t i) noexcept:
+        if i < 0:
+            i += self._len
+            if i < 0:
+                i = 0
+        elif i > self._len:
+            i = self._len
+        return i
+
+    cdef object _as_list(self, object other):
+        """``other`` as a list for comparison, or None if it is not a list-like peer."""
+        if isinstance(other, _TypedList):
+            return (<_TypedList>other).tolist()
+        if isinstance(other, list):
+            return other
+        return None
+
+    # ------------------------------------------------------------ sequence protocol
+
+    def __len__(self):
+        return self._len
+
+    def __getitem__(self, index):
+        cdef Py_ssize_t i, start, stop, step, n, k
+        cdef _TypedList out
+        if PyLong_Check(index):
+            i = PyNumber_AsSsize_t(index, IndexError)
+        elif isinstance(index, slice):
+            PySlice_GetIndicesEx(index, self._len, &start, &stop, &step, &n)
+            out = self._new_like(n)
+            if step == 1:
+                if n:
+                    memcpy(out._data, self._data + start * self._isize, n * self._isize)
+            else:
+                for k in range(n):
+                    memcpy(out._data + k * self._isize,
+                           self._data + (start + k * step) * self._isize, self._isize)
+            out._len = n
+            return out
+        elif PyIndex_Check(index):
+            i = PyNumber_AsSsize_t(index, IndexError)
+        else:
+            raise TypeError(f"{type(self).__name__} indices must be integers or slices, "
+                            f"not {type(index).__name__}")
+        if i < 0:
+            i += self._len
+        if i < 0 or i >= self._len:
+            raise IndexError(f"{type(self).__name__} index out of range")
+        if self._isfloat:
+            return _get_f(self._data, self._code, i)
+        return _get_i(self._data, self._code, i)
+
+    def __setitem__(self, index, value):
+        cdef Py_ssize_t i, start, stop, step, n, k, m
+        cdef _TypedList tmp
+        if isinstance(index, slice):
+            PySlice_GetIndicesEx(index, self._len, &start, &stop, &step, &n)
+            tmp = self._coerce(value, "" if step == 1 else " to extended slice")
+            # reading ``value`` ran arbitrary code that may have resized this list: recompute
+            PySlice_GetIndicesEx(index, self._len, &start, &stop, &step, &n)
+            if step == 1:
+                if stop < start:
+                    stop = start
+                m = tmp._len
+                if m != stop - start:
+                    self._check_exports()
+                if m and not self._isfloat and tmp._code > self._code:
+                    self._fit(tmp.min_value(), tmp.max_value())
+                if m > stop - start:
+                    self._reserve(self._len + m - (stop - start))
+                memmove(self._data + (start + m) * self._isize,
+                        self._data + stop * self._isize, (self._len - stop) * self._isize)
+                self._len += m - (stop - start)
+                _convert(tmp._data, tmp._code, self._data + start * self._isize,
+                         self._code, m)
+                if m < stop - start:
+                    self._maybe_shrink()
+                return
+            if tmp._len != n:
+                raise ValueError(f"attempt to assign sequence of size {tmp._len} to "
+                                 f"extended slice of size {n}")
+            if n and not self._isfloat and tmp._code > self._code:
+                self._fit(tmp.min_value(), tmp.max_value())
+            for k in range(n):
+                if self._isfloat:
+                    _put_f(self._data, self._code, start + k * step,
+                           _get_f(tmp._data, tmp._code, k))
+                else:
+                    _put_i(self._data, self._code, start + k * step,
+                           _get_i(tmp._data, tmp._code, k))
+            return
+        i = self._position(index, "assignment index")
+        self._store(i, value)
+
+    def __delitem__(self, index):
+        cdef Py_ssize_t i, start, stop, step, n, k, w, r
+        if isinstance(index, slice):
+            PySlice_GetIndicesEx(index, self._len, &start, &stop, &step, &n)
+            if n == 0:
+                return
+            self._check_exports()
+            if step < 0:   # the same items, walked upwards
+                start = start + (n - 1) * step
+                step = -step
+            if step == 1:
+                self._del_range(start, start + n)
+                return
+            w = start
+            r = start
+            for k in range(n):   # keep the items between deleted ones, in order
+                r = start + k * step + 1
+                stop = min(r + step - 1, self._len) if k < n - 1 else self._len
+                memmove(self._data + w * self._isize, self._data + r * self._isize,
+                        (stop - r) * self._isize)
+                w += stop - r
+            self._len = w
+            self._maybe_shrink()
+            return
+        i = self._position(index, "assignment index")
+        self._check_exports()
+        self._del_range(i, i + 1)
+
+    def __iter__(self):
+        cdef _Iterator it = _Iterator.__new__(_Iterator)
+        it._lst = self
+        it._i = 0
+        it._rev = False
+        return it
+
+    def __reversed__(self):
+        cdef _Iterator it = _Iterator.__new__(_Iterator)
+        it._lst = self
+        it._i = self._len - 1
+        it._rev = True
+        return it
+
+    def __contains__(self, value):
+        return self._find(value, 0, self._len, False) >= 0
+
+    # ------------------------------------------------------------ list methods
+
+    def append(self, value):
+        """Append ``value`` at the end. Amortised O(1); widens the item type when needed.
+
+        >>> x = IntList([1]); x.append(300); x
+        IntList([1, 300])
+        """
+        if self._exports:
+            self._check_exports()
+        self._push(value)
+
+    def extend(self, iterable):
+        """Append every item of ``iterable``; all or nothing. O(len(iterable)).
+
+        A 1-d numpy array (or another typed list) is copied with vectorised checks, with no
+        Python object per item. On a bad item the list is left unchanged.
+
+        >>> x = IntList([1]); x.extend([2, 3]); x
+        IntList([1, 2, 3])
+        """
+        self._extend(iterable)
+
+    def insert(self, index, value):
+        """Insert ``value`` before ``index`` (clamped like ``list.insert``). O(n).
+
+        >>> x = IntList([1, 3]); x.insert(1, 2); x
+        IntList([1, 2, 3])
+        """
+        cdef Py_ssize_t i = PyNumber_AsSsize_t(PyNumber_Index(index), OverflowError)
+        cdef long long x = 0
+        cdef double d = 0.0
+        if self._isfloat:
+            _as_double(self, value, &d)
+        else:
+            _as_ll(self, value, &x)
+        self._check_exports()
+        if not self._isfloat and (x < self._lo or x > self._hi):
+            self._fit(x, x)
+        i = self._norm(i)
+        self._reserve(self._len + 1)
+        memmove(self._data + (i + 1) * self._isize, self._data + i * self._isize,
+                (self._len - i) * self._isize)
+        if self._isfloat:
+            _put_f(self._data, self._code, i, d)
+        else:
+            _put_i(self._data, self._code, i, x)
+        self._len += 1
+
+    def pop(self, index=-1):
+        """Remove and return the item at ``index`` (default last). O(n - index).
+
+        >>> x = IntList([1, 2, 3]); x.pop(), x.pop(0), x
+        (3, 1, IntList([2]))
+        """
+        cdef Py_ssize_t i = PyNumber_AsSsize_t(PyNumber_Index(index), IndexError)
+        if self._len == 0:
+            raise IndexError(f"pop from empty {type(self).__name__}")
+        if i < 0:
+            i += self._len
+        if i < 0 or i >= self._len:
+            raise IndexError(f"pop index out of range")
+        self._check_exports()
+        value = self._box(i)
+        self._del_range(i, i + 1)
+        return value
+
+    def remove(self, value):
+        """Remove the first item equal to ``value``; ValueError if absent. O(n).
+
+        >>> x = IntList([1, 2, 1]); x.remove(1); x
+        IntList([2, 1])
+        """
+        cdef Py_ssize_t i = self._find(value, 0, self._len, False)
+        if i < 0:
+            raise ValueError(f"{type(self).__name__}.remove(x): x not in list")
+        self._check_exports()
+        self._del_range(i, i + 1)
+
+    def index(self, value, start=0, stop=sys.maxsize):
+        """Index of the first item equal to ``value`` in ``[start, stop)``. O(n).
+
+        >>> IntList([5, 6, 5]).index(5, 1)
+        2
+        """
+        cdef Py_ssize_t a = self._norm(PyNumber_AsSsize_t(PyNumber_Index(start), None))
+        cdef Py_ssize_t b = self._norm(PyNumber_AsSsize_t(PyNumber_Index(stop), None))
+        cdef Py_ssize_t i = self._find(value, a, b, False)
+        if i < 0:
+            raise ValueError(f"{value!r} is not in list")
+        return i
+
+    def count(self, value):
+        """Number of items equal to ``value``. O(n), in C for numbers.
+
+        >>> IntList([1, 2, 1]).count(1)
+        2
+        """
+        return self._find(value, 0, self._len, True)
+
+    def reverse(self):
+        """Reverse the items in place. O(n).
+
+        >>> x = IntList([1, 2, 3]); x.reverse(); x
+        IntList([3, 2, 1])
+        """
+        cdef int code = self._code
+        if code == I8:
+            _reverse(<int8_t*>self._data, self._len)
+        elif code == I16:
+            _reverse(<int16_t*>self._data, self._len)
+        elif code == I32:
+            _reverse(<int32_t*>self._data, self._len)
+        elif code == I64:
+            _reverse(<int64_t*>self._data, self._len)
+        elif code == F32:
+            _reverse(<float*>self._data, self._len)
+        else:
+            _reverse(<double*>self._data, self._len)
+
+    def sort(self, *, key=None, reverse=False):
+        """Sort in place, stably, like ``list.sort``. O(n log n); in C when ``key`` is None.
+
+        NaN floats order as numpy orders them (last), where ``list.sort`` is undefined.
+
+        >>> x = IntList([3, 1, 2]); x.sort(reverse=True); x
+        IntList([3, 2, 1])
+        """
+        if self._len < 2:
+            if key is not None and self._len:
+                key(self._box(0))
+            return
+        if key is None:
+            if reverse:
+                self.reverse()
+            view = self._np_view()
+            view.sort(kind="stable")
+            del view
+            if reverse:
+                self.reverse()
+            return
+        items = self.tolist()
+        items.sort(key=key, reverse=reverse)
+        self[:] = items
+
+    def copy(self):
+        """A shallow copy with the same item type, sized exactly. O(n).
+
+        >>> IntList([1, 2]).copy()
+        IntList([1, 2])
+        """
+        cdef _TypedList out = self._new_like(self._len)
+        if self._len:
+            memcpy(out._data, self._data, self._len * self._isize)
+        out._len = self._len
+        return out
+
+    def clear(self):
+        """Remove every item and free the buffer. O(1).
+
+        >>> x = IntList([1]); x.clear(); x
+        IntList([])
+        """
+        self._check_exports()
+        self._len = 0
+        self._realloc(0)
+
+    def tolist(self):
+        """The items as a ``list`` of Python numbers. O(n).
+
+        >>> IntList([1, 2]).tolist()
+        [1, 2]
+        """
+        cdef Py_ssize_t k
+        cdef list out = [None] * self._len
+        for k in range(self._len):
+            out[k] = self._box(k)
+        return out
+
+    # ------------------------------------------------------------ operators
+
+    def __add__(self, other):
+        cdef _TypedList out
+        if not isinstance(other, (list, _TypedList)):
+            return NotImplemented
+        out = self.copy()
+        out._extend(other)
+        return out
+
+    def __radd__(self, other):
+        cdef _TypedList out
+        if not isinstance(other, list):
+            return NotImplemented
+        out = self._new_like(0)
+        out._extend(other)
+        out._extend(self)
+        return out
+
+    def __iadd__(self, other):
+        self._extend(other)
+        return self
+
+    cdef int _repeat(self, Py_ssize_t times) except -1:
+        cdef Py_ssize_t n = self._len, done, k
+        if times <= 0 or n == 0:
+            self._len = 0
+            self._maybe_shrink()
+            return 0
+        if n > (<Py_ssize_t>sys.maxsize) // 16 // times:
+            raise MemoryError(f"{type(self).__name__} repeated {times} times is too large")
+        self._reserve(n * times)
+        done = n
+        while done < n * times:
+            k = min(done, n * times - done)
+            memcpy(self._data + done * self._isize, self._data, k * self._isize)
+            done += k
+        self._len = n * times
+        return 0
+
+    def __mul__(self, times):
+        cdef _TypedList out
+        if not PyIndex_Check(times):
+            return NotImplemented
+        out = self.copy()
+        out._repeat(PyNumber_AsSsize_t(times, OverflowError))
+        return out
+
+    def __rmul__(self, times):
+        return self.__mul__(times)
+
+    def __imul__(self, times):
+        if not PyIndex_Check(times):
+            return NotImplemented
+        self._check_exports()
+        self._repeat(PyNumber_AsSsize_t(times, OverflowError))
+        return self
+
+    def __richcmp__(self, other, int op):
+        cdef _TypedList o
+        if isinstance(other, _TypedList) and (op == 2 or op == 3):
+            o = other
+            if o._len != self._len:
+                return op == 3
+            if o._code == self._code:
+                same = self._len == 0 or memcmp(self._data, o._data,
+                                                self._len * self._isize) == 0
+                if same or not self._isfloat:   # floats: 0.0 == -0.0 differ in bytes
+                    return same if op == 2 else not same
+        theirs = self._as_list(other)
+        if theirs is None:
+            return NotImplemented
+        mine = self.tolist()
+        if op == 0:
+            return mine < theirs
+        if op == 1:
+            return mine <= theirs
+        if op == 2:
+            return mine == theirs
+        if op == 3:
+            return mine != theirs
+        if op == 4:
+            return mine > theirs
+        return mine >= theirs
+
+    def __repr__(self):
+        name = type(self).__name__
+        items = repr(self.tolist())
+        if self._isfloat:
+            return f"{name}({items})" if self._code == F64 else \
+                f"{name}({items}, dtype={_NAMES[self._code]!r})"
+        if self._fixed:
+            return f"{name}({items}, dtype={_NAMES[self._code]!r})"
+        return f"{name}({items})"
+
+    def __copy__(self):
+        return self.copy()
+
+    def __deepcopy__(self, memo):
+        return self.copy()
+
+    def __reduce__(self):
+        return (_rebuild, (type(self), _NAMES[self._code], bool(self._fixed),
+                           self._np_view().tobytes()))
+
+    # ------------------------------------------------------------ buffer and memory
+
+    def __getbuffer__(self, Py_buffer *buffer, int flags):
+        self._shape[0] = self._len
+        self._strides[0] = self._isize
+        buffer.buf = self._data if self._data != NULL else _EMPTY
+        buffer.format = <char*>_format(self._code) if flags & PyBUF_FORMAT else NULL
+        buffer.internal = NULL
+        buffer.itemsize = self._isize
+        buffer.len = self._len * self._isize
+        buffer.ndim = 1
+        buffer.obj = self
+        buffer.readonly = 0
+        buffer.shape = self._shape if flags & PyBUF_ND else NULL
+        buffer.strides = self._strides if flags & PyBUF_STRIDES else NULL
+        buffer.suboffsets = NULL
+        self._exports += 1
+
+    def __releasebuffer__(self, Py_buffer *buffer):
+        self._exports -= 1
+
+    def __sizeof__(self):
+        """Bytes held in RAM: the object plus the whole buffer (capacity, not length)."""
+        return object.__sizeof__(self) + self._cap * self._isize
+
+    @property
+    def dtype(self):
+        """Name of the item type now in use (``'int8'`` … ``'int64'``, ``'float32'``, …)."""
+        return _NAMES[self._code]
+
+    @property
+    def itemsize(self):
+        """Bytes per item."""
+        return self._isize
+
+    @property
+    def nbytes(self):
+        """Bytes of the items themselves: ``len(x) * x.itemsize`` (like numpy's)."""
+        return self._len * self._isize
+
+    def buffer_info(self):
+        """A :class:`BufferInfo` (dtype, itemsize, length, capacity, allocated bytes). O(1).
+
+        >>> IntList([1, 2, 3]).buffer_info()
+        BufferInfo(dtype='int8', itemsize=1, length=3, capacity=3, allocated=3)
+        """
+        return BufferInfo(_NAMES[self._code], self._isize, self._len, self._cap,
+                          self._cap * self._isize)
+
+    def shrink_to_fit(self):
+        """Release unused capacity so the buffer holds exactly ``len(x)`` items. O(n) worst.
+
+        >>> x = IntList(range(100)); x.extend([1]); x.shrink_to_fit(); x.buffer_info().capacity
+        101
+        """
+        self._check_exports()
+        self._realloc(self._len)
+
+    def min_value(self):
+        """Smallest item (ValueError when empty); O(n), vectorised.
+
+        >>> IntList([3, -1, 2]).min_value()
+        -1
+        """
+        if not self._len:
+            raise ValueError(f"min_value() of an empty {type(self).__name__}")
+        return self._np_view().min().item()
+
+    def max_value(self):
+        """Largest item (ValueError when empty); O(n), vectorised.
+
+        >>> IntList([3, -1, 2]).max_value()
+        3
+        """
+        if not self._len:
+            raise ValueError(f"max_value() of an empty {type(self).__name__}")
+        return self._np_view().max().item()
+
+    def _check(self):
+        """Assert the internal invariants (used by the tests after every operation)."""
+        assert 0 <= self._len <= self._cap, (self._len, self._cap)
+        assert (self._cap == 0) == (self._data == NULL), (self._cap,)
+        assert self._isize == _SIZES[self._code]
+        assert self._exports >= 0
+        assert self._isfloat == (self._code >= F32)
+        if self._len and not self._isfloat:
+            view = self._np_view()
+            assert self._lo <= int(view.min()) and int(view.max()) <= self._hi
+
+
+def _rebuild(cls, dtype, fixed, data):
+    """Unpickle a typed list from its item type and raw native bytes."""
+    cdef _TypedList out = cls.__new__(cls)
+    cdef int code = _NAMES.index(dtype)
+    cdef const unsigned char[:] raw = data
+    if len(data) % _SIZES[code]:
+        raise ValueError(f"corrupt {cls.__name__} pickle: {len(data)} bytes is not a "
+                         f"multiple of the {dtype} item size")
+    out._set_code(code)
+    out._fixed = fixed
+    out._realloc(len(data) // _SIZES[code])
+    if len(data):
+        memcpy(out._data, &raw[0], len(data))
+    out._len = len(data) // _SIZES[code]
+    return out
+
+
+cdef class IntList(_TypedList):
+    """A ``list`` of Python ints held in one contiguous native buffer.
+
+    ``dtype=None`` (default) adapts the width: items start as int8 and the whole buffer widens
+    (int16, int32, int64) when a value needs it; it never narrows silently. A fixed ``dtype``
+    (``'int8'`` … ``'int64'``) raises :class:`OverflowError` for a value that does not fit.
+    Memory: ``itemsize`` bytes per item plus up to 1/8 spare capacity after appends (a list
+    built by the constructor is sized exactly), against ~36 for a ``list`` of ints.
+
+    Items must be ``int`` (``bool`` and numpy integers accepted); anything else raises
+    :class:`TypeError`, a value beyond int64 :class:`OverflowError`, and the list is unchanged.
+    ``memoryview(x)`` and ``np.asarray(x)`` share its memory (no copy); while such a view is
+    alive, resizing raises :class:`BufferError`, as for :class:`array.array`.
+
+    Cost: ``x[i]``, ``x[i] = v``, ``append`` O(1) (amortised); ``insert``/``del x[i]`` O(n);
+    ``in``/``index``/``count`` O(n) in C.
+
+    >>> x = IntList([1, 2, 3])
+    >>> x.append(1_000); x
+    IntList([1, 2, 3, 1000])
+    >>> x.dtype, x[-1], x[1:3]
+    ('int16', 1000, IntList([2, 3]))
+    """
+
+    def __init__(self, iterable=(), *, dtype=None):
+        self._check_exports()
+        self._len = 0
+        self._realloc(0)
+        if dtype is None:
+            self._fixed = False
+            self._set_code(I8)
+        else:
+            self._fixed = True
+            self._set_code(_parse_dtype(dtype, _NAMES[:4]))
+        self._extend(iterable)
+        self._realloc(self._len)
+
+
+cdef class FloatList(_TypedList):
+    """A ``list`` of Python floats held in one contiguous native buffer of doubles.
+
+    ``dtype='float64'`` (default) stores every float exactly; ``dtype='float32'`` halves the
+    memory but is lossy: each value is rounded to the nearest float32 (about 7 significant
+    digits), and a finite value beyond float32's range raises :class:`OverflowError`.
+    Items must be float or int (converted with ``float()``); anything else raises
+    :class:`TypeError` and the list is unchanged. Reads return new float objects, so a NaN
+    item is never ``in`` the list (``list`` matches a NaN by identity).
+
+    Cost: as :class:`IntList`. Memory: 8 (or 4) bytes per item, against ~32 for a ``list``.
+
+    >>> FloatList([1.5, 2]) + [3.25]
+    FloatList([1.5, 2.0, 3.25])
+    >>> FloatList([0.1], dtype='float32')[0] == 0.1
+    False
+    """
+
+    def __init__(self, iterable=(), *, dtype="float64"):
+        self._check_exports()
+        self._len = 0
+        self._realloc(0)
+        self._fixed = True
+        self._set_code(_parse_dtype("float64" if dtype is None else dtype, _NAMES[4:]))
+        self._extend(iterable)
+        self._realloc(self._len)
+
+
+# ---------------------------------------------------------------- StrList kernels
+#
+# A StrList is a bytearray of UTF-8 text plus an IntList of end offsets (offsets[0] == 0).
+# These loops append and decode without a temporary Python object per item where they can:
+# an ASCII str is copied straight from its internal buffer.
+
+from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE, PyByteArray_Resize
+from cpython.unicode cimport PyUnicode_DecodeUTF8
+
+cdef extern from "Python.h":
+    bint PyUnicode_IS_ASCII(object o)
+    void* PyUnicode_DATA(object o)
+    Py_ssize_t PyUnicode_GET_LENGTH(object o)
+
+
+cdef inline int _str_push(bytearray data, _TypedList offsets, object s) except -1:
+    cdef const char* p
+    cdef Py_ssize_t size, pos
+    cdef long long end
+    if not isinstance(s, str):
+        raise TypeError(f"StrList items must be str, not {type(s).__name__}")
+    if PyUnicode_IS_ASCII(s):
+        p = <const char*>PyUnicode_DATA(s)
+        size = PyUnicode_GET_LENGTH(s)
+        encoded = None
+    else:
+        encoded = (<str>s).encode("utf-8", "surrogatepass")
+        p = <const char*>encoded
+        size = len(<bytes>encoded)
+    pos = PyByteArray_GET_SIZE(data)
+    PyByteArray_Resize(data, pos + size)
+    if size:
+        memcpy(PyByteArray_AS_STRING(data) + pos, p, size)
+    end = pos + size
+    if end > offsets._hi:
+        offsets._fit(0, end)
+    if offsets._len >= offsets._cap:
+        offsets._reserve(offsets._len + 1)
+    _put_i(offsets._data, offsets._code, offsets._len, end)
+    offsets._len += 1
+    return 0
+
+
+def str_extend(bytearray data, _TypedList offsets, iterable):
+    """Append every ``str`` of ``iterable`` to a StrList's buffers; all or nothing. O(bytes)."""
+    cdef Py_ssize_t old_bytes = PyByteArray_GET_SIZE(data)
+    cdef Py_ssize_t old_items = offsets._len
+    cdef int old_code = offsets._code
+    offsets._check_exports()
+    try:
+        for s in iterable:
+            _str_push(data, offsets, s)
+    except BaseException:
+        if PyByteArray_GET_SIZE(data) > old_bytes:
+            PyByteArray_Resize(data, old_bytes)
+        offsets._rollback(old_items, old_code)
+        raise
+
+
+def str_append(bytearray data, _TypedList offsets, s):
+    """Append one ``str`` to a StrList's buffers. Amortised O(len(s))."""
+    offsets._check_exports()
+    _str_push(data, offsets, s)
+
+
+cdef inline str _str_decode(bytearray data, _TypedList offsets, Py_ssize_t i):
+    cdef long long a = _get_i(offsets._data, offsets._code, i)
+    cdef long long b = _get_i(offsets._data, offsets._code, i + 1)
+    if not 0 <= a <= b <= PyByteArray_GET_SIZE(data):
+        raise RuntimeError(f"corrupt StrList: item {i} spans bytes {a}..{b} of "
+                           f"{PyByteArray_GET_SIZE(data)}")
+    return PyUnicode_DecodeUTF8(PyByteArray_AS_STRING(data) + a, b - a, "surrogatepass")
+
+
+def str_item(bytearray data, _TypedList offsets, Py_ssize_t i):
+    """Item ``i`` (negative counts from the end) of a StrList's buffers. O(len(item))."""
+    cdef Py_ssize_t n = offsets._len - 1
+    if i < 0:
+        i += n
+    if i < 0 or i >= n:
+        raise IndexError("StrList index out of range")
+    return _str_decode(data, offsets, i)
+
+
+
+
+cdef class _StrIterator
+
+
+cdef class StrListCore:
+    """C core of :class:`lowram.StrList`: its two buffers, ``len`` and ``x[i]`` (private).
+
+    The subclass in :mod:`lowram.lists` adds the rest of the list API; it provides
+    ``_getslice(index)`` for the slice and index-object cases of ``x[...]``.
+    """
+
+    cdef bytearray _buf
+    cdef _TypedList _offs
+
+    def __cinit__(self, *args, **kwargs):
+        self._buf = bytearray()
+        self._offs = IntList([0])
+
+    @property
+    def _data(self):
+        """The UTF-8 text of every item, back to back."""
+        return self._buf
+
+    @_data.setter
+    def _data(self, value):
+        if not isinstance(value, bytearray):
+            raise TypeError(f"StrList text buffer must be a bytearray, not "
+                            f"{type(value).__name__}")
+        self._buf = value
+
+    @property
+    def _offsets(self):
+        """IntList of ``len + 1`` offsets into the text: item i is ``[off[i], off[i+1])``."""
+        return self._offs
+
+    @_offsets.setter
+    def _offsets(self, value):
+        if not isinstance(value, IntList):
+            raise TypeError(f"StrList offsets must be an IntList, not {type(value).__name__}")
+        self._offs = value
+
+    def __len__(self):
+        return self._offs._len - 1
+
+    def __getitem__(self, index):
+        cdef Py_ssize_t i, n
+        if PyLong_Check(index):
+            i = PyNumber_AsSsize_t(index, IndexError)
+            n = self._offs._len - 1
+            if i < 0:
+                i += n
+            if i < 0 or i >= n:
+                raise IndexError("StrList index out of range")
+            return _str_decode(self._buf, self._offs, i)
+        return self._getslice(index)
+
+    def __iter__(self):
+        cdef _StrIterator it = _StrIterator.__new__(_StrIterator)
+        it._owner = self
+        it._i = 0
+        return it
+
+
+@cython.final
+cdef class _StrIterator:
+    """Iterator over a StrList's items; reads the current buffers at every step."""
+    cdef StrListCore _owner
+    cdef Py_ssize_t _i
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        cdef StrListCore owner = self._owner
+        if owner is None:
+            raise StopIteration
+        if self._i >= owner._offs._len - 1:
+            self._owner = None
+            raise StopIteration
+        self._i += 1
+        return _str_decode(owner._buf, owner._offs, self._i - 1)

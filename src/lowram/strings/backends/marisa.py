@@ -1,0 +1,108 @@
+"""The ``marisa`` backend: a MARISA trie (marisa-trie), the least RAM, memory-mappable.
+
+Built with ``order=LABEL_ORDER`` so that the trie's own predictive search yields keys in
+code-point order (UTF-8 byte order equals code-point order): iteration stays lazy and sorted
+without a permutation array. Native size: the serialised size (``len(tobytes())``); the trie's
+in-memory layout is its file layout, and ``benchmarks/bench_strings.py`` (column deep/rss)
+checks that figure against the resident-set growth of a build in a fresh process.
+
+Library quirks handled here: ``Trie.prefixes`` reads its argument as a NUL-terminated C
+string, so queries containing "\\x00" are answered key by key; ``Trie.map`` does not keep the
+buffer alive, so the backend holds the memory map.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import marisa_trie
+import numpy as np
+
+from ._base import KeyIndex, SetBackend
+
+__all__ = ["MarisaSet", "MarisaIndex"]
+
+
+class MarisaSet(SetBackend):
+    """StringSet backend over ``marisa_trie.Trie`` (see the module docstring)."""
+
+    name = "marisa"
+    utf8_only = True
+    mmap_capable = True
+    sort_batches = True
+
+    def __init__(self, impl, size, nbytes, keepalive=None):
+        super().__init__(impl, size)
+        self._nbytes = nbytes
+        self._keepalive = keepalive  # the mapped buffer a mapped trie reads from
+
+    @classmethod
+    def build(cls, keys):
+        trie = marisa_trie.Trie(keys, order=marisa_trie.LABEL_ORDER)
+        return cls(trie, len(trie), len(trie.tobytes()))
+
+    def iter_keys(self, prefix):
+        return self.impl.iterkeys(prefix)
+
+    def prefixes(self, s):
+        if "\x00" in s:
+            return super().prefixes(s)
+        return self.impl.prefixes(s)
+
+    def payload(self):
+        return self.impl.tobytes()
+
+    @classmethod
+    def from_payload(cls, view, mapped, count):
+        if mapped:
+            trie = marisa_trie.Trie().map(view)
+            return cls(trie, len(trie), len(view), keepalive=view)
+        data = bytes(view)
+        trie = marisa_trie.Trie().frombytes(data)
+        return cls(trie, len(trie), len(data))
+
+    def nbytes(self):
+        return self._nbytes + sys.getsizeof(self.impl)
+
+    def export(self, path):
+        self.impl.save(str(path))
+
+
+class MarisaIndex(KeyIndex, MarisaSet):
+    """StringMap backend: a ``marisa_trie.BinaryTrie`` over UTF-8 keys; id = marisa key id.
+
+    ``BinaryTrie`` (not ``Trie``): ``Trie.key_id`` reads its key as a NUL-terminated string.
+    """
+
+    @classmethod
+    def build_index(cls, keys):
+        # generators, not lists: no Python object per key outlives its turn (see collect())
+        trie = marisa_trie.BinaryTrie((k.encode("utf-8") for k in keys),
+                                      order=marisa_trie.LABEL_ORDER)
+        ids = np.fromiter((trie.key_id(k.encode("utf-8")) for k in keys), dtype=np.int64,
+                          count=len(keys))
+        return cls(trie, len(trie), len(trie.tobytes())), ids
+
+    def index(self, key):
+        try:
+            b = key.encode("utf-8")
+        except UnicodeEncodeError:
+            return -1
+        return self.impl.get(b, -1)
+
+    def iter_items(self, prefix):
+        for b, i in self.impl.iteritems(prefix.encode("utf-8")):
+            yield b.decode("utf-8"), i
+
+    def prefix_items(self, s):
+        trie = self.impl
+        return [(b.decode("utf-8"), trie.key_id(b)) for b in trie.prefixes(s.encode("utf-8"))]
+
+    @classmethod
+    def from_payload(cls, view, mapped, count):
+        if mapped:
+            trie = marisa_trie.BinaryTrie().map(view)
+            return cls(trie, len(trie), len(view), keepalive=view)
+        data = bytes(view)
+        trie = marisa_trie.BinaryTrie().frombytes(data)
+        return cls(trie, len(trie), len(data))
