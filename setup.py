@@ -48,7 +48,7 @@ setup(
     packages=find_packages("src") + ["lowram._corpora"],
     package_dir={"": "src", "lowram._corpora": "corpora"},
     package_data={
-        "lowram": ["py.typed", "**/*.pyi", "**/*.pxd", "**/*.h"],
+        "lowram": ["py.typed", "**/*.pyi", "**/*.pxd", "**/*.pxi", "**/*.h"],
         "lowram._corpora": ["MANIFEST", "*.xz", "*.gz", "*.txt", "*.tsv", "LICENSES/*"],
     },
     ext_modules=_extensions(),
