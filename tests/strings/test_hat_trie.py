@@ -216,6 +216,19 @@ def test_named_set_methods_match_set():
     assert t == set()
 
 
+@pytest.mark.parametrize("method", ["union", "intersection", "difference", "symmetric_difference",
+                                    "intersection_update", "difference_update",
+                                    "symmetric_difference_update", "issuperset", "isdisjoint"])
+def test_named_set_methods_refuse_a_non_iterable_as_set_does(method):
+    s = MutableStringSet(["a"])
+    with pytest.raises(TypeError) as builtin:
+        getattr({"a"}, method)(5)
+    with pytest.raises(TypeError) as ours:
+        getattr(s, method)(5)
+    assert str(ours.value) == str(builtin.value)
+    assert list(s) == ["a"]
+
+
 def test_mutation_during_iteration_raises():
     s = MutableStringSet(["a", "b", "c"])
     it = iter(s)
@@ -439,7 +452,7 @@ def test_sorted_order_with_nul_padding_and_long_ties():
     assert list(s.keys(stem[:8])) == sorted(k for k in set(keys) if k.startswith(stem[:8]))
 
 
-# code points at the edges of the key code's ranges (csrc/pykey.h)
+# code points at the edges of the key code's ranges (hat/pykey.h)
 CODE_EDGES = [0x0, 0x7F, 0x80, 0xFF, 0x100, 0x3FF, 0x400, 0x45F, 0x460, 0x491, 0x7FF, 0x800,
               0x105F, 0x1060, 0xD7FF, 0xE000, 0xFFFF, 0x10000, 0x1F600, 0xF105F, 0xF1060,
               0x10FFFF]
