@@ -1,7 +1,7 @@
 """Build mergeable sketches in a pool of processes, and merge them exactly.
 
-Python threads share one interpreter lock, so a CPU-bound build scales with processes (the
-book's ch.9). Every lowram sketch is mergeable: sketch each chunk of the input in a worker,
+Python threads share one interpreter lock, so a CPU-bound build scales with processes
+(*High Performance Python*, Gorelick & Ozsvald, ch.9). Every lowram sketch is mergeable: sketch each chunk of the input in a worker,
 send the small sketch back, and fold the results together. HyperLogLog (register max),
 BloomFilter (bit OR) and CountMinSketch (counter sums) merge *exactly*: the parallel result
 is bit-identical to the serial one, whatever the order the chunks finish in.

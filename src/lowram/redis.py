@@ -1,7 +1,7 @@
 """Sketches in Redis: store, load and merge any sketch; speak Redis' own HyperLogLog.
 
-Optional: needs ``pip install 'lowram[redis]'`` (the ``redis`` client package). The book's
-ch.9 shares state between processes through Redis; lowram's sketches are a few kilobytes and
+Optional: needs ``pip install 'lowram[redis]'`` (the ``redis`` client package). *High
+Performance Python* (Gorelick & Ozsvald), ch.9, shares state between processes through Redis; lowram's sketches are a few kilobytes and
 serialise with a checksum, so a key is a natural home for them.
 
 * :func:`store` / :func:`fetch` / :func:`merge_keys` work with every lowram sketch (their

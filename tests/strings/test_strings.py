@@ -32,8 +32,8 @@ def refuses(backend: str, keys) -> bool:
     nul = any("\x00" in k for k in keys)
     if backend in ("marisa",):
         return surrogate
-    if backend == "dawg":
-        return surrogate or nul
+    if backend in ("dawg", "toy"):  # toy: tests/toy_backend.py separates keys with "\x00"
+        return (surrogate and backend == "dawg") or nul
     if backend == "datrie":
         return surrogate or nul or len({c for k in keys for c in k}) > 255
     return False
@@ -411,7 +411,9 @@ def test_registered_in_report():
     from lowram.report.registry import STRUCTURES, resolve
 
     names = {s.name: s for s in STRUCTURES}
-    for backend in BACKENDS:
+    # the toy backend joins the table after the report is collected (see conftest.py);
+    # tests/strings/test_backend_table.py checks the report takes it in a fresh process
+    for backend in [b for b in BACKENDS if b != "toy"]:
         entry = names[f"StringSet[{backend}]"]
         assert entry.family == "lowram" and entry.query == "contains" and "words" in entry.kinds
         built = resolve(entry.builder)(iter(["b", "a", "ab"]))

@@ -165,8 +165,9 @@ def _measure(who):
 
 def _measure_fresh(who, tmp_path):
     here = os.path.dirname(os.path.abspath(__file__))
-    code = (f"import json, sys; sys.path.insert(0, {here!r}); import test_strings_hugepages "
-            f"as t; print(json.dumps(t._measure({who!r})))")
+    tests = os.path.dirname(here)  # the shared helpers this module imports
+    code = (f"import json, sys; sys.path[:0] = [{here!r}, {tests!r}]; "
+            f"import test_strings_hugepages as t; print(json.dumps(t._measure({who!r})))")
     out = run_ok(code, cwd=tmp_path)
     return json.loads(out.splitlines()[-1])
 

@@ -1,4 +1,5 @@
-"""Timing: a ``timefn`` decorator (the book's ch.2 idea, done right) and ``time_op``."""
+"""Timing: a ``timefn`` decorator (the idea of *High Performance Python*, Gorelick & Ozsvald,
+ch.2, done right) and ``time_op``."""
 
 from __future__ import annotations
 

@@ -31,7 +31,8 @@ REPORT = [
 
 
 class SortedList:
-    """A sorted, deduplicated ``list`` answering ``in`` by binary search (the book's ch.11).
+    """A sorted, deduplicated ``list`` answering ``in`` by binary search (*High
+    Performance Python*, ch.11).
 
     >>> s = SortedList(["b", "a", "b"])
     >>> len(s), "a" in s, "c" in s

@@ -15,7 +15,6 @@ registers or it is refused.
 """
 
 from libc.stdint cimport uint8_t, uint64_t
-from libc.string cimport memcpy
 
 import numpy as np
 
@@ -34,39 +33,12 @@ REGISTER_COUNT = REGISTERS
 DENSE_SIZE = HEADER + DENSE_BYTES
 
 
+cdef extern from "murmur64a.h" nogil:  # _native/csrc: shared with the HAT-trie
+    uint64_t _murmur "lr_murmur64a"(const uint8_t *key, size_t len, uint64_t seed)
+
+
 cdef inline uint64_t _murmur64a(const uint8_t* data, Py_ssize_t length, uint64_t seed) noexcept nogil:
-    cdef uint64_t m = 0xc6a4a7935bd1e995ULL
-    cdef int r = 47
-    cdef uint64_t h = seed ^ (<uint64_t>length * m)
-    cdef uint64_t k
-    cdef Py_ssize_t i, blocks = length // 8
-    for i in range(blocks):
-        memcpy(&k, data + 8 * i, 8)  # little-endian machines only (checked at import)
-        k *= m
-        k ^= k >> r
-        k *= m
-        h ^= k
-        h *= m
-    cdef const uint8_t* tail = data + 8 * blocks
-    cdef int rest = length & 7
-    if rest >= 7: h ^= (<uint64_t>tail[6]) << 48
-    if rest >= 6: h ^= (<uint64_t>tail[5]) << 40
-    if rest >= 5: h ^= (<uint64_t>tail[4]) << 32
-    if rest >= 4: h ^= (<uint64_t>tail[3]) << 24
-    if rest >= 3: h ^= (<uint64_t>tail[2]) << 16
-    if rest >= 2: h ^= (<uint64_t>tail[1]) << 8
-    if rest >= 1:
-        h ^= <uint64_t>tail[0]
-        h *= m
-    h ^= h >> r
-    h *= m
-    h ^= h >> r
-    return h
-
-
-import sys as _sys
-if _sys.byteorder != "little":  # pragma: no cover
-    raise ImportError("lowram's Redis HyperLogLog kernel needs a little-endian machine")
+    return _murmur(data, <size_t>length, seed)
 
 
 cdef bytes _as_redis_bytes(object item):

@@ -249,8 +249,8 @@ class BloomFilter(Sketch):
         """Read a filter written by :meth:`save`; ``lowram.FormatError`` if it is damaged.
 
         With ``mmap=True`` the bit array is the file itself, memory-mapped: nothing is copied,
-        and N processes that open the same file share one physical copy (the book's ch.9:
-        a structure copied into 8 workers costs 8 times its size; mapped, it costs once).
+        and N processes that open the same file share one physical copy (as in High Performance
+        Python, ch.9: a structure copied into 8 workers costs 8 times its size; mapped, it costs once).
         The filter is then read-only (``add`` raises ``TypeError``; ``copy()`` is writable).
         The checksum is verified on open, which reads the file once.
 

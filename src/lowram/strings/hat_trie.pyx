@@ -55,6 +55,7 @@ import collections.abc as _abc
 import numpy
 
 from lowram._fileformat import atomic_write, pack, read_file, unpack
+from lowram.strings._prefix import MISSING, longest_prefix
 
 __all__ = ["MutableStringMap", "MutableStringSet", "BURST", "LOAD"]
 

@@ -17,6 +17,7 @@
 #define LOWRAM_HAT_TRIE_IMPL_H
 
 #include "hat_trie.h"
+#include "murmur64a.h"  /* _native/csrc */
 
 #include <stdlib.h>
 #include <string.h>
@@ -109,35 +110,9 @@ static void *h_realloc(hat_t *t, void *p, size_t old, size_t n) {
 
 /* ---------------------------------------------------------------- hashing and UTF-8 */
 
+/* MurmurHash64A (the shared one, _native/csrc/murmur64a.h) under lowram's own seed */
 uint64_t hat_hash(const uint8_t *key, size_t len) {
-    const uint64_t m = 0xc6a4a7935bd1e995ULL;
-    const int r = 47;
-    uint64_t h = 0x6c6f7772616d5f31ULL ^ ((uint64_t)len * m);
-    size_t nblocks = len / 8, i;
-    const uint8_t *p = key;
-    for (i = 0; i < nblocks; i++, p += 8) {
-        uint64_t k = (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
-                     (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 |
-                     (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
-        k *= m;
-        k ^= k >> r;
-        k *= m;
-        h ^= k;
-        h *= m;
-    }
-    switch (len & 7) {
-    case 7: h ^= (uint64_t)p[6] << 48; /* fall through */
-    case 6: h ^= (uint64_t)p[5] << 40; /* fall through */
-    case 5: h ^= (uint64_t)p[4] << 32; /* fall through */
-    case 4: h ^= (uint64_t)p[3] << 24; /* fall through */
-    case 3: h ^= (uint64_t)p[2] << 16; /* fall through */
-    case 2: h ^= (uint64_t)p[1] << 8;  /* fall through */
-    case 1: h ^= (uint64_t)p[0]; h *= m;
-    }
-    h ^= h >> r;
-    h *= m;
-    h ^= h >> r;
-    return h;
+    return lr_murmur64a(key, len, 0x6c6f7772616d5f31ULL);
 }
 
 int hat_valid_utf8(const uint8_t *s, size_t len) {

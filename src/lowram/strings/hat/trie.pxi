@@ -1,7 +1,7 @@
 # What the set and the map share: the sorted iterator and the _HatTrie base (the trie, its
 # tuning, size, checks, prefix tests, copies and the file format). Included by hat_trie.pyx.
 
-_MISSING = object()
+_MISSING = MISSING  # "no default given", shared with the frozen sets and maps
 
 
 cdef enum:
@@ -264,12 +264,7 @@ cdef class _HatTrie:
         >>> s = MutableStringSet(["a", "ab"]); s.longest_prefix("abc"), s.longest_prefix("x", None)
         ('ab', None)
         """
-        found = self.prefixes(s)
-        if found:
-            return found[len(found) - 1]
-        if default is _MISSING:
-            raise KeyError(s)
-        return default
+        return longest_prefix(self.prefixes(s), s, default)
 
     def clear(self):
         """Remove everything and free the memory it held. Cost: O(n).
