@@ -130,7 +130,7 @@ def from_redis_string(data, *, source: str = "data"):
     if int(regs.max(initial=0)) > 51:
         raise FormatError(f"{source}: register value {int(regs.max())} is impossible (max 51)")
     hll = HyperLogLog(p=14, hash="redis")
-    hll._load_registers(regs)
+    hll.load_registers(regs)
     return hll
 
 

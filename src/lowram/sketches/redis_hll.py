@@ -67,8 +67,15 @@ class RedisHyperLogLog(HyperLogLog):
         for chunk in hashes:
             self._regs.add_hashes(chunk)
 
-    def _load_registers(self, values) -> None:
-        """Set the registers to ``values`` (16,384 ints, 0..51), e.g. read from Redis."""
+    def load_registers(self, values) -> None:
+        """Set the registers to ``values`` (16,384 ints, 0..51), e.g. read from Redis, as
+        :func:`lowram.redis.from_redis_string` does. ``ValueError`` (sketch unchanged) for
+        another count or a value above 51. Cost: O(16,384).
+
+        >>> hll = HyperLogLog(hash="redis"); values = [0] * 16384; values[5] = 3
+        >>> hll.load_registers(values); int(hll.registers()[5]), len(hll)
+        (3, 1)
+        """
         values = np.asarray(values, dtype=np.uint64)
         if values.shape != (self.m,):
             raise ValueError(f"expected {self.m} register values, got {values.shape}")
