@@ -38,7 +38,10 @@ def test_rss_readings():
 @pytest.mark.slow
 def test_isolated_memory_of_a_known_size():
     # 1M int64 in a numpy array: 8,000,000 bytes of data; a list of the same ints would be ~36 MB
-    r = isolated_memory("lowram.report.baselines:int64_ndarray", Corpus.bundled("random-ints-1M"))
+    # the median of three fresh processes: one reading can catch the kernel collapsing a
+    # range into a huge page (a megabyte more) while the build runs
+    r = isolated_memory("lowram.report.baselines:int64_ndarray", Corpus.bundled("random-ints-1M"),
+                        repeat=3)
     assert r.items == 1_000_000
     assert 7_600_000 <= r.growth <= 8_600_000, r
     assert r.peak_growth >= r.growth

@@ -268,3 +268,15 @@ def test_bloom_optimistic_update_rolls_back(bad, where):
     batch[where] = "fine"
     bf.update(batch)
     assert all(x in bf for x in batch)
+
+
+def test_count_min_membership_and_no_sequence_iteration():
+    cms = CountMinSketch(64, 3)
+    cms.add("x", 2)
+    assert "x" in cms and "never added" not in cms
+    # __getitem__ takes any item: without __iter__ = None, iter() would fall back to the
+    # sequence protocol and count cms[0], cms[1], ... forever
+    with pytest.raises(TypeError):
+        iter(cms)
+    with pytest.raises(TypeError):
+        list(cms)

@@ -22,6 +22,7 @@ from cpython.long cimport PyLong_Check
 from cpython.mem cimport PyMem_Calloc, PyMem_Free
 from cpython.number cimport PyIndex_Check, PyNumber_AsSsize_t
 from cpython.slice cimport PySlice_GetIndicesEx
+from lowram.lists._index cimport item_position
 from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint64_t
 from libc.string cimport memcpy
 
@@ -244,11 +245,7 @@ cdef class PackedIntArray:
     def __getitem__(self, index):
         cdef Py_ssize_t i, start, stop, step, n, k
         if PyLong_Check(index) or (PyIndex_Check(index) and not isinstance(index, slice)):
-            i = PyNumber_AsSsize_t(index, IndexError)
-            if i < 0:
-                i += self._len
-            if i < 0 or i >= self._len:
-                raise IndexError("PackedIntArray index out of range")
+            i = item_position(PyNumber_AsSsize_t(index, IndexError), self._len, "PackedIntArray")
             return _read(self._base, i, self._bits, self._mask, self._ref)
         if isinstance(index, slice):
             PySlice_GetIndicesEx(index, self._len, &start, &stop, &step, &n)

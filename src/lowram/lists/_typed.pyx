@@ -21,6 +21,7 @@ from cpython.float cimport PyFloat_Check, PyFloat_AsDouble
 from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from cpython.number cimport PyIndex_Check, PyNumber_Index, PyNumber_AsSsize_t
 from cpython.slice cimport PySlice_GetIndicesEx
+from lowram.lists._index cimport clamp_bound, item_position
 from cpython.buffer cimport PyBUF_FORMAT, PyBUF_ND, PyBUF_STRIDES
 from libc.float cimport FLT_MAX
 from libc.math cimport isfinite, fabs
@@ -580,21 +581,11 @@ cdef class _TypedList:
         if not (PyLong_Check(index) or PyIndex_Check(index)):
             raise TypeError(f"{type(self).__name__} indices must be integers or slices, "
                             f"not {type(index).__name__}")
-        i = PyNumber_AsSsize_t(index, IndexError)
-        if i < 0:
-            i += self._len
-        if i < 0 or i >= self._len:
-            raise IndexError(f"{type(self).__name__} {what} out of range")
-        return i
+        return item_position(PyNumber_AsSsize_t(index, IndexError), self._len,
+                             type(self).__name__, what)
 
     cdef Py_ssize_t _norm(self, Py_ssize_t i) noexcept:
-        if i < 0:
-            i += self._len
-            if i < 0:
-                i = 0
-        elif i > self._len:
-            i = self._len
-        return i
+        return clamp_bound(i, self._len)
 
     cdef object _as_list(self, object other):
         """``other`` as a list for comparison, or None if it is not a list-like peer."""
@@ -631,10 +622,7 @@ cdef class _TypedList:
         else:
             raise TypeError(f"{type(self).__name__} indices must be integers or slices, "
                             f"not {type(index).__name__}")
-        if i < 0:
-            i += self._len
-        if i < 0 or i >= self._len:
-            raise IndexError(f"{type(self).__name__} index out of range")
+        i = item_position(i, self._len, type(self).__name__)
         if self._isfloat:
             return _get_f(self._data, self._code, i)
         return _get_i(self._data, self._code, i)
@@ -784,10 +772,7 @@ cdef class _TypedList:
         cdef Py_ssize_t i = PyNumber_AsSsize_t(PyNumber_Index(index), IndexError)
         if self._len == 0:
             raise IndexError(f"pop from empty {type(self).__name__}")
-        if i < 0:
-            i += self._len
-        if i < 0 or i >= self._len:
-            raise IndexError(f"pop index out of range")
+        i = item_position(i, self._len, "pop", "index")
         self._check_exports()
         value = self._box(i)
         self._del_range(i, i + 1)
@@ -1259,12 +1244,7 @@ cdef inline str _str_decode(bytearray data, _TypedList offsets, Py_ssize_t i):
 
 def str_item(bytearray data, _TypedList offsets, Py_ssize_t i):
     """Item ``i`` (negative counts from the end) of a StrList's buffers. O(len(item))."""
-    cdef Py_ssize_t n = offsets._len - 1
-    if i < 0:
-        i += n
-    if i < 0 or i >= n:
-        raise IndexError("StrList index out of range")
-    return _str_decode(data, offsets, i)
+    return _str_decode(data, offsets, item_position(i, offsets._len - 1, "StrList"))
 
 
 
@@ -1313,14 +1293,10 @@ cdef class StrListCore:
         return self._offs._len - 1
 
     def __getitem__(self, index):
-        cdef Py_ssize_t i, n
+        cdef Py_ssize_t i
         if PyLong_Check(index):
-            i = PyNumber_AsSsize_t(index, IndexError)
-            n = self._offs._len - 1
-            if i < 0:
-                i += n
-            if i < 0 or i >= n:
-                raise IndexError("StrList index out of range")
+            i = item_position(PyNumber_AsSsize_t(index, IndexError), self._offs._len - 1,
+                              "StrList")
             return _str_decode(self._buf, self._offs, i)
         return self._getslice(index)
 
