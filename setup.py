@@ -96,7 +96,8 @@ class ParallelBuildExt(build_ext):
 
     def build_extension(self, ext):
         target = Path(self.get_ext_fullpath(ext.name))
-        cached = CACHE / f"{ext.name}-{self._digest}{target.suffix}" if self._digest else None
+        suffix = sysconfig.get_config_var("EXT_SUFFIX")  # names the Python it is built for
+        cached = CACHE / f"{ext.name}-{self._digest}{suffix}" if self._digest else None
         if cached is not None and cached.exists() and not self.force:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(cached, target)
@@ -104,7 +105,9 @@ class ParallelBuildExt(build_ext):
         super().build_extension(ext)
         if cached is not None:
             CACHE.mkdir(parents=True, exist_ok=True)
-            tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+            for stale in CACHE.glob(f"{ext.name}-*{suffix}"):  # older sources, same Python
+                stale.unlink(missing_ok=True)
+            tmp = CACHE / f".{cached.name}.{os.getpid()}.tmp"
             shutil.copyfile(target, tmp)
             os.replace(tmp, cached)
 

@@ -111,12 +111,23 @@ def unpack(data, *, kind: str | None = None, versions=None, source: str = "data"
         ok = found_kind.startswith(kind) if kind.endswith("/") else found_kind == kind
         if not ok:
             raise FormatError(f"{source}: holds a {found_kind!r}, not a {kind.rstrip('/')!r}")
-    if versions is not None and version not in versions:
+    env = Envelope(found_kind, version, bytes(payload) if copy else payload)
+    if versions is not None:
+        check_version(env, versions, source)
+    return env
+
+
+def check_version(env: Envelope, versions, source: str = "data") -> None:
+    """``FormatError`` unless ``env``'s payload version is one of ``versions``.
+
+    For readers that learn which versions they accept only from the envelope's kind (a sketch
+    class found by name); :func:`unpack` applies it when given ``versions``.
+    """
+    if env.version not in versions:
         raise FormatError(
-            f"{source}: {found_kind} format version {version} is not supported "
+            f"{source}: {env.kind} format version {env.version} is not supported "
             f"(supported: {', '.join(map(str, versions))})"
         )
-    return Envelope(found_kind, version, bytes(payload) if copy else payload)
 
 
 def atomic_write(path, data) -> None:

@@ -18,7 +18,7 @@ import uuid
 
 import numpy as np
 
-from .sketches import _redis_hll
+from .sketches import _redis_hll, sketch_from_bytes
 from .errors import FormatError
 
 __all__ = [
@@ -28,12 +28,6 @@ __all__ = [
 
 _MAGIC = b"HYLL"
 _DENSE, _SPARSE = 0, 1
-
-
-def _from_blob(blob: bytes, source: str):
-    from .sketches import sketch_from_bytes
-
-    return sketch_from_bytes(blob, source=source)
 
 
 def _atomic_set(client, key, value: bytes) -> None:
@@ -66,7 +60,7 @@ def fetch(client, key):
         raise KeyError(f"no Redis key {key!r}")
     if blob[:4] == _MAGIC:
         return from_redis_string(blob, source=f"redis key {key!r}")
-    return _from_blob(blob, f"redis key {key!r}")
+    return sketch_from_bytes(blob, source=f"redis key {key!r}")
 
 
 def merge_keys(client, keys, *, into=None):

@@ -25,15 +25,13 @@ from __future__ import annotations
 
 from collections.abc import MutableSequence
 
-from ._bit import BitList, _rebuild_bitlist
+# pickles of 0.1.0 name lowram.lists._rebuild_bitlist and lowram.lists._rebuild_strlist
+from ._bit import BitList, _rebuild_bitlist  # noqa: F401
 from ._packed import PackedIntArray
-from ._str import StrList, _rebuild_strlist
+from ._str import StrList, _rebuild_strlist  # noqa: F401
 from ._typed import BufferInfo, FloatList, IntList
 
 __all__ = ["BitList", "BufferInfo", "FloatList", "IntList", "PackedIntArray", "StrList"]
 
 MutableSequence.register(IntList)
 MutableSequence.register(FloatList)
-
-# pickles of StrList and BitList name these two functions in this module
-_REBUILDERS = (_rebuild_bitlist, _rebuild_strlist)

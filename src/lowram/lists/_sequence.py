@@ -1,7 +1,7 @@
 """List behaviour written once for every lowram list: ``+``, ``+=``, comparisons, copies,
-``repr`` and ``list.index``'s range normalisation. The compiled lists (IntList, FloatList) do
-the same in C in :mod:`lowram.lists._typed`; the Python-fronted ones (StrList, BitList)
-inherit :class:`ListBehaviour`."""
+``repr`` and ``list.index``'s range normalisation, for the Python-fronted lists (StrList,
+BitList). The compiled lists (IntList, FloatList, PackedIntArray) do the same in C, with the
+index rules of ``lists/_index.pxd``."""
 
 from __future__ import annotations
 

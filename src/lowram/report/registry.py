@@ -25,6 +25,7 @@ whose figures the report shows beside RAM and time.
 
 from __future__ import annotations
 
+import collections
 import importlib
 from dataclasses import dataclass, field
 
@@ -93,8 +94,7 @@ def collect(families=FAMILIES) -> list:
                 if (fields.get(ref) or "").startswith(":"):
                     fields[ref] = module + fields[ref]
             out.append(Structure(**fields))
-    names = [s.name for s in out]
-    dupes = sorted({n for n in names if names.count(n) > 1})
+    dupes = sorted(n for n, k in collections.Counter(s.name for s in out).items() if k > 1)
     if dupes:
         raise ValueError(f"report structures declared twice: {', '.join(dupes)}")
     return out

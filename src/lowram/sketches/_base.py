@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import struct
 
-from .._fileformat import atomic_write, pack, read_file, unpack
+from .._fileformat import atomic_write, check_version, pack, read_file, unpack
 from .._native._hash import check_seed
 from ..errors import FormatError
 
@@ -159,9 +159,7 @@ class Sketch:
             if cls is Sketch:
                 raise FormatError(f"{source}: holds a {env.kind!r}, which is not a lowram sketch")
             raise FormatError(f"{source}: holds a {env.kind!r}, not a {cls._KIND!r}")
-        if env.version != found._VERSION:
-            raise FormatError(f"{source}: {env.kind} format version {env.version} is not "
-                              f"supported (supported: {found._VERSION})")
+        check_version(env, (found._VERSION,), source)
         return found._open(env, source)
 
     @classmethod

@@ -321,7 +321,7 @@ cdef class MutableStringMap(_HatTrie):
 
     # ------------------------------------------------------------------ mutation
 
-    def pop(self, key, default=_MISSING):
+    def pop(self, key, default=MISSING):
         """Remove ``key`` and return its value; ``default`` or KeyError if absent.
 
         Cost: O(len(key)) expected.
@@ -341,7 +341,7 @@ cdef class MutableStringMap(_HatTrie):
             lowram_key_done(&k)
         if w != NULL:
             return v
-        if default is _MISSING:
+        if default is MISSING:
             raise KeyError(key)
         return default
 

@@ -1,8 +1,6 @@
 # What the set and the map share: the sorted iterator and the _HatTrie base (the trie, its
 # tuning, size, checks, prefix tests, copies and the file format). Included by hat_trie.pyx.
 
-_MISSING = MISSING  # "no default given", shared with the frozen sets and maps
-
 
 cdef enum:
     _KEYS = 0
@@ -257,7 +255,7 @@ cdef class _HatTrie:
         finally:
             lowram_key_done(&k)
 
-    def longest_prefix(self, s, default=_MISSING):
+    def longest_prefix(self, s, default=MISSING):
         """The longest key (a map: its item) that is a prefix of ``s``; ``default`` or
         KeyError if none. Cost: as :meth:`prefixes`.
 
