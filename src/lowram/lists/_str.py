@@ -6,8 +6,10 @@ import sys
 
 import numpy as np
 
+from .._arrow import is_columnar, require_pyarrow, text_chunks
 from ._sequence import MAX_INDEX, ListBehaviour, norm_range
-from ._typed import BufferInfo, IntList, StrListCore, str_append, str_extend, str_item
+from ._typed import (BufferInfo, IntList, StrListCore, shared_intlist, str_append,
+                     str_extend, str_item)
 
 __all__ = ["StrList"]
 
@@ -25,6 +27,12 @@ class StrList(StrListCore, ListBehaviour):
     that lone surrogates are kept as their 3-byte forms. A non-``str`` item raises
     :class:`TypeError` and the list is unchanged.
 
+    Arrow: :meth:`from_arrow` and :meth:`to_arrow` share the text and offsets with a
+    ``pyarrow`` string array instead of copying them (O(1)); the shared memory is read-only,
+    and the list's first write copies it (copy on write), so the Arrow array never changes.
+    ``StrList(column)`` and ``extend(column)`` take an Arrow or pandas string column in one
+    vectorised pass, with no Python object per item.
+
     >>> s = StrList(["héllo", "", "wörld"])
     >>> s.append("\\U0001F600"); s[0], s[-1], len(s), s[1:3]
     ('héllo', '😀', 4, StrList(['', 'wörld']))
@@ -39,6 +47,11 @@ class StrList(StrListCore, ListBehaviour):
         self.shrink_to_fit()
 
     # ------------------------------------------------------------ internals
+
+    def _own(self) -> None:
+        """Copy shared (read-only) text into a bytearray of our own before a write."""
+        if type(self._data) is not bytearray:
+            self._data = bytearray(self._data)
 
     @staticmethod
     def _encode(value) -> bytes:
@@ -68,6 +81,7 @@ class StrList(StrListCore, ListBehaviour):
 
     def _replace(self, start: int, stop: int, encoded: list) -> None:
         """Replace items ``[start, stop)`` with the already-encoded ``encoded``."""
+        self._own()
         offsets = self._offsets
         a, b = offsets[start], offsets[stop]
         blob = b"".join(encoded)
@@ -189,14 +203,22 @@ class StrList(StrListCore, ListBehaviour):
         >>> s = StrList(); s.append("a"); s
         StrList(['a'])
         """
+        self._own()
         str_append(self._data, self._offsets, value)
 
     def extend(self, iterable) -> None:
         """Append every string of ``iterable``; all or nothing. O(total length).
 
+        A pyarrow or pandas string column is appended buffer to buffer, with no Python
+        object per item (its nulls or non-UTF-8 bytes raise ValueError, and nothing is added).
+
         >>> s = StrList(["a"]); s.extend(["b", "c"]); s
         StrList(['a', 'b', 'c'])
         """
+        self._own()
+        if is_columnar(iterable):
+            self._extend_chunks(list(text_chunks(iterable, "StrList")))
+            return
         if isinstance(iterable, StrList):
             other_data = bytes(iterable._data)
             other_offsets = np.asarray(iterable._offsets).astype(np.int64)
@@ -233,6 +255,7 @@ class StrList(StrListCore, ListBehaviour):
         except IndexError:
             raise IndexError("pop index out of range") from None
         value = self._item(i)
+        self._own()
         if i == len(self) - 1:
             del self._data[self._offsets[i]:]
             del self._offsets[-1]
@@ -335,7 +358,7 @@ class StrList(StrListCore, ListBehaviour):
             return NotImplemented
         out = StrList.__new__(StrList)
         times = max(0, times)
-        out._data = self._data * times
+        out._data = bytearray(self._data) * times
         step = len(self._data)
         body = np.asarray(self._offsets)[1:].astype(np.int64)
         reps = [body + k * step for k in range(times)]
@@ -360,10 +383,16 @@ class StrList(StrListCore, ListBehaviour):
 
     # ------------------------------------------------------------ memory
 
+    def _text_sizeof(self) -> int:
+        """Bytes the text takes: the bytearray with its spare room, or the shared text."""
+        if type(self._data) is bytearray:
+            return sys.getsizeof(self._data)
+        return sys.getsizeof(self._data) + self._data.nbytes
+
     def __sizeof__(self) -> int:
-        """Bytes held in RAM: this object, the UTF-8 buffer and the offsets."""
-        return object.__sizeof__(self) + sys.getsizeof(self._data) + \
-            sys.getsizeof(self._offsets)
+        """Bytes held in RAM: this object, the UTF-8 buffer and the offsets (text shared
+        with an Arrow array is counted: this list keeps it alive)."""
+        return object.__sizeof__(self) + self._text_sizeof() + sys.getsizeof(self._offsets)
 
     def _lowram_owned(self):
         return (self._data, self._offsets)
@@ -380,7 +409,7 @@ class StrList(StrListCore, ListBehaviour):
         BufferInfo(dtype='utf-8', itemsize=3.0, length=2, capacity=2, allocated=7)
         """
         n = len(self)
-        allocated = sys.getsizeof(self._data) - sys.getsizeof(bytearray()) + \
+        allocated = self._text_sizeof() - sys.getsizeof(bytearray()) + \
             self._offsets.buffer_info().allocated
         return BufferInfo("utf-8", self.nbytes / n if n else 0.0, n,
                           self._offsets.buffer_info().capacity - 1, allocated)
@@ -391,7 +420,8 @@ class StrList(StrListCore, ListBehaviour):
         >>> s = StrList(["a"]); s.extend(["b"]); s.shrink_to_fit(); s.buffer_info().capacity
         2
         """
-        if sys.getsizeof(self._data) > len(self._data) + sys.getsizeof(bytearray()) + 1:
+        if type(self._data) is bytearray and \
+                sys.getsizeof(self._data) > len(self._data) + sys.getsizeof(bytearray()) + 1:
             self._data = bytearray(self._data)
         self._offsets.shrink_to_fit()
 
@@ -402,7 +432,75 @@ class StrList(StrListCore, ListBehaviour):
         assert len(offs) >= 1 and offs[0] == 0, "offsets start at 0"
         assert int(offs[-1]) == len(self._data), "last offset is the buffer length"
         assert (np.diff(offs) >= 0).all(), "offsets never decrease"
-        self._data.decode("utf-8", "surrogatepass")
+        bytes(self._data).decode("utf-8", "surrogatepass")
+        if type(self._data) is memoryview:
+            assert self._data.readonly, "shared text is read-only"
+
+    # ------------------------------------------------------------ Arrow
+
+    def _extend_chunks(self, chunks) -> None:
+        """Append checked :class:`~lowram._arrow.TextChunk` s: one copy of their bytes."""
+        pieces, ends, base = [], [], len(self._data)
+        for chunk in chunks:
+            a, b = int(chunk.offsets[0]), int(chunk.offsets[-1])
+            pieces.append(chunk.data[a:b])
+            ends.append(chunk.offsets[1:].astype(np.int64) + (base - a))
+            base += b - a
+        if ends:
+            self._offsets.extend(np.concatenate(ends))
+            text = self._data
+            for piece in pieces:
+                text += memoryview(piece)
+
+    @classmethod
+    def from_arrow(cls, column) -> "StrList":
+        """A StrList over an Arrow (or pandas) string column, sharing its memory.
+
+        ``column``: a ``pyarrow`` string, large_string (or UTF-8 binary) Array or
+        ChunkedArray, a one-column Table/RecordBatch, a RecordBatchReader, or a pandas
+        Series. One chunk is shared, not copied: the text always, the offsets when they
+        start at 0 (a sliced array's are rebased, O(n)); O(1) otherwise. Several chunks are
+        joined (one copy). Nulls or bytes that are not UTF-8 raise ValueError naming the row.
+
+        >>> import pyarrow as pa
+        >>> StrList.from_arrow(pa.array(["a", "bc"]))
+        StrList(['a', 'bc'])
+        """
+        chunks = list(text_chunks(column, "StrList"))
+        out = cls.__new__(cls)
+        if len(chunks) != 1:
+            out._data = bytearray()
+            out._offsets = IntList([0])
+            out._extend_chunks(chunks)
+            return out
+        data, offsets = chunks[0].data, chunks[0].offsets
+        a, b = int(offsets[0]), int(offsets[-1])
+        out._data = memoryview(data).toreadonly()[a:b]
+        out._offsets = shared_intlist(offsets) if a == 0 else IntList(offsets - a)
+        return out
+
+    def to_arrow(self):
+        """The items as a ``pyarrow`` string array sharing this list's memory. O(1).
+
+        The text is shared, and so are the offsets when they are 4 or 8 bytes wide (1- and
+        2-byte offsets are widened to Arrow's 4, a copy of the offsets only); 8-byte offsets
+        give a ``large_string`` array. The list's next write copies what it shares.
+
+        >>> StrList(["a", "bc"]).to_arrow().to_pylist()
+        ['a', 'bc']
+        """
+        pa = require_pyarrow("StrList.to_arrow()")
+        if type(self._data) is bytearray:
+            self._data = memoryview(self._data).toreadonly()
+        text = pa.py_buffer(self._data)
+        offsets = self._offsets
+        if offsets.dtype == "int64":
+            arrow_type, offs = pa.large_string(), offsets.to_arrow()
+        elif offsets.dtype == "int32":
+            arrow_type, offs = pa.string(), offsets.to_arrow()
+        else:
+            arrow_type, offs = pa.string(), pa.array(np.asarray(offsets, dtype=np.int32))
+        return pa.Array.from_buffers(arrow_type, len(self), [None, offs.buffers()[1], text])
 
 
 def _rebuild_strlist(data: bytes, offsets) -> StrList:

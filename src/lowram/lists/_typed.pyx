@@ -22,7 +22,8 @@ from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from cpython.number cimport PyIndex_Check, PyNumber_Index, PyNumber_AsSsize_t
 from cpython.slice cimport PySlice_GetIndicesEx
 from lowram.lists._index cimport clamp_bound, item_position
-from cpython.buffer cimport PyBUF_FORMAT, PyBUF_ND, PyBUF_STRIDES
+from cpython.buffer cimport (PyBUF_FORMAT, PyBUF_ND, PyBUF_STRIDES, PyBUF_WRITABLE,
+                             PyBuffer_FillInfo)
 from libc.float cimport FLT_MAX
 from libc.math cimport isfinite, fabs
 from libc.stdint cimport int8_t, int16_t, int32_t, int64_t
@@ -258,6 +259,7 @@ cdef class _TypedList:
     cdef long long _lo
     cdef long long _hi
     cdef Py_ssize_t _exports
+    cdef object _base   # None: _data is ours (PyMem); else the read-only owner _data is in
     cdef Py_ssize_t _shape[1]
     cdef Py_ssize_t _strides[1]
 
@@ -272,11 +274,38 @@ cdef class _TypedList:
         self._set_code(I8)
 
     def __dealloc__(self):
-        if self._data != NULL:
+        if self._data != NULL and self._base is None:
             PyMem_Free(self._data)
-            self._data = NULL
+        self._data = NULL
 
     # ------------------------------------------------------------ internals
+    #
+    # Borrowed mode: after ``to_arrow()``, or built by ``from_arrow()``, the items live in
+    # memory another object owns and others may read (an Arrow buffer), which must never
+    # change. ``_base`` holds that owner, ``_cap == _len``, and every path that writes calls
+    # ``_own()`` first (growth reaches it through ``_realloc``): copy on write.
+
+    cdef int _borrow(self, object base, const char* p, Py_ssize_t n) except -1:
+        """Point at ``n`` items at ``p`` inside ``base`` (read-only, kept alive)."""
+        self._check_exports()
+        if self._data != NULL and self._base is None:
+            PyMem_Free(self._data)
+        self._data = NULL
+        self._cap = 0
+        self._len = 0
+        self._base = None
+        if n > 0:
+            self._data = <char*>p
+            self._len = n
+            self._cap = n
+            self._base = base
+        return 0
+
+    cdef int _own(self) except -1:
+        """Copy borrowed items into memory of our own before a write (no-op when owned)."""
+        if self._base is None:
+            return 0
+        return self._realloc(self._len + (self._len >> 3) + 6)
 
     cdef void _set_code(self, int code) noexcept:
         self._code = code
@@ -295,11 +324,23 @@ cdef class _TypedList:
     cdef int _realloc(self, Py_ssize_t cap) except -1:
         """Set the capacity to exactly ``cap`` items (``cap >= len``)."""
         cdef char* p
-        if cap == self._cap:
+        if cap == self._cap and self._base is None:
             return 0
         # checked here, where the buffer moves: Python code run during an append or extend
         # (a generator, an __index__) may have taken a view after the caller's own check
         self._check_exports()
+        if self._base is not None:   # borrowed: copy what fits into a block of our own
+            p = NULL
+            if cap > 0:
+                p = <char*>PyMem_Malloc(cap * self._isize)
+                if p == NULL:
+                    raise MemoryError(f"cannot allocate {cap * self._isize} bytes")
+                memcpy(p, self._data, min(cap, self._len) * self._isize)
+            self._data = p
+            self._cap = cap
+            self._len = min(cap, self._len)
+            self._base = None
+            return 0
         if cap == 0:
             PyMem_Free(self._data)
             self._data = NULL
@@ -333,7 +374,9 @@ cdef class _TypedList:
         if p == NULL:
             raise MemoryError(f"cannot allocate {cap * _SIZES[code]} bytes")
         _convert(self._data, self._code, p, code, self._len)
-        PyMem_Free(self._data)
+        if self._base is None:
+            PyMem_Free(self._data)
+        self._base = None
         self._data = p
         self._cap = cap
         self._set_code(code)
@@ -386,6 +429,7 @@ cdef class _TypedList:
             _as_ll(self, value, &x)
         if i >= self._len:   # converting ran user code (``__index__``) that shrank the list
             raise IndexError(f"{type(self).__name__} assignment index out of range")
+        self._own()
         if self._isfloat:
             _put_f(self._data, self._code, i, d)
         else:
@@ -500,6 +544,7 @@ cdef class _TypedList:
             stop = self._len
         if stop <= start:
             return 0
+        self._own()
         memmove(self._data + start * self._isize, self._data + stop * self._isize,
                 (self._len - stop) * self._isize)
         self._len -= stop - start
@@ -635,6 +680,7 @@ cdef class _TypedList:
             tmp = self._coerce(value, "" if step == 1 else " to extended slice")
             # reading ``value`` ran arbitrary code that may have resized this list: recompute
             PySlice_GetIndicesEx(index, self._len, &start, &stop, &step, &n)
+            self._own()
             if step == 1:
                 if stop < start:
                     stop = start
@@ -676,6 +722,7 @@ cdef class _TypedList:
             if n == 0:
                 return
             self._check_exports()
+            self._own()
             if step < 0:   # the same items, walked upwards
                 start = start + (n - 1) * step
                 step = -step
@@ -751,6 +798,7 @@ cdef class _TypedList:
         else:
             _as_ll(self, value, &x)
         self._check_exports()
+        self._own()
         if not self._isfloat and (x < self._lo or x > self._hi):
             self._fit(x, x)
         i = self._norm(i)
@@ -818,6 +866,7 @@ cdef class _TypedList:
         IntList([3, 2, 1])
         """
         cdef int code = self._code
+        self._own()
         if code == I8:
             _reverse(<int8_t*>self._data, self._len)
         elif code == I16:
@@ -844,6 +893,7 @@ cdef class _TypedList:
                 key(self._box(0))
             return
         if key is None:
+            self._own()
             if reverse:
                 self.reverse()
             view = self._np_view()
@@ -921,6 +971,7 @@ cdef class _TypedList:
             return 0
         if n > (<Py_ssize_t>sys.maxsize) // 16 // times:
             raise MemoryError(f"{type(self).__name__} repeated {times} times is too large")
+        self._own()
         self._reserve(n * times)
         done = n
         while done < n * times:
@@ -998,6 +1049,8 @@ cdef class _TypedList:
     # ------------------------------------------------------------ buffer and memory
 
     def __getbuffer__(self, Py_buffer *buffer, int flags):
+        if self._base is not None and flags & PyBUF_WRITABLE:
+            self._own()   # a writable view of borrowed items: copy them first
         self._shape[0] = self._len
         self._strides[0] = self._isize
         buffer.buf = self._data if self._data != NULL else _EMPTY
@@ -1007,7 +1060,7 @@ cdef class _TypedList:
         buffer.len = self._len * self._isize
         buffer.ndim = 1
         buffer.obj = self
-        buffer.readonly = 0
+        buffer.readonly = self._base is not None
         buffer.shape = self._shape if flags & PyBUF_ND else NULL
         buffer.strides = self._strides if flags & PyBUF_STRIDES else NULL
         buffer.suboffsets = NULL
@@ -1073,16 +1126,124 @@ cdef class _TypedList:
             raise ValueError(f"max_value() of an empty {type(self).__name__}")
         return self._np_view().max().item()
 
+    # ------------------------------------------------------------ Arrow
+
+    cdef object _shared_address(self):
+        """Make the items read-only shared memory (handing our block to a :class:`_Block`
+        when we own it) and return the address; the next write copies (see ``_own``)."""
+        cdef _Block block
+        if self._len == 0:
+            return None
+        if self._base is None:
+            block = _Block.__new__(_Block)
+            block.p = self._data
+            block.n = self._len * self._isize
+            self._base = block
+            self._cap = self._len
+        return <size_t>self._data
+
+    def to_arrow(self):
+        """The items as a ``pyarrow`` array of the same type, sharing this list's memory.
+
+        No copy: the buffer becomes read-only shared memory, and the list's next write
+        copies it first (copy on write), so the Arrow array never changes. O(1).
+
+        >>> import pyarrow as pa
+        >>> IntList([1, 2, 300]).to_arrow().type
+        DataType(int16)
+        """
+        from lowram._arrow import require_pyarrow
+        pa = require_pyarrow(f"{type(self).__name__}.to_arrow()")
+        arrow_type = pa.from_numpy_dtype(np.dtype(_NAMES[self._code]))
+        address = self._shared_address()
+        if address is None:
+            return pa.array([], type=arrow_type)
+        buf = pa.foreign_buffer(address, self._len * self._isize, base=self._base)
+        return pa.Array.from_buffers(arrow_type, self._len, [None, buf])
+
+    @classmethod
+    def from_arrow(cls, column, *, dtype=None):
+        """A list of the values of an Arrow (or pandas) numeric column.
+
+        ``column``: a ``pyarrow`` Array or ChunkedArray, a one-column Table or
+        RecordBatch, a RecordBatchReader, or a pandas Series. One chunk whose type this
+        list stores (``int8`` … ``int64``; ``float32``/``float64`` for FloatList) is shared,
+        not copied (O(1); the list copies on its first write); other columns are converted
+        with vectorised checks (O(n)). A null raises ValueError, a non-numeric column
+        TypeError.
+
+        >>> import pyarrow as pa
+        >>> IntList.from_arrow(pa.array([1, 2, 3], pa.int32()))
+        IntList([1, 2, 3])
+        """
+        from lowram._arrow import number_chunks
+        cdef _TypedList out
+        cdef const unsigned char[::1] raw
+        is_float = issubclass(cls, FloatList)
+        chunks = list(number_chunks(column, cls.__name__, "iuf" if is_float else "iu"))
+        out = cls() if dtype is None else cls(dtype=dtype)
+        if len(chunks) == 1 and chunks[0].dtype.name in _NAMES and \
+                (chunks[0].dtype.kind == "f") == is_float and chunks[0].shape[0] and \
+                (dtype is None or chunks[0].dtype.name == out.dtype):
+            arr = chunks[0]
+            raw = arr.view(np.uint8)
+            out._set_code(_NAMES.index(arr.dtype.name))
+            out._borrow(arr, <const char*>&raw[0], arr.shape[0])
+            return out
+        for arr in chunks:
+            out._extend_array(arr)
+        out._realloc(out._len)
+        return out
+
     def _check(self):
         """Assert the internal invariants (used by the tests after every operation)."""
         assert 0 <= self._len <= self._cap, (self._len, self._cap)
         assert (self._cap == 0) == (self._data == NULL), (self._cap,)
+        assert self._base is None or self._cap == self._len, "borrowed items have no spare"
         assert self._isize == _SIZES[self._code]
         assert self._exports >= 0
         assert self._isfloat == (self._code >= F32)
         if self._len and not self._isfloat:
             view = self._np_view()
             assert self._lo <= int(view.min()) and int(view.max()) <= self._hi
+
+
+def shared_intlist(arr):
+    """An adaptive IntList over a 1-d contiguous int32/int64 numpy array, sharing it (the
+    list copies on its first write; the array must not change while the list reads it)."""
+    cdef IntList out = IntList()
+    cdef const unsigned char[::1] raw
+    if arr.ndim != 1 or arr.dtype.name not in ("int32", "int64") or \
+            not arr.flags.c_contiguous:
+        raise TypeError(f"can share a 1-d contiguous int32 or int64 array, not {arr.dtype}")
+    if arr.shape[0] == 0:
+        return out
+    raw = arr.view(np.uint8)
+    out._set_code(_NAMES.index(arr.dtype.name))
+    out._borrow(arr, <const char*>&raw[0], arr.shape[0])
+    return out
+
+
+@cython.final
+cdef class _Block:
+    """A PyMem block a typed list handed over when it became shared (``to_arrow``): it frees
+    the block when the last reader (the list, an Arrow buffer) lets go, and exposes it
+    read-only."""
+    cdef char* p
+    cdef Py_ssize_t n
+
+    def __dealloc__(self):
+        PyMem_Free(self.p)
+        self.p = NULL
+
+    def __getbuffer__(self, Py_buffer *buffer, int flags):
+        PyBuffer_FillInfo(buffer, self, self.p, self.n, 1, flags)
+
+    def __releasebuffer__(self, Py_buffer *buffer):
+        pass
+
+    def __sizeof__(self):
+        return object.__sizeof__(self) + self.n
 
 
 def _rebuild(cls, dtype, fixed, data):
@@ -1181,6 +1342,19 @@ cdef extern from "Python.h":
     bint PyUnicode_IS_ASCII(object o)
     void* PyUnicode_DATA(object o)
     Py_ssize_t PyUnicode_GET_LENGTH(object o)
+    Py_buffer* PyMemoryView_GET_BUFFER(object o)
+
+
+cdef inline const char* _text(object data, Py_ssize_t* size) noexcept:
+    """The bytes of a StrList's text: a bytearray of its own, or a read-only memoryview of
+    text shared with an Arrow array (``from_arrow``/``to_arrow``; see ``StrListCore._data``)."""
+    cdef Py_buffer* view
+    if type(data) is bytearray:
+        size[0] = PyByteArray_GET_SIZE(data)
+        return PyByteArray_AS_STRING(data)
+    view = PyMemoryView_GET_BUFFER(data)
+    size[0] = view.len
+    return <const char*>view.buf
 
 
 cdef inline int _str_push(bytearray data, _TypedList offsets, object s) except -1:
@@ -1233,16 +1407,17 @@ def str_append(bytearray data, _TypedList offsets, s):
     _str_push(data, offsets, s)
 
 
-cdef inline str _str_decode(bytearray data, _TypedList offsets, Py_ssize_t i):
+cdef inline str _str_decode(object data, _TypedList offsets, Py_ssize_t i):
     cdef long long a = _get_i(offsets._data, offsets._code, i)
     cdef long long b = _get_i(offsets._data, offsets._code, i + 1)
-    if not 0 <= a <= b <= PyByteArray_GET_SIZE(data):
-        raise RuntimeError(f"corrupt StrList: item {i} spans bytes {a}..{b} of "
-                           f"{PyByteArray_GET_SIZE(data)}")
-    return PyUnicode_DecodeUTF8(PyByteArray_AS_STRING(data) + a, b - a, "surrogatepass")
+    cdef Py_ssize_t size
+    cdef const char* p = _text(data, &size)
+    if not 0 <= a <= b <= size:
+        raise RuntimeError(f"corrupt StrList: item {i} spans bytes {a}..{b} of {size}")
+    return PyUnicode_DecodeUTF8(p + a, b - a, "surrogatepass")
 
 
-def str_item(bytearray data, _TypedList offsets, Py_ssize_t i):
+def str_item(object data, _TypedList offsets, Py_ssize_t i):
     """Item ``i`` (negative counts from the end) of a StrList's buffers. O(len(item))."""
     return _str_decode(data, offsets, item_position(i, offsets._len - 1, "StrList"))
 
@@ -1259,7 +1434,7 @@ cdef class StrListCore:
     ``_getslice(index)`` for the slice and index-object cases of ``x[...]``.
     """
 
-    cdef bytearray _buf
+    cdef object _buf   # bytearray, or a read-only 1-d memoryview of bytes (shared text)
     cdef _TypedList _offs
 
     def __cinit__(self, *args, **kwargs):
@@ -1273,7 +1448,12 @@ cdef class StrListCore:
 
     @_data.setter
     def _data(self, value):
-        if not isinstance(value, bytearray):
+        if type(value) is memoryview:
+            if not (value.readonly and value.c_contiguous and value.ndim == 1
+                    and value.itemsize == 1):
+                raise TypeError("a StrList's shared text must be a read-only 1-d memoryview "
+                                "of bytes")
+        elif type(value) is not bytearray:
             raise TypeError(f"StrList text buffer must be a bytearray, not "
                             f"{type(value).__name__}")
         self._buf = value

@@ -1,0 +1,225 @@
+"""Arrow and pandas input, read as buffers: shared by every family that takes a column.
+
+An Arrow array is already what lowram stores: strings as one UTF-8 buffer plus offsets,
+numbers as one contiguous buffer. This module turns what a user hands over (a
+``pyarrow.Array``, a ``ChunkedArray``, a one-column ``Table``/``RecordBatch``, a
+``RecordBatchReader`` streaming batches, a pandas ``Series``) into those buffers, chunk by
+chunk, without a Python object per item, so a builder can walk them in C.
+
+The null policy, the same for every structure: lowram holds no null, so a column with nulls
+is refused with :class:`ValueError` naming how many and the first row, before anything is
+added (drop them with ``pyarrow.compute.drop_null`` or fill them with ``fill_null``).
+
+pyarrow is an optional dependency (the ``arrow`` extra): nothing here imports it until an
+Arrow object is seen, and :func:`is_columnar` recognises one without importing it.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator, NamedTuple
+
+import numpy as np
+
+__all__ = ["TextChunk", "is_columnar", "require_pyarrow", "text_chunks", "number_chunks",
+           "bool_chunks", "kind_of"]
+
+
+def require_pyarrow(what: str = "this"):
+    """The ``pyarrow`` module, or ImportError naming the extra that installs it."""
+    try:
+        import pyarrow
+    except ImportError:  # pragma: no cover - the test environment has pyarrow
+        raise ImportError(f"{what} needs pyarrow: pip install 'lowram[arrow]'") from None
+    return pyarrow
+
+
+def is_columnar(obj) -> bool:
+    """Whether ``obj`` is an Arrow or pandas column this module reads (no import needed)."""
+    module = type(obj).__module__ or ""
+    if module.startswith("pyarrow"):
+        return True
+    if module.startswith("pandas"):
+        return hasattr(obj, "dtype") and hasattr(obj, "__array__") and getattr(obj, "ndim", 1) == 1
+    return False
+
+
+class TextChunk(NamedTuple):
+    """One chunk of a string column: item ``i`` is ``data[offsets[i]:offsets[i + 1]]``.
+
+    ``data`` is a uint8 array over the Arrow data buffer (no copy), ``offsets`` an int32 or
+    int64 array of ``len + 1`` entries (no copy; the first is not 0 for a sliced array).
+    ``owner`` keeps the Arrow memory alive while the chunk is used.
+    """
+    data: np.ndarray
+    offsets: np.ndarray
+    owner: object
+
+    def __len__(self) -> int:   # type: ignore[override]
+        return self.offsets.shape[0] - 1
+
+
+def _single_column(obj, pa, what: str):
+    """The column of a one-column Table/RecordBatch; TypeError naming the columns otherwise."""
+    names = obj.schema.names
+    if len(names) != 1:
+        raise TypeError(f"{what} takes one column, and this {type(obj).__name__} has "
+                        f"{len(names)}: {names[:8]}; pass one, e.g. table[{names[0]!r}]"
+                        if names else f"{what} got a {type(obj).__name__} with no column")
+    return obj.column(0)
+
+
+def _chunks_of(obj, what: str):
+    """``obj`` as an iterator of ``pyarrow.Array`` chunks (streams stay streams)."""
+    pa = require_pyarrow(what)
+    if isinstance(obj, pa.ChunkedArray):
+        return iter(obj.chunks)
+    if isinstance(obj, pa.Array):
+        return iter((obj,))
+    if isinstance(obj, (pa.Table, pa.RecordBatch)):
+        return _chunks_of(_single_column(obj, pa, what), what)
+    if isinstance(obj, pa.RecordBatchReader):
+        _single_column(obj, pa, what)  # the schema is known before the first batch
+        return (batch.column(0) for batch in obj)
+    module = type(obj).__module__ or ""
+    if module.startswith("pandas"):
+        return _chunks_of(_from_pandas(obj, pa, what), what)
+    raise TypeError(f"{what} cannot read a {type(obj).__name__} as a column")
+
+
+def _from_pandas(series, pa, what):
+    """A pandas Series or extension array as Arrow: zero-copy for Arrow-backed and numeric
+    numpy-backed data; object-dtype strings are converted once by pyarrow (in C++)."""
+    values = getattr(series, "array", series)
+    if hasattr(values, "__arrow_array__"):
+        return pa.array(values)   # ArrowStringArray, ArrowExtensionArray: the chunks as-is
+    arr = np.asarray(series)
+    if arr.dtype == object:
+        return pa.array(arr, from_pandas=True)
+    return pa.array(arr)
+
+
+def _refuse_nulls(chunk, row0: int, what: str) -> None:
+    if chunk.null_count:
+        import pyarrow.compute as pc
+        first = row0 + int(pc.index(chunk.is_null(), True).as_py())
+        raise ValueError(
+            f"{what} holds no null, and this column has {chunk.null_count} in a chunk "
+            f"(first at row {first}): drop them with pyarrow.compute.drop_null(column) or "
+            f"fill them with pyarrow.compute.fill_null(column, value)")
+
+
+def _buffer_array(buf, dtype, offset: int, count: int) -> np.ndarray:
+    """``count`` items of ``dtype`` from an Arrow buffer, starting at item ``offset``."""
+    if count == 0 or buf is None:
+        return np.zeros(count, dtype=dtype)
+    return np.frombuffer(buf, dtype=dtype, count=count, offset=offset * np.dtype(dtype).itemsize)
+
+
+def _as_text_array(chunk, pa, what: str):
+    """A string-typed chunk as string/large_string/binary/large_binary (views and
+    dictionaries are decoded, a copy, since their layout is not offsets + data)."""
+    t = chunk.type
+    if pa.types.is_dictionary(t):
+        chunk = chunk.dictionary_decode()
+        t = chunk.type
+    if (pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_binary(t)
+            or pa.types.is_large_binary(t)):
+        return chunk
+    if str(t) in ("string_view", "binary_view"):
+        return chunk.cast(pa.large_binary() if "binary" in str(t) else pa.large_string())
+    if pa.types.is_null(t):
+        return chunk
+    raise TypeError(f"{what} takes a column of strings, not of Arrow type {t}")
+
+
+def text_chunks(obj, what: str = "lowram") -> Iterator[TextChunk]:
+    """The string column ``obj`` as :class:`TextChunk` s, lazily (a stream stays a stream).
+
+    Every chunk is checked before it is yielded: offsets inside the buffer, bytes
+    well-formed UTF-8 (a binary column is accepted when it is UTF-8), no null; ValueError
+    names the first bad row. Consumers may then read the spans in C without checks.
+    """
+    from ._native._text import check_spans
+
+    pa = require_pyarrow(what)
+    row0 = 0
+    for chunk in _chunks_of(obj, what):
+        chunk = _as_text_array(chunk, pa, what)
+        n = len(chunk)
+        _refuse_nulls(chunk, row0, what)
+        if pa.types.is_null(chunk.type):   # all-null of zero length
+            yield TextChunk(np.zeros(0, np.uint8), np.zeros(1, np.int32), chunk)
+            continue
+        wide = pa.types.is_large_string(chunk.type) or pa.types.is_large_binary(chunk.type)
+        bufs = chunk.buffers()
+        offsets = _buffer_array(bufs[1], np.int64 if wide else np.int32, chunk.offset, n + 1)
+        if bufs[2] is None or bufs[2].size == 0:
+            data = np.zeros(0, np.uint8)
+        else:
+            data = np.frombuffer(bufs[2], dtype=np.uint8)
+        check_spans(data, offsets, row0, what)
+        yield TextChunk(data, offsets, chunk)
+        row0 += n
+
+
+_NUMERIC = "iuf"
+
+
+def number_chunks(obj, what: str = "lowram", kinds: str = _NUMERIC) -> Iterator[np.ndarray]:
+    """The numeric column ``obj`` as numpy arrays over the Arrow buffers (no copy), lazily.
+
+    ``kinds`` names the numpy kinds accepted (``'iu'`` for ints); another type raises
+    TypeError, nulls ValueError.
+    """
+    pa = require_pyarrow(what)
+    row0 = 0
+    for chunk in _chunks_of(obj, what):
+        n = len(chunk)
+        if pa.types.is_null(chunk.type) and n == 0:
+            continue
+        _refuse_nulls(chunk, row0, what)
+        t = chunk.type
+        if not (pa.types.is_integer(t) or pa.types.is_floating(t)) or \
+                np.dtype(t.to_pandas_dtype()).kind not in kinds:
+            want = "integers" if kinds == "iu" else "numbers"
+            raise TypeError(f"{what} takes a column of {want}, not of Arrow type {t}")
+        dtype = np.dtype(t.to_pandas_dtype())
+        yield _buffer_array(chunk.buffers()[1], dtype, chunk.offset, n)
+        row0 += n
+
+
+def bool_chunks(obj, what: str = "lowram") -> Iterator[tuple]:
+    """The boolean column ``obj`` as ``(bitmap bytes, bit offset, length)`` chunks.
+
+    Arrow bitmaps are least-significant-bit first; nulls raise ValueError.
+    """
+    pa = require_pyarrow(what)
+    row0 = 0
+    for chunk in _chunks_of(obj, what):
+        n = len(chunk)
+        if pa.types.is_null(chunk.type) and n == 0:
+            continue
+        if not pa.types.is_boolean(chunk.type):
+            raise TypeError(f"{what} takes a column of booleans, not of Arrow type {chunk.type}")
+        _refuse_nulls(chunk, row0, what)
+        buf = chunk.buffers()[1]
+        yield (memoryview(buf) if buf is not None else memoryview(b""), chunk.offset, n)
+        row0 += n
+
+
+def kind_of(arrow_type) -> str:
+    """``'text'``, ``'int'``, ``'float'`` or ``'bool'`` for an Arrow type (TypeError else)."""
+    pa = require_pyarrow()
+    t = arrow_type
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    if (pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_binary(t)
+            or pa.types.is_large_binary(t) or str(t) in ("string_view", "binary_view")):
+        return "text"
+    if pa.types.is_integer(t):
+        return "int"
+    if pa.types.is_floating(t):
+        return "float"
+    if pa.types.is_boolean(t):
+        return "bool"
+    raise TypeError(f"lowram has no structure for a column of Arrow type {arrow_type}")

@@ -1,0 +1,146 @@
+# cython: language_level=3, boundscheck=False, wraparound=False
+"""Loops over a column of strings held as one UTF-8 buffer plus offsets (an Arrow string
+array's layout, and StrList's): the bounds and UTF-8 check every builder relies on, and the
+sketches' hashing of each item's bytes, both without a Python object per item.
+
+An item's bytes hash exactly as the ``str`` they decode to (lowram hashes a str as its UTF-8),
+so a sketch fed a column agrees with one fed the same strings as Python objects.
+"""
+
+cimport numpy as cnp
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
+from libc.string cimport memcpy
+
+from lowram._native._hash cimport lr_xxh3
+
+import numpy as np
+
+cnp.import_array()
+
+ctypedef fused off_t:
+    int32_t
+    int64_t
+
+
+cdef inline Py_ssize_t _utf8_bad(const uint8_t* s, Py_ssize_t n) noexcept nogil:
+    """Index of the first byte of s[0:n] that is not well-formed UTF-8 (RFC 3629: no
+    surrogate, no overlong form, nothing past U+10FFFF), or -1 when all of it is."""
+    cdef Py_ssize_t i = 0
+    cdef uint64_t w
+    cdef uint8_t b, c
+    while i < n:
+        if i + 8 <= n:
+            memcpy(&w, s + i, 8)
+            if (w & 0x8080808080808080ULL) == 0:
+                i += 8
+                continue
+        b = s[i]
+        if b < 0x80:
+            i += 1
+        elif b < 0xC2:
+            return i
+        elif b < 0xE0:
+            if i + 1 >= n or (s[i + 1] & 0xC0) != 0x80:
+                return i
+            i += 2
+        elif b < 0xF0:
+            if i + 2 >= n or (s[i + 2] & 0xC0) != 0x80:
+                return i
+            c = s[i + 1]
+            if b == 0xE0:
+                if c < 0xA0 or c > 0xBF:
+                    return i
+            elif b == 0xED:
+                if c < 0x80 or c > 0x9F:   # U+D800..U+DFFF: surrogates are not UTF-8
+                    return i
+            elif (c & 0xC0) != 0x80:
+                return i
+            i += 3
+        elif b < 0xF5:
+            if i + 3 >= n or (s[i + 2] & 0xC0) != 0x80 or (s[i + 3] & 0xC0) != 0x80:
+                return i
+            c = s[i + 1]
+            if b == 0xF0:
+                if c < 0x90 or c > 0xBF:
+                    return i
+            elif b == 0xF4:
+                if c < 0x80 or c > 0x8F:
+                    return i
+            elif (c & 0xC0) != 0x80:
+                return i
+            i += 4
+        else:
+            return i
+    return -1
+
+
+cdef Py_ssize_t _first_bad_span(const uint8_t* data, Py_ssize_t size, const off_t* off,
+                                Py_ssize_t n, int* why) noexcept nogil:
+    """First item whose span is out of bounds (why=1) or not UTF-8 (why=2), or -1."""
+    cdef Py_ssize_t i, a, b
+    for i in range(n):
+        a = <Py_ssize_t>off[i]
+        b = <Py_ssize_t>off[i + 1]
+        if a < 0 or b < a or b > size:
+            why[0] = 1
+            return i
+        if _utf8_bad(data + a, b - a) >= 0:
+            why[0] = 2
+            return i
+    return -1
+
+
+cdef uint8_t _NOTHING[1]   # what an empty buffer points at (never read)
+
+
+cdef const uint8_t* _ptr(const uint8_t[::1] data) noexcept:
+    if data.shape[0] == 0:
+        return _NOTHING
+    return &data[0]
+
+
+def check_spans(const uint8_t[::1] data, const off_t[::1] offsets, Py_ssize_t row0=0,
+                str what="lowram"):
+    """Raise ValueError naming the row (``row0`` + index) of the first item whose offsets
+    leave ``data`` or whose bytes are not well-formed UTF-8. O(total bytes), in C.
+
+    >>> import numpy as np
+    >>> check_spans(np.frombuffer(b"ab\\xff", np.uint8), np.array([0, 2, 3], np.int32))
+    Traceback (most recent call last):
+    ...
+    ValueError: lowram takes UTF-8 text, and row 1 is not UTF-8 (b'\\xff')
+    """
+    cdef Py_ssize_t n = offsets.shape[0] - 1, bad
+    cdef int why = 0
+    if n < 0:
+        raise ValueError(f"{what}: a string column needs at least one offset")
+    cdef const uint8_t* p = _ptr(data)
+    with nogil:
+        bad = _first_bad_span(p, data.shape[0], &offsets[0], n, &why)
+    if bad < 0:
+        return None
+    a, b = int(offsets[bad]), int(offsets[bad + 1])
+    if why == 1:
+        raise ValueError(f"{what}: corrupt string column: row {row0 + bad} spans bytes "
+                         f"{a}..{b} of a {data.shape[0]}-byte buffer")
+    raw = bytes(data[a:min(b, a + 40)])
+    raise ValueError(f"{what} takes UTF-8 text, and row {row0 + bad} is not UTF-8 ({raw!r})")
+
+
+def hash_spans(const uint8_t[::1] data, const off_t[::1] offsets, uint64_t seed):
+    """The XXH3-64 hash of each item's bytes (spans already checked) as a uint64 array.
+
+    >>> import numpy as np
+    >>> from lowram.hashing import hash64
+    >>> h = hash_spans(np.frombuffer(b"abc", np.uint8), np.array([0, 1, 3]), 7)
+    >>> [int(x) for x in h] == [hash64("a", 7), hash64("bc", 7)]
+    True
+    """
+    cdef Py_ssize_t i, n = offsets.shape[0] - 1
+    out = np.empty(max(n, 0), dtype=np.uint64)
+    cdef uint64_t[::1] h = out
+    cdef const uint8_t* p = _ptr(data)
+    with nogil:
+        for i in range(n):
+            h[i] = lr_xxh3(p + offsets[i], <size_t>(offsets[i + 1] - offsets[i]), seed)
+    return out
