@@ -7,6 +7,7 @@ import sys
 import numpy as np
 from bitarray import bitarray as _bitarray
 
+from .._arrow import bool_chunks, is_columnar, require_pyarrow
 from ._sequence import MAX_INDEX, ListBehaviour, norm_range
 from ._typed import BufferInfo
 
@@ -26,8 +27,23 @@ def _bit(value) -> bool:
     return bool(i)
 
 
+def _bits_of_arrow(column) -> _bitarray:
+    """A column of Arrow booleans (LSB-first bitmaps) as one big-endian bitarray. O(n/8)."""
+    out = _bitarray(endian="big")
+    for buf, offset, n in bool_chunks(column, "BitList"):
+        if not n:
+            continue
+        first, skip = offset // 8, offset % 8
+        part = _bitarray(endian="little")
+        part.frombytes(buf[first:first + (skip + n + 7) // 8])
+        out.extend(part[skip:skip + n])   # extend converts bit order, vectorised
+    return out
+
+
 def _bits_of(iterable) -> _bitarray:
     """A new bitarray of ``iterable``'s items, each checked by :func:`_bit`."""
+    if is_columnar(iterable):
+        return _bits_of_arrow(iterable)
     if isinstance(iterable, BitList):
         return _bitarray(iterable._bits)
     if isinstance(iterable, np.ndarray) and iterable.ndim == 1 and iterable.dtype.kind in "biu":
@@ -277,6 +293,31 @@ class BitList(ListBehaviour):
         [True, False]
         """
         return [bool(v) for v in self._bits.tolist()]
+
+    # ------------------------------------------------------------ Arrow
+
+    @classmethod
+    def from_arrow(cls, column) -> "BitList":
+        """A BitList of an Arrow (or pandas) boolean column. O(n/8): the bitmap is copied
+        (Arrow orders bits least-significant first, BitList most-significant first). A
+        null raises ValueError, another type TypeError. ``BitList(column)`` is the same.
+
+        >>> import pyarrow as pa
+        >>> BitList.from_arrow(pa.array([True, False, True]))
+        BitList([True, False, True])
+        """
+        return cls._wrap(_bits_of_arrow(column))
+
+    def to_arrow(self):
+        """The bits as a ``pyarrow`` boolean array. O(n/8) (one bit-order conversion).
+
+        >>> BitList([1, 0, 1]).to_arrow().to_pylist()
+        [True, False, True]
+        """
+        pa = require_pyarrow("BitList.to_arrow()")
+        little = _bitarray(self._bits, endian="little")
+        return pa.Array.from_buffers(pa.bool_(), len(little),
+                                     [None, pa.py_buffer(little.tobytes())])
 
     # ------------------------------------------------------------ operators
 

@@ -17,6 +17,8 @@ import struct
 
 import numpy as np
 
+from lowram._arrow import is_columnar, number_chunks, require_pyarrow
+
 cimport cython
 from cpython.long cimport PyLong_Check
 from cpython.mem cimport PyMem_Calloc, PyMem_Free
@@ -229,6 +231,10 @@ cdef class PackedIntArray:
         >>> PackedIntArray.from_iterable(range(-3, 3)).tolist()
         [-3, -2, -1, 0, 1, 2]
         """
+        if is_columnar(ints):   # Arrow or pandas: each chunk's buffer, no object per item
+            chunks = list(number_chunks(ints, "PackedIntArray", "iu"))
+            ints = np.concatenate(chunks) if len(chunks) != 1 else chunks[0] \
+                if chunks else np.zeros(0, np.int64)
         if isinstance(ints, np.ndarray) and ints.ndim == 1 and ints.dtype.kind in "biu":
             arr = ints
             if arr.dtype.kind == "u" and arr.size and int(arr.max()) > 9223372036854775807:
@@ -285,6 +291,27 @@ cdef class PackedIntArray:
         out = np.empty(self._len, dtype=np.int64)
         self._gather(out, 0, 1, self._len)
         return out
+
+    def to_arrow(self):
+        """The items as a ``pyarrow`` integer array of the narrowest signed type that holds
+        them (int8 … int64). O(n): Arrow has no bit-packed layout, so the items are
+        unpacked (into the narrow type, then shared with Arrow without a further copy).
+
+        >>> PackedIntArray.from_iterable([5, 300]).to_arrow().type
+        DataType(int16)
+        """
+        pa = require_pyarrow("PackedIntArray.to_arrow()")
+        values = self.to_numpy()
+        if self._len:
+            lo, hi = int(values.min()), int(values.max())
+            for dtype in (np.int8, np.int16, np.int32):
+                info = np.iinfo(dtype)
+                if info.min <= lo and hi <= info.max:
+                    values = values.astype(dtype)
+                    break
+        else:
+            values = values.astype(np.int8)
+        return pa.array(values)
 
     def __array__(self, dtype=None, copy=None):
         out = self.to_numpy()
