@@ -20,8 +20,8 @@ from typing import Iterator, NamedTuple
 
 import numpy as np
 
-__all__ = ["TextChunk", "is_columnar", "require_pyarrow", "text_chunks", "number_chunks",
-           "bool_chunks", "kind_of"]
+__all__ = ["TextChunk", "is_columnar", "is_stream", "require_pyarrow", "text_chunks",
+           "text_blocks", "number_chunks", "bool_chunks", "column_kind", "kind_of"]
 
 
 def require_pyarrow(what: str = "this"):
@@ -132,13 +132,30 @@ def _as_text_array(chunk, pa, what: str):
     raise TypeError(f"{what} takes a column of strings, not of Arrow type {t}")
 
 
+def is_stream(obj) -> bool:
+    """Whether ``obj`` is read batch by batch (a RecordBatchReader), so that a bad batch is
+    found only once the batches before it were used; every other column is checked whole
+    before its first chunk is yielded, so a bad row leaves a container unchanged."""
+    return type(obj).__name__ == "RecordBatchReader" and \
+        (type(obj).__module__ or "").startswith("pyarrow")
+
+
+def _whole_first(obj, chunks):
+    return chunks if is_stream(obj) else iter(list(chunks))
+
+
 def text_chunks(obj, what: str = "lowram") -> Iterator[TextChunk]:
-    """The string column ``obj`` as :class:`TextChunk` s, lazily (a stream stays a stream).
+    """The string column ``obj`` as :class:`TextChunk` s (see :func:`is_stream` for when
+    they are checked).
 
     Every chunk is checked before it is yielded: offsets inside the buffer, bytes
     well-formed UTF-8 (a binary column is accepted when it is UTF-8), no null; ValueError
     names the first bad row. Consumers may then read the spans in C without checks.
     """
+    return _whole_first(obj, _text_chunks(obj, what))
+
+
+def _text_chunks(obj, what):
     from ._native._text import check_spans
 
     pa = require_pyarrow(what)
@@ -162,15 +179,41 @@ def text_chunks(obj, what: str = "lowram") -> Iterator[TextChunk]:
         row0 += n
 
 
+#: rows per block of :func:`text_blocks`: 512 KB of int64 offsets, cache-sized
+BLOCK = 65536
+
+
+def text_blocks(obj, what: str = "lowram", block: int = BLOCK):
+    """The string column ``obj`` as ``(data, offsets, row0)`` blocks of at most ``block``
+    rows: ``data`` a uint8 array over the chunk's bytes (never empty: a 1-byte array when the
+    chunk has no bytes), ``offsets`` int64 (a small copy per block, so the C loops that read
+    them need one offset type), ``row0`` the column row of the block's first item. Checked as
+    :func:`text_chunks` checks.
+    """
+    nothing = np.zeros(1, np.uint8)
+    row0 = 0
+    for chunk in text_chunks(obj, what):
+        data = chunk.data if chunk.data.shape[0] else nothing
+        n = len(chunk)
+        for start in range(0, n, block):
+            stop = min(n, start + block)
+            yield data, chunk.offsets[start:stop + 1].astype(np.int64), row0 + start
+        row0 += n
+
+
 _NUMERIC = "iuf"
 
 
 def number_chunks(obj, what: str = "lowram", kinds: str = _NUMERIC) -> Iterator[np.ndarray]:
-    """The numeric column ``obj`` as numpy arrays over the Arrow buffers (no copy), lazily.
+    """The numeric column ``obj`` as numpy arrays over the Arrow buffers (no copy).
 
     ``kinds`` names the numpy kinds accepted (``'iu'`` for ints); another type raises
-    TypeError, nulls ValueError.
+    TypeError, nulls ValueError (checked as :func:`is_stream` says).
     """
+    return _whole_first(obj, _number_chunks(obj, what, kinds))
+
+
+def _number_chunks(obj, what, kinds):
     pa = require_pyarrow(what)
     row0 = 0
     for chunk in _chunks_of(obj, what):
@@ -205,6 +248,21 @@ def bool_chunks(obj, what: str = "lowram") -> Iterator[tuple]:
         buf = chunk.buffers()[1]
         yield (memoryview(buf) if buf is not None else memoryview(b""), chunk.offset, n)
         row0 += n
+
+
+def column_kind(obj, what: str = "lowram") -> tuple:
+    """``(kind, column)``: the :func:`kind_of` of ``obj``'s type, and ``obj`` itself, or as
+    Arrow when it was a pandas Series (converted once, so callers read that)."""
+    pa = require_pyarrow(what)
+    module = type(obj).__module__ or ""
+    if module.startswith("pandas"):
+        obj = _from_pandas(obj, pa, what)
+    if isinstance(obj, (pa.Array, pa.ChunkedArray)):
+        return kind_of(obj.type), obj
+    if isinstance(obj, (pa.Table, pa.RecordBatch, pa.RecordBatchReader)):
+        _single_column(obj, pa, what)
+        return kind_of(obj.schema.field(0).type), obj
+    raise TypeError(f"{what} cannot read a {type(obj).__name__} as a column")
 
 
 def kind_of(arrow_type) -> str:

@@ -4,9 +4,15 @@ Everything here is lazy: readers are generators that hold one line at a time, wh
 file's size; nothing is read into a list unless asked. Files may be plain or compressed
 with gzip, xz or bzip2 (recognised by their magic bytes, not their names).
 
+Columnar files (Parquet, CSV/TSV, Feather/Arrow IPC, recognised by their names) are read one
+column at a time with pyarrow (the ``arrow`` extra), streamed record batch by record batch:
+``Corpus("data.parquet", column="name")``. The column's Arrow type gives the kind (strings are
+``words``, integers ``ints``); nulls are refused.
+
 Bad input gets one clear exception: a missing file :class:`FileNotFoundError`; a directory,
 an empty file, a line that is not UTF-8 (with its line number and byte offset) or a malformed
-``word<TAB>count`` line :class:`lowram.FormatError` (a ``ValueError``).
+``word<TAB>count`` line :class:`lowram.FormatError` (a ``ValueError``); a column that is
+missing, unknown or of a type no kind reads :class:`lowram.errors.ColumnError` (a ``ValueError``).
 
 >>> words = Corpus.bundled("english-words")
 >>> next(iter(words))
@@ -19,8 +25,10 @@ from __future__ import annotations
 
 import bz2
 import configparser
+import difflib
 import gzip
 import io
+import itertools
 import lzma
 import os
 import re
@@ -29,14 +37,17 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from .errors import FormatError
+from .errors import ColumnError, FormatError
 
 __all__ = [
     "Corpus",
     "bundled_names",
     "bundled_path",
+    "column_schema",
+    "columnar_format",
     "manifest",
     "open_binary",
+    "read_column",
     "read_counts",
     "read_lines",
     "read_tokens",
@@ -203,6 +214,230 @@ def _int_stream(n: int, low: int, high: int, seed: int, chunk: int = 1 << 16) ->
         left -= size
 
 
+# ---------------------------------------------------------------- columnar files
+
+#: file suffixes read as columnar files, and their format
+_COLUMNAR = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".tsv": "tsv",
+             ".feather": "ipc", ".arrow": "ipc", ".arrows": "ipc", ".ipc": "ipc"}
+#: compressions pyarrow's CSV reader undoes by itself, recognised by the name (data.csv.gz)
+_CSV_COMPRESSED = (".gz", ".bz2", ".zst", ".lz4")
+#: the corpus kinds a column of each :func:`lowram._arrow.kind_of` kind can be read as
+_COLUMN_KINDS = {"text": ("words", "tokens"), "int": ("ints", "counts")}
+
+
+def columnar_format(path) -> str | None:
+    """``"parquet"``, ``"csv"``, ``"tsv"`` or ``"ipc"`` (Feather, Arrow file or stream) for a
+    columnar file name, ``None`` for any other (no pyarrow needed)."""
+    name = os.fsdecode(os.fspath(path)).lower()
+    root, ext = os.path.splitext(name)
+    if ext in _CSV_COMPRESSED:
+        fmt = _COLUMNAR.get(os.path.splitext(root)[1])
+        return fmt if fmt in ("csv", "tsv") else None
+    return _COLUMNAR.get(ext)
+
+
+def _pyarrow(path):
+    from ._arrow import require_pyarrow
+
+    return require_pyarrow(f"reading {os.path.basename(path)}")
+
+
+def _csv_parse_options(fmt):
+    import pyarrow.csv as pcsv
+
+    return pcsv.ParseOptions(delimiter="\t" if fmt == "tsv" else ",")
+
+
+def _open_ipc(path, pa, options=None):
+    """``(reader, file)``: an Arrow IPC file (Feather v2) reader, or a stream reader."""
+    source = pa.OSFile(path)
+    try:
+        return pa.ipc.open_file(source, options=options), source
+    except pa.ArrowInvalid:
+        source.close()
+    source = pa.OSFile(path)
+    try:
+        return pa.ipc.open_stream(source, options=options), source
+    except BaseException:
+        source.close()
+        raise
+
+
+def column_schema(path):
+    """The Arrow schema of the columnar file ``path`` (for CSV, inferred from its first block).
+
+    Reads the footer (Parquet, Arrow file), the first message (Arrow stream) or the first
+    block (CSV); a file pyarrow cannot read raises :class:`FormatError`.
+    """
+    path = _check_path(path)
+    fmt = columnar_format(path)
+    if fmt is None:
+        raise ColumnError(f"{path} is not a columnar file (" + ", ".join(_COLUMNAR) + ")")
+    pa = _pyarrow(path)
+    try:
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            with pq.ParquetFile(path) as pf:
+                return pf.schema_arrow
+        if fmt in ("csv", "tsv"):
+            import pyarrow.csv as pcsv
+
+            reader = pcsv.open_csv(path, parse_options=_csv_parse_options(fmt))
+            try:
+                return reader.schema
+            finally:
+                reader.close()
+        reader, source = _open_ipc(path, pa)
+        try:
+            return reader.schema
+        finally:
+            source.close()
+    except pa.ArrowException as exc:
+        kind = {"parquet": "Parquet", "ipc": "Arrow IPC (Feather)"}.get(fmt, fmt.upper())
+        raise FormatError(f"{path}: not a readable {kind} file: {exc}") from None
+
+
+def _names(names, limit: int = 20) -> str:
+    shown = ", ".join(repr(n) for n in names[:limit])
+    return shown + (f" ... ({len(names) - limit} more)" if len(names) > limit else "")
+
+
+def _pick_column(path, schema, column, kind):
+    """``(column, kind)`` once ``column`` and ``kind`` are checked against ``schema``."""
+    name = os.path.basename(path)
+    names = schema.names
+    if not names:
+        raise ColumnError(f"{name} has no column")
+    if column is None:
+        if len(names) > 1:
+            raise ColumnError(f"{name} has {len(names)} columns; choose one with --column "
+                              f"(column= in Python): {_names(names)}")
+        column = names[0]
+    if column not in names:
+        close = difflib.get_close_matches(column, names, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ColumnError(f"{name} has no column {column!r}{hint}; its columns: {_names(names)}")
+    if names.count(column) > 1:
+        raise ColumnError(f"{name} has {names.count(column)} columns named {column!r}")
+    from ._arrow import kind_of
+
+    arrow_type = schema.field(column).type
+    try:
+        of = kind_of(arrow_type)
+    except TypeError:
+        of = None
+    fits = _COLUMN_KINDS.get(of, ())
+    if not fits:
+        raise ColumnError(
+            f"column {column!r} of {name} has Arrow type {arrow_type}: lowram-report reads "
+            f"columns of strings (as words or tokens) and of integers (as ints or counts)")
+    if kind is None:
+        return column, fits[0]
+    if kind in fits:
+        return column, kind
+    if columnar_format(path) in ("csv", "tsv") and kind in _COLUMN_KINDS["text"]:
+        return column, kind   # CSV types are guesses: any column can be read as its text
+    what = "strings" if of == "text" else "integers"
+    raise ColumnError(f"column {column!r} of {name} holds {what} (Arrow type {arrow_type}): "
+                      f"it reads as {' or '.join(fits)}, not as {kind}")
+
+
+def _column_batches(path, fmt, column, as_text):
+    """One-column record batches of ``column``, streamed from the file."""
+    pa = _pyarrow(path)
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        with pq.ParquetFile(path) as pf:
+            yield from pf.iter_batches(columns=[column])
+    elif fmt in ("csv", "tsv"):
+        import pyarrow.csv as pcsv
+
+        types = {"column_types": {column: pa.string()}} if as_text else {}
+        convert = pcsv.ConvertOptions(include_columns=[column], **types)
+        reader = pcsv.open_csv(path, parse_options=_csv_parse_options(fmt),
+                               convert_options=convert)
+        try:
+            yield from reader
+        finally:
+            reader.close()
+    else:
+        reader, source = _open_ipc(path, pa)
+        index = reader.schema.get_field_index(column)
+        source.close()
+        reader, source = _open_ipc(path, pa, pa.ipc.IpcReadOptions(included_fields=[index]))
+        try:
+            if isinstance(reader, pa.ipc.RecordBatchFileReader):
+                for i in range(reader.num_record_batches):
+                    yield reader.get_batch(i)
+            else:
+                yield from reader
+        finally:
+            source.close()
+
+
+def read_column(path, column: str, kind: str = "words") -> Iterator:
+    """Yield the values of ``column`` of a columnar file, one record batch read at a time.
+
+    ``kind`` ``"words"`` yields each string as is, ``"tokens"`` the :data:`TOKEN_PATTERN`
+    tokens of each string (lowercased), ``"ints"``/``"counts"`` Python ints. The values of a
+    batch become Python objects together (pyarrow converts them in C++); memory: one batch
+    of the column. A null, bytes that are not UTF-8 or a value the CSV reader cannot convert
+    raise :class:`FormatError` naming the file and the column.
+    """
+    from ._arrow import number_chunks, text_chunks
+
+    path = _check_path(path)
+    fmt = columnar_format(path)
+    if fmt is None:
+        raise ColumnError(f"{path} is not a columnar file (" + ", ".join(_COLUMNAR) + ")")
+    pa = _pyarrow(path)
+    as_text = kind in _COLUMN_KINDS["text"]
+    findall = TOKEN_PATTERN.findall
+    row0 = 0
+    try:
+        # batch by batch, each a one-column Array, so that a bad row is named by its row in
+        # the file (the chunk readers count rows from the start of what they are given)
+        for batch in _column_batches(path, fmt, column, as_text):
+            array = batch.column(0)
+            del batch
+            if array.null_count:
+                import pyarrow.compute as pc
+
+                first = row0 + int(pc.index(array.is_null(), True).as_py())
+                raise FormatError(
+                    f"{path}: column {column!r} has a null at row {first} (the first row is 0): "
+                    f"lowram holds no null; drop or fill the nulls first")
+            try:
+                if not as_text:
+                    for values in number_chunks(array, "lowram", kinds="iu"):
+                        yield from values.tolist()
+                else:
+                    for chunk in text_chunks(array, "lowram"):
+                        strings = (pa.LargeStringArray if chunk.offsets.dtype == np.int64
+                                   else pa.StringArray).from_buffers(
+                            len(chunk), pa.py_buffer(chunk.offsets), pa.py_buffer(chunk.data))
+                        del chunk
+                        if kind == "words":
+                            yield from strings.to_pylist()
+                        else:
+                            for text in strings.to_pylist():
+                                for token in findall(text):
+                                    yield token.lower()
+            except (ValueError, TypeError) as exc:
+                if isinstance(exc, FormatError):
+                    raise
+                raise FormatError(f"{path}: column {column!r}, in the rows from {row0}: "
+                                  f"{exc}") from None
+            row0 += len(array)
+            del array
+    except FormatError:
+        raise
+    except (ValueError, pa.ArrowException) as exc:
+        raise FormatError(f"{path}: column {column!r}: {exc}") from None
+
+
 # ---------------------------------------------------------------- bundled corpora
 
 def manifest() -> dict[str, dict[str, str]]:
@@ -237,20 +472,47 @@ class Corpus:
 
     ``kind`` says what the items are: ``"words"`` (one string per line), ``"tokens"``
     (running text split by :data:`TOKEN_PATTERN`), ``"counts"`` (the integer counts of a
-    ``word<TAB>count`` file) or ``"ints"`` (one integer per line, or generated). Each
-    iteration opens the source again and streams it.
+    ``word<TAB>count`` file) or ``"ints"`` (one integer per line, or generated); ``None``
+    means ``"words"``, or for a columnar file what its column holds. Each iteration opens the
+    source again and streams it.
+
+    A columnar file (see :func:`columnar_format`) is read one ``column`` at a time (optional
+    when the file has one): a column of strings is ``words`` (each value one item, as is) or
+    ``tokens`` (the tokens of each value), a column of integers ``ints`` or ``counts``; in a
+    CSV file, whose types pyarrow guesses, ``words``/``tokens`` read any column as text. A
+    column that does not fit raises :class:`ColumnError` when the corpus is made.
     """
 
     KINDS = ("words", "tokens", "counts", "ints")
+    column = None  #: the column read from a columnar file, else None
 
-    def __init__(self, path, kind: str = "words", *, name: str | None = None,
-                 count: int | None = None, generator: tuple | None = None):
-        if kind not in self.KINDS:
+    def __init__(self, path, kind: str | None = None, *, name: str | None = None,
+                 count: int | None = None, generator: tuple | None = None,
+                 column: str | None = None):
+        if kind is not None and kind not in self.KINDS:
             raise ValueError(f"unknown corpus kind {kind!r}; expected one of {self.KINDS}")
-        self.kind = kind
         self.generator = generator
         self.path = None if generator else _check_path(path)
-        self.name = name or (os.path.basename(self.path) if self.path else "generated")
+        self.column = None
+        if self.path and (column is not None or columnar_format(self.path)):
+            if columnar_format(self.path) is None:
+                raise ColumnError(
+                    f"{os.path.basename(self.path)} is not a columnar file, so it has no column "
+                    f"{column!r}: a column is read from " + ", ".join(_COLUMNAR) + " files")
+            schema = column_schema(self.path)
+            self.column, kind = _pick_column(self.path, schema, column, kind)
+            if count is None and columnar_format(self.path) == "parquet":
+                import pyarrow.parquet as pq
+
+                with pq.ParquetFile(self.path) as pf:
+                    count = pf.metadata.num_rows if kind != "tokens" else None
+        elif column is not None:
+            raise ColumnError(f"a generated corpus has no column {column!r}")
+        self.kind = kind or "words"
+        default = os.path.basename(self.path) if self.path else "generated"
+        if self.column is not None:
+            default += f":{self.column}"
+        self.name = name or default
         self.count = count
 
     @classmethod
@@ -264,18 +526,24 @@ class Corpus:
         return cls(path, fields["kind"], name=name, count=int(fields["items"]))
 
     @classmethod
-    def resolve(cls, spec: str, kind: str | None = None) -> "Corpus":
-        """A bundled corpus name or a file path (kind ``words`` unless ``kind`` says)."""
+    def resolve(cls, spec: str, kind: str | None = None, column: str | None = None) -> "Corpus":
+        """A bundled corpus name or a file path (kind ``words`` unless ``kind`` or the
+        column's type says; ``column`` picks the column of a columnar file)."""
         if spec in bundled_names() and not os.path.exists(spec):
+            if column is not None:
+                raise ColumnError(f"{spec} is a bundled corpus, not a columnar file: it has no "
+                                  f"column {column!r}")
             corpus = cls.bundled(spec)
             if kind and kind != corpus.kind:
                 corpus = cls(corpus.path, kind, name=corpus.name) if corpus.path else corpus
             return corpus
-        return cls(spec, kind or "words")
+        return cls(spec, kind, column=column)
 
     def __iter__(self) -> Iterator:
         if self.generator:
             return _int_stream(*self.generator)
+        if self.column is not None:
+            return read_column(self.path, self.column, self.kind)
         if self.kind == "words":
             return read_lines(self.path)
         if self.kind == "tokens":
@@ -285,15 +553,19 @@ class Corpus:
         return _parse_ints(self.path)
 
     def __repr__(self) -> str:
-        return f"Corpus({self.name!r}, kind={self.kind!r})"
+        column = "" if self.column is None else f", column={self.column!r}"
+        return f"Corpus({self.name!r}, kind={self.kind!r}{column})"
 
     def __eq__(self, other):
         if not isinstance(other, Corpus):
             return NotImplemented
-        return (self.path, self.kind, self.generator) == (other.path, other.kind, other.generator)
+        return self._key() == other._key()
 
     def __hash__(self):
-        return hash((self.path, self.kind, self.generator))
+        return hash(self._key())
+
+    def _key(self):
+        return self.path, self.kind, self.generator, self.column
 
 
 def _parse_ints(path) -> Iterator[int]:

@@ -7,7 +7,7 @@ expect (``FormatError`` is a ``ValueError``), so code written for builtins keeps
 
 from __future__ import annotations
 
-__all__ = ["LowramError", "FormatError", "MeasurementError"]
+__all__ = ["LowramError", "FormatError", "ColumnError", "MeasurementError"]
 
 
 class LowramError(Exception):
@@ -24,6 +24,14 @@ class FormatError(LowramError, ValueError):
     Traceback (most recent call last):
     ...
     lowram.errors.FormatError: words.txt: line 3, byte 17: not UTF-8
+    """
+
+
+class ColumnError(LowramError, ValueError):
+    """A column asked of a columnar file does not fit: none named when the file has several,
+    a name the file lacks, a type no corpus kind reads, or a file that has no columns.
+
+    The message names the file and, when the column is missing or unknown, its columns.
     """
 
 

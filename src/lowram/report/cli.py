@@ -2,10 +2,21 @@
 
     lowram-report [CORPUS ...] [--structures NAME,...] [--format table|json|csv|markdown]
                   [--output FILE] [--plot FILE.png] [--queries N] [--seed N] [--kind KIND]
+                  [--column NAME]
 
 With no CORPUS it measures the bundled English word list (663,473 words). A CORPUS is a
 bundled corpus name (``--list`` shows them) or a file: plain, .gz, .xz or .bz2, one item per
 line (``--kind tokens`` splits running text into words; ``--kind ints`` reads integers).
+
+Columnar files (needs pyarrow: pip install 'lowram[arrow]'): a .parquet, .csv, .tsv (also
+.csv.gz, .csv.bz2, .csv.zst), .feather or .arrow file is read one column at a time, in record
+batches. ``--column NAME`` picks the column (needed when the file has more than one); its Arrow
+type gives the kind: strings are measured as words (``--kind tokens`` splits each value into
+tokens), integers as ints. Nulls are refused: drop or fill them first.
+
+    lowram-report data.parquet --column name
+    lowram-report data.csv --column user_id
+    lowram-report reviews.feather --column text --kind tokens
 """
 
 from __future__ import annotations
@@ -16,7 +27,7 @@ import sys
 import time
 
 from .. import corpora
-from ..errors import LowramError
+from ..errors import ColumnError, LowramError
 from .registry import STRUCTURES, structures_for
 
 __all__ = ["main"]
@@ -33,8 +44,14 @@ class _UsageError(Exception):
     pass
 
 
+class _MissingDependency(Exception):
+    pass
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="lowram-report", description=__doc__.split("\n\n")[0],
+    paragraphs = __doc__.split("\n\n")
+    p = _Parser(prog="lowram-report", description=paragraphs[0].replace("``", ""),
+                epilog="\n\n".join(paragraphs[2:]).replace("``", ""),
                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("corpus", nargs="*", metavar="CORPUS",
                    help=f"bundled corpus name or file (default: {DEFAULT_CORPUS})")
@@ -48,7 +65,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="lookups timed per structure, hits and misses each (default 10000)")
     p.add_argument("--seed", type=int, default=0, metavar="N", help="seed for query sampling")
     p.add_argument("--kind", choices=corpora.Corpus.KINDS,
-                   help="how to read CORPUS files (default words; bundled corpora know theirs)")
+                   help="how to read CORPUS files (default words; bundled corpora know theirs; "
+                        "a column's type gives its kind)")
+    p.add_argument("--column", metavar="NAME",
+                   help="the column to read from Parquet, CSV/TSV, Feather or Arrow files "
+                        "(needed when a file has more than one)")
     p.add_argument("--no-isolated", action="store_true",
                    help="skip the subprocess RSS builds (faster; RSS shown as missing)")
     p.add_argument("--list", action="store_true", help="list bundled corpora and structures")
@@ -85,7 +106,12 @@ def _run(argv) -> int:
     specs = args.corpus or [DEFAULT_CORPUS]
     chosen_corpora = []
     for spec in specs:
-        corpus = corpora.Corpus.resolve(spec, args.kind)
+        try:
+            corpus = corpora.Corpus.resolve(spec, args.kind, column=args.column)
+        except ColumnError as exc:
+            raise _UsageError(str(exc)) from None
+        except ImportError as exc:  # pyarrow, for a columnar file
+            raise _MissingDependency(str(exc)) from None
         if corpus.path:  # fail fast on empty/unreadable files, before any measuring
             next(iter(corpus), None)
         chosen_corpora.append(corpus)
@@ -154,7 +180,7 @@ def main(argv=None) -> int:
     except _UsageError as exc:
         print(f"lowram-report: error: {exc}", file=sys.stderr)
         return 2
-    except (LowramError, OSError, KeyError, ValueError) as exc:
+    except (LowramError, OSError, KeyError, ValueError, _MissingDependency) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"lowram-report: error: {message}", file=sys.stderr)
         return 1

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._arrow import column_kind, is_columnar, number_chunks, text_chunks
 from .._chunks import chunked
 from ._redis_hll import REDIS_SEED, redis_as_leading_rule
 from .hll import HyperLogLog
@@ -27,6 +28,22 @@ from .hll import HyperLogLog
 __all__ = ["RedisHyperLogLog"]
 
 _CHUNK = 1 << 16
+
+
+def _column_items(column):
+    """An Arrow or pandas column's items as Redis clients send them: each string's UTF-8
+    bytes, each integer as an int (Redis' hash is over those bytes, not lowram's buffers)."""
+    kind, column = column_kind(column, "RedisHyperLogLog")
+    if kind == "text":
+        for chunk in text_chunks(column, "RedisHyperLogLog"):
+            raw, offs = chunk.data, chunk.offsets.tolist()
+            yield from (bytes(raw[a:b]) for a, b in zip(offs, offs[1:]))
+    elif kind == "int":
+        for part in number_chunks(column, "RedisHyperLogLog", "iu"):
+            yield from part.tolist()
+    else:
+        raise TypeError(f"RedisHyperLogLog hashes columns of strings or integers, not of "
+                        f"{kind}s")
 
 
 class RedisHyperLogLog(HyperLogLog):
@@ -52,6 +69,8 @@ class RedisHyperLogLog(HyperLogLog):
         super().__init__(14, seed=REDIS_SEED)
 
     def _hash_chunks(self, items):
+        if is_columnar(items):
+            items = _column_items(items)
         if isinstance(items, np.ndarray):
             items = items.tolist()  # Redis sees integers as decimal strings
         for chunk in chunked(items, _CHUNK):

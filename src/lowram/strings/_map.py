@@ -7,6 +7,8 @@ import os
 import struct
 import sys
 
+import numpy as np
+
 from .._fileformat import HEADER_SIZE, atomic_write, pack, unpack
 from ..errors import FormatError, LowramError
 from . import backends
@@ -63,9 +65,13 @@ class StringMap(collections.abc.Mapping):
         kind = "bytes" if isinstance(first, (bytes, bytearray, memoryview)) else "int"
         if empty is not MISSING:
             empty = ValueStore.build([empty], [""], kind=kind)
-        cls = backends.choose(backend, keys, "map")
         values = [source[k] for k in keys]
         check = ValueStore.build(values, keys, kind=kind)  # type/range errors before building
+        self._install(keys, check, empty, backend)
+
+    def _install(self, keys: list, check: ValueStore, empty, backend: str) -> None:
+        """Build the index of sorted distinct ``keys`` ("" apart) and attach the values."""
+        cls = backends.choose(backend, keys, "map")
         index, ids = cls.build_index(keys)
         if index.count() != len(keys):
             raise LowramError(f"the {cls.name} backend holds {index.count()} keys after the "
@@ -78,6 +84,59 @@ class StringMap(collections.abc.Mapping):
         self._index = index
         self._values = store
         self._empty = None if empty is MISSING else empty
+
+    @classmethod
+    def from_arrow(cls, keys, values, *, backend: str = "auto") -> "StringMap":
+        """A map of an Arrow (or pandas) column of keys to the column of their values.
+
+        ``keys``: a string column; ``values``: an integer column (values stay ints) or a
+        string/binary column (values are bytes) of the same length. A key that occurs
+        several times keeps its last value, as ``dict(zip(keys, values))`` does. Columns
+        are pyarrow Arrays, ChunkedArrays, one-column Tables/RecordBatches or pandas Series
+        (not streams: the two must be read side by side). Keys are read from the Arrow
+        buffers with no Python object per row (only the distinct keys reach the backend);
+        nulls, non-UTF-8 keys and unequal lengths raise ValueError.
+        Cost: O(total bytes) plus sorting the distinct keys.
+
+        >>> import pyarrow as pa
+        >>> StringMap.from_arrow(pa.array(["b", "a", "b"]), pa.array([1, 2, 3]))
+        StringMap({'a': 2, 'b': 3})
+        """
+        from .._arrow import column_kind, is_stream, number_chunks, text_chunks
+        from ._sortedkeys import collect_column
+
+        for column, what in ((keys, "keys"), (values, "values")):
+            if is_stream(column):
+                raise TypeError(f"StringMap.from_arrow() reads keys and values side by side "
+                                f"and cannot take a stream as its {what}: read the batches "
+                                f"into a Table first")
+        _, keys = column_kind(keys, "StringMap keys")
+        kind, values = column_kind(values, "StringMap values")
+        if len(keys) != len(values):
+            raise ValueError(f"StringMap.from_arrow() got {len(keys)} keys and "
+                             f"{len(values)} values")
+        if kind == "int":
+            parts = list(number_chunks(values, "StringMap values", "iu"))
+            pick = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+        elif kind == "text":
+            chunks = list(text_chunks(values, "StringMap values"))
+        else:
+            raise TypeError(f"StringMap values are ints or bytes, not {kind}s")
+        sorted_keys, has_empty, rows, empty_row = collect_column(keys, "StringMap")
+        key_list = list(sorted_keys)
+        del sorted_keys
+        empty, last = MISSING, np.array([empty_row])
+        if kind == "int":
+            store = ValueStore.from_ints(pick[rows])
+            if has_empty:
+                empty = ValueStore.from_ints(pick[last])
+        else:
+            store = ValueStore.build(_spans_at(chunks, rows), kind="bytes")
+            if has_empty:
+                empty = ValueStore.build(_spans_at(chunks, last), kind="bytes")
+        out = cls.__new__(cls)
+        out._install(key_list, store, empty, backend)
+        return out
 
     @property
     def backend(self) -> str:
@@ -323,6 +382,17 @@ class StringMap(collections.abc.Mapping):
             previous = key
             n += 1
         assert n == len(self)
+
+
+def _spans_at(chunks, rows) -> list:
+    """The bytes of column rows ``rows`` of checked text chunks (one bytes per row asked)."""
+    starts = np.cumsum([0] + [len(c) for c in chunks])
+    out = []
+    for row in rows.tolist():
+        c = int(np.searchsorted(starts, row, side="right")) - 1
+        chunk, i = chunks[c], row - int(starts[c])
+        out.append(chunk.data[int(chunk.offsets[i]):int(chunk.offsets[i + 1])].tobytes())
+    return out
 
 
 def _from_bytes(data) -> StringMap:

@@ -13,8 +13,13 @@ from array import array
 
 import numpy as np
 
+from lowram._arrow import is_columnar, text_blocks
+from lowram._native._hash cimport lr_xxh3
+
+from cpython.bytes cimport PyBytes_FromStringAndSize
+from cpython.mem cimport PyMem_Calloc, PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from cpython.unicode cimport PyUnicode_Check
-from libc.stdint cimport uint32_t, uint64_t
+from libc.stdint cimport int64_t, uint32_t, uint64_t
 from libc.stdlib cimport qsort
 from libc.string cimport memcmp, memcpy
 
@@ -60,12 +65,15 @@ def collect(iterable, what="StringSet"):
     Keys are encoded one at a time into one buffer and sorted there (``qsort`` over
     offsets), so no Python object per key outlives its turn: a large build leaves no heap
     fragmented by millions of dead ``str`` objects. ``TypeError`` names a non-``str`` item.
+    An Arrow or pandas string column goes to :func:`collect_column` (no object per key).
 
     >>> keys, has_empty = collect(["b", "", "a", "b"])
     >>> list(keys), has_empty
     (['a', 'b'], True)
     """
-    global _sort_buf, _sort_off
+    if is_columnar(iterable):   # Arrow or pandas: read from the buffers
+        keys, has_empty, rows, empty_row = collect_column(iterable, what)
+        return keys, has_empty
     if isinstance(iterable, str):
         raise TypeError(f"{what}() takes an iterable of str, not a single str "
                         f"(wrap it in a list to store one key)")
@@ -83,6 +91,15 @@ def collect(iterable, what="StringSet"):
             continue
         buf += (<str>key).encode("utf-8", "surrogatepass")
         offs.append(len(buf))
+    keys, kept = _sort_unique(buf, offs)
+    return keys, has_empty
+
+
+def _sort_unique(buf, offs):
+    """:class:`SortedKeys` of the distinct keys among the spans ``offs`` (n + 1 uint64
+    offsets) of ``buf``, and for each kept key the index of the span it came from (the first
+    of equal spans). One ``qsort`` over span indices; no Python object per key."""
+    global _sort_buf, _sort_off
     cdef Py_ssize_t n = len(offs) - 1, k, m = 0, total = 0
     cdef const uint64_t[::1] off = offs
     cdef const unsigned char[::1] src = buf if len(buf) else bytearray(1)
@@ -97,7 +114,9 @@ def collect(iterable, what="StringSet"):
     out = bytearray(len(buf) or 1)
     cdef unsigned char[::1] dst = out
     offsets = np.zeros(n + 1, dtype=np.uint64)
+    kept = np.zeros(n, dtype=np.uint64)
     cdef uint64_t[::1] new_off = offsets
+    cdef uint64_t[::1] keep = kept
     cdef uint64_t i, prev = 0, s, e, ps, pe
     for k in range(n):
         i = idx[k]
@@ -110,15 +129,177 @@ def collect(iterable, what="StringSet"):
                 continue
         memcpy(&dst[0] + total, &src[0] + s, e - s)
         total += e - s
+        keep[m] = i
         m += 1
         new_off[m] = total
         prev = i
-    del buf, offs, order
+    del order
     buffer = bytes(out[:total])
     del out
     offsets = offsets[:m + 1]
     offsets = offsets.astype(np.uint32) if total < 2 ** 32 else offsets.copy()
-    return SortedKeys(buffer, offsets), has_empty
+    return SortedKeys(buffer, offsets), kept[:m].copy()
+
+
+def collect_column(column, what="StringSet"):
+    """Distinct non-empty keys of an Arrow or pandas string column as :class:`SortedKeys`,
+    whether "" occurs, and, for each key (in sorted order) and for "", the last row that
+    holds it (-1 when "" does not occur): what a map needs for last-wins values.
+
+    The column is read from its buffers (checked UTF-8, no null: see ``lowram._arrow``);
+    distinct keys are found with a hash table as it streams, so memory is the distinct keys'
+    bytes plus 32 bytes per distinct key, and only those are sorted. Cost: O(total bytes)
+    plus O(d log d) for d distinct keys.
+
+    >>> import pyarrow as pa
+    >>> keys, has_empty, rows, empty_row = collect_column(pa.array(["b", "", "a", "b"]))
+    >>> list(keys), has_empty, rows.tolist(), empty_row
+    (['a', 'b'], True, [2, 3], 1)
+    """
+    cdef _Distinct d = _Distinct()
+    for data, offs, row0 in text_blocks(column, what):
+        d.add_block(data, offs, row0)
+    keys, kept = _sort_unique(d.text(), d.offsets())
+    return keys, d.empty_row >= 0, d.rows()[kept.astype(np.intp)], d.empty_row
+
+
+cdef class _Distinct:
+    """The distinct keys of a stream of UTF-8 spans: their bytes back to back, their
+    offsets, hashes and last rows, and an open-addressing table (linear probing, at most
+    half full) of key numbers + 1 by hash."""
+    cdef unsigned char* buf
+    cdef size_t nbytes, bufcap
+    cdef uint64_t* off      # n + 1
+    cdef uint64_t* hashes   # n
+    cdef int64_t* last      # n
+    cdef size_t n, cap
+    cdef uint64_t* slots
+    cdef size_t mask
+    cdef readonly int64_t empty_row
+
+    def __cinit__(self):
+        self.empty_row = -1
+        self.cap = 1024
+        self.off = <uint64_t*>PyMem_Malloc((self.cap + 1) * sizeof(uint64_t))
+        self.hashes = <uint64_t*>PyMem_Malloc(self.cap * sizeof(uint64_t))
+        self.last = <int64_t*>PyMem_Malloc(self.cap * sizeof(int64_t))
+        self.bufcap = 4096
+        self.buf = <unsigned char*>PyMem_Malloc(self.bufcap)
+        self.mask = 2047
+        self.slots = <uint64_t*>PyMem_Calloc(self.mask + 1, sizeof(uint64_t))
+        if not (self.off and self.hashes and self.last and self.buf and self.slots):
+            raise MemoryError()
+        self.off[0] = 0
+
+    def __dealloc__(self):
+        PyMem_Free(self.off)
+        PyMem_Free(self.hashes)
+        PyMem_Free(self.last)
+        PyMem_Free(self.buf)
+        PyMem_Free(self.slots)
+
+    cdef int _grow_keys(self) except -1:
+        cdef size_t cap = self.cap * 2
+        cdef void* p
+        p = PyMem_Realloc(self.off, (cap + 1) * sizeof(uint64_t))
+        if p == NULL:
+            raise MemoryError()
+        self.off = <uint64_t*>p
+        p = PyMem_Realloc(self.hashes, cap * sizeof(uint64_t))
+        if p == NULL:
+            raise MemoryError()
+        self.hashes = <uint64_t*>p
+        p = PyMem_Realloc(self.last, cap * sizeof(int64_t))
+        if p == NULL:
+            raise MemoryError()
+        self.last = <int64_t*>p
+        self.cap = cap
+        return 0
+
+    cdef int _grow_table(self) except -1:
+        cdef size_t size = (self.mask + 1) * 2, k, j
+        cdef uint64_t* slots = <uint64_t*>PyMem_Calloc(size, sizeof(uint64_t))
+        if slots == NULL:
+            raise MemoryError()
+        for k in range(self.n):
+            j = self.hashes[k] & (size - 1)
+            while slots[j]:
+                j = (j + 1) & (size - 1)
+            slots[j] = k + 1
+        PyMem_Free(self.slots)
+        self.slots = slots
+        self.mask = size - 1
+        return 0
+
+    cdef int _push(self, const unsigned char* p, size_t size, uint64_t h, int64_t row,
+                   size_t slot) except -1:
+        cdef size_t cap
+        cdef void* q
+        if self.nbytes + size > self.bufcap:
+            cap = self.bufcap * 2
+            while cap < self.nbytes + size:
+                cap *= 2
+            q = PyMem_Realloc(self.buf, cap)
+            if q == NULL:
+                raise MemoryError()
+            self.buf = <unsigned char*>q
+            self.bufcap = cap
+        if self.n == self.cap:
+            self._grow_keys()
+        memcpy(self.buf + self.nbytes, p, size)
+        self.nbytes += size
+        self.hashes[self.n] = h
+        self.last[self.n] = row
+        self.n += 1
+        self.off[self.n] = self.nbytes
+        self.slots[slot] = self.n
+        if 2 * self.n > self.mask:
+            self._grow_table()
+        return 0
+
+    cdef int add_block(self, const unsigned char[::1] data, const int64_t[::1] offs,
+                       int64_t row0) except -1:
+        cdef Py_ssize_t i, m = offs.shape[0] - 1
+        cdef const unsigned char* base = &data[0]
+        cdef const unsigned char* p
+        cdef size_t size, j
+        cdef uint64_t h, k
+        for i in range(m):
+            size = <size_t>(offs[i + 1] - offs[i])
+            if size == 0:
+                self.empty_row = row0 + i
+                continue
+            p = base + offs[i]
+            h = lr_xxh3(p, size, 0)
+            j = h & self.mask
+            while True:
+                k = self.slots[j]
+                if k == 0:
+                    self._push(p, size, h, row0 + i, j)
+                    break
+                k -= 1
+                if self.hashes[k] == h and self.off[k + 1] - self.off[k] == size and \
+                        memcmp(self.buf + self.off[k], p, size) == 0:
+                    self.last[k] = row0 + i
+                    break
+                j = (j + 1) & self.mask
+        return 0
+
+    cdef object text(self):
+        return PyBytes_FromStringAndSize(<char*>self.buf, self.nbytes)
+
+    cdef object offsets(self):
+        out = np.empty(self.n + 1, dtype=np.uint64)
+        cdef uint64_t[::1] view = out
+        memcpy(&view[0], self.off, (self.n + 1) * sizeof(uint64_t))
+        return out
+
+    cdef object rows(self):
+        out = np.empty(self.n, dtype=np.int64)
+        cdef int64_t[::1] view = out
+        if self.n:
+            memcpy(&view[0], self.last, self.n * sizeof(int64_t))
+        return out
 
 
 cdef class SortedKeys:

@@ -68,6 +68,17 @@ class ValueStore:
             offsets = offsets.astype(np.uint32)
         return cls("bytes", blob=blob, offsets=offsets)
 
+    @classmethod
+    def from_ints(cls, values: np.ndarray) -> "ValueStore":
+        """Store an integer array in the narrowest type that holds it (vectorised)."""
+        lo, hi = (int(values.min()), int(values.max())) if len(values) else (0, 0)
+        for dtype in _INT_TYPES:
+            info = np.iinfo(dtype)
+            if info.min <= lo and hi <= info.max:
+                return cls("int", array=values.astype(dtype))
+        raise OverflowError("StringMap int values must fit in 64 bits (int64, or uint64 when "
+                            "none is negative)")
+
     def __len__(self):
         return len(self.array) if self.kind == "int" else len(self.offsets) - 1
 

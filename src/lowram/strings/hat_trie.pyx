@@ -54,6 +54,7 @@ import collections.abc as _abc
 
 import numpy
 
+from lowram._arrow import is_columnar, text_blocks
 from lowram._fileformat import atomic_write, pack, read_file, unpack
 from lowram.strings._prefix import MISSING, longest_prefix
 
@@ -67,6 +68,7 @@ LOAD = 12
 include "hat/decl.pxi"
 include "hat/buffers.pxi"
 include "hat/trie.pxi"
+include "hat/columns.pxi"
 include "hat/set_algebra.pxi"
 include "hat/set.pxi"
 include "hat/map.pxi"

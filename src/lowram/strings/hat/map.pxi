@@ -157,6 +157,17 @@ cdef class MutableStringMap(_HatTrie):
         memcpy(where, &old, 8)
         return 0
 
+    cdef int _increment_block(self, const uint8_t[::1] data, const int64_t[::1] offs,
+                              _Coder coder, int64_t step, _Undo log,
+                              Py_ssize_t *added) except -1:
+        """Add step to each key of one checked column block, counting new ones."""
+        cdef Py_ssize_t i, n = offs.shape[0] - 1
+        cdef lowram_key k
+        for i in range(n):
+            coder.code(&data[0] + offs[i], <size_t>(offs[i + 1] - offs[i]), &k)
+            added[0] += self._add(&k, step, log)
+        return 0
+
     cdef int _rollback(self, bint was_empty, _Undo log) noexcept:
         if was_empty:
             hat_clear(self._t)
@@ -435,6 +446,15 @@ cdef class MutableStringMap(_HatTrie):
         if isinstance(keys, str):
             raise TypeError("increment() takes an iterable of str keys, not one str "
                             "(for one key: m[key] = m.get(key, 0) + by)")
+        if is_columnar(keys):
+            coder = _Coder()
+            try:
+                for data, offs, row0 in text_blocks(keys, _MAP_KIND):
+                    self._increment_block(data, offs, coder, step, log, &added)
+            except BaseException:
+                self._rollback(was_empty, log)
+                raise
+            return added
         try:
             for key in keys:
                 _store_key(key, &k, _MAP_KIND)

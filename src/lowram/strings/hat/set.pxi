@@ -55,6 +55,11 @@ cdef class MutableStringSet(_SetAlgebra):
         cdef size_t pos
         cdef uint64_t klen
         try:
+            if is_columnar(iterable):
+                coder = _Coder()
+                for data, offs, row0 in text_blocks(iterable, self._kind):
+                    self._add_block(data, offs, coder, log, &added)
+                return self._count_added(added)
             if type(iterable) is list or type(iterable) is tuple:
                 # the pipeline (see _RING); `held` keeps each coded key's str alive, since an
                 # ASCII key's bytes are the str's own
@@ -129,6 +134,26 @@ cdef class MutableStringSet(_SetAlgebra):
                 self._version += 1
             raise
         return self._count_added(added)
+
+    cdef int _add_block(self, const uint8_t[::1] data, const int64_t[::1] offs, _Coder coder,
+                        _Buffer log, Py_ssize_t *added) except -1:
+        """Insert the keys of one checked column block, counting new ones into added[0]."""
+        cdef Py_ssize_t i, n = offs.shape[0] - 1
+        cdef lowram_key k
+        cdef int r
+        for i in range(n):
+            coder.code(&data[0] + offs[i], <size_t>(offs[i + 1] - offs[i]), &k)
+            r = hat_insert(self._t, k.p, <size_t>k.n)
+            if r == 1:
+                if log is not None and log.log_key(k.p, <size_t>k.n) < 0:
+                    hat_remove(self._t, k.p, <size_t>k.n)  # unlogged: undo it now
+                    r = -1
+                else:
+                    added[0] += 1
+                    self._version += 1
+            if r < 0:
+                raise MemoryError()
+        return 0
 
     cdef inline Py_ssize_t _count_added(self, Py_ssize_t added):
         if added:
