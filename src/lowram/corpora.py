@@ -350,14 +350,14 @@ def _column_batches(path, fmt, column, as_text):
         import pyarrow.parquet as pq
 
         with pq.ParquetFile(path) as pf:
-            yield from pf.iter_batches(columns=[column])
+            yield from pf.iter_batches(columns=[column], use_threads=False)
     elif fmt in ("csv", "tsv"):
         import pyarrow.csv as pcsv
 
         types = {"column_types": {column: pa.string()}} if as_text else {}
         convert = pcsv.ConvertOptions(include_columns=[column], **types)
-        reader = pcsv.open_csv(path, parse_options=_csv_parse_options(fmt),
-                               convert_options=convert)
+        reader = pcsv.open_csv(path, read_options=pcsv.ReadOptions(use_threads=False),
+                               parse_options=_csv_parse_options(fmt), convert_options=convert)
         try:
             yield from reader
         finally:
@@ -366,7 +366,8 @@ def _column_batches(path, fmt, column, as_text):
         reader, source = _open_ipc(path, pa)
         index = reader.schema.get_field_index(column)
         source.close()
-        reader, source = _open_ipc(path, pa, pa.ipc.IpcReadOptions(included_fields=[index]))
+        reader, source = _open_ipc(path, pa, pa.ipc.IpcReadOptions(included_fields=[index],
+                                                                    use_threads=False))
         try:
             if isinstance(reader, pa.ipc.RecordBatchFileReader):
                 for i in range(reader.num_record_batches):
@@ -435,7 +436,11 @@ def read_column(path, column: str, kind: str = "words") -> Iterator:
     except FormatError:
         raise
     except (ValueError, pa.ArrowException) as exc:
-        raise FormatError(f"{path}: column {column!r}: {exc}") from None
+        hint = ""
+        if fmt in ("csv", "tsv") and not as_text and "conversion error" in str(exc):
+            hint = ("; pyarrow guessed the column's type from the start of the file: "
+                    "--kind words reads it as text")
+        raise FormatError(f"{path}: column {column!r}: {exc}{hint}") from None
 
 
 # ---------------------------------------------------------------- bundled corpora

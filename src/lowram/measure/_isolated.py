@@ -120,6 +120,10 @@ def _run_worker(payload: bytes, timeout: float) -> dict:
     env = dict(os.environ)
     env.pop("PYTHONSTARTUP", None)
     env["PYTHONHASHSEED"] = env.get("PYTHONHASHSEED", "0")
+    # a corpus read with pyarrow (a columnar file) frees its batches into Arrow's memory pool;
+    # mimalloc/jemalloc keep those pages, so 10-15 MB of input would count as the structure's
+    # growth. The system allocator returns them (malloc_trim) before the figure is taken.
+    env.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
     try:
         proc = subprocess.run(
             [sys.executable, "-X", "utf8", "-m", "lowram.measure._isolated_worker"],
