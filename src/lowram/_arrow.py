@@ -21,7 +21,8 @@ from typing import Iterator, NamedTuple
 import numpy as np
 
 __all__ = ["TextChunk", "is_columnar", "is_stream", "require_pyarrow", "text_chunks",
-           "text_blocks", "number_chunks", "bool_chunks", "column_kind", "kind_of"]
+           "text_blocks", "number_chunks", "bool_chunks", "column_kind", "kind_of",
+           "hash_chunks"]
 
 
 def require_pyarrow(what: str = "this"):
@@ -281,3 +282,36 @@ def kind_of(arrow_type) -> str:
     if pa.types.is_boolean(t):
         return "bool"
     raise TypeError(f"lowram has no structure for a column of Arrow type {arrow_type}")
+
+
+def hash_chunks(items, seed, chunk: int | None = None):
+    """The sketches' batch hashing: :func:`lowram._native._hash.hash_chunks` for lists,
+    iterables and numpy arrays, and for an Arrow or pandas column of strings or integers the
+    same hashes read from its buffers, block by block, with no Python object per item: a
+    string's UTF-8 bytes (as the ``str`` hashes), an integer's value (as the ``int`` does).
+    A column is checked whole first, a stream batch by batch (:func:`is_stream`).
+    """
+    from ._native import _hash
+
+    size = _hash.CHUNK if chunk is None else chunk
+    if not is_columnar(items):
+        return _hash.hash_chunks(items, seed, size)
+    if size < 1:
+        raise ValueError(f"chunk must be positive, not {size}")
+    return _column_hashes(items, _hash.check_seed(seed), size)
+
+
+def _column_hashes(column, seed: int, size: int):
+    from ._native._hash import hash64_many
+    from ._native._text import hash_spans
+
+    kind, column = column_kind(column, "a sketch")
+    if kind == "text":
+        for data, offsets, _ in text_blocks(column, "a sketch", size):
+            yield hash_spans(data, offsets, seed)
+        return
+    if kind != "int":
+        raise TypeError(f"lowram hashes columns of strings or integers, not of {kind}s")
+    for part in number_chunks(column, "a sketch", "iu"):
+        for start in range(0, part.shape[0], size):
+            yield hash64_many(part[start:start + size], seed)

@@ -16,9 +16,6 @@ from libc.stdint cimport int64_t, uint64_t
 
 import numpy as np
 
-from lowram._arrow import column_kind, is_columnar, number_chunks, text_blocks
-from lowram._native._text import hash_spans
-
 cnp.import_array()
 
 cdef extern from "Python.h":
@@ -287,32 +284,14 @@ def hash64_many(items, seed=0):
     return _grow_hashes(items, s)
 
 
-def _column_hashes(column, uint64_t seed, Py_ssize_t chunk):
-    """Hashes of an Arrow or pandas column, block by block, read from its buffers: a
-    string's UTF-8 bytes (as the str would hash), an integer's value (as the int would)."""
-    kind, column = column_kind(column, "a sketch")
-    if kind == "text":
-        for data, offs, row0 in text_blocks(column, "a sketch", chunk):
-            yield hash_spans(data, offs, seed)
-        return
-    if kind != "int":
-        raise TypeError(f"lowram hashes columns of strings or integers, not of {kind}s")
-    for part in number_chunks(column, "a sketch", "iu"):
-        values = _int_array(part)
-        for start in range(0, values.shape[0], chunk):
-            yield hash64_many(values[start:start + chunk], seed)
-
-
 def hash_chunks(items, seed, Py_ssize_t chunk=CHUNK):
     """Yield the hashes of ``items`` as uint64 arrays of at most ``chunk`` hashes.
 
     The sketches' batch path: nothing is yielded unless every item can be hashed, so a bad
     item leaves a sketch unchanged. Lists, tuples and integer arrays are checked, then hashed
     chunk by chunk into one reused buffer (copy a chunk to keep it); any other iterable is
-    hashed whole first (8 bytes per item). A pyarrow or pandas column of strings or
-    integers is hashed block by block from its buffers, with no Python object per item
-    (checked whole first, except a RecordBatchReader, checked batch by batch). Cost:
-    O(total bytes).
+    hashed whole first (8 bytes per item). Cost: O(total bytes). (Arrow and pandas columns:
+    ``lowram._arrow.hash_chunks``, which the sketches call.)
 
     >>> [len(c) for c in hash_chunks(list(range(5)), 0, chunk=2)]
     [2, 2, 1]
@@ -323,9 +302,6 @@ def hash_chunks(items, seed, Py_ssize_t chunk=CHUNK):
     if chunk < 1:
         raise ValueError(f"chunk must be positive, not {chunk}")
     _refuse_single(items)
-    if is_columnar(items):
-        yield from _column_hashes(items, s, chunk)
-        return
     arr = _int_array(items)
     if arr is None and isinstance(items, np.ndarray):
         items = items.reshape(-1).tolist()

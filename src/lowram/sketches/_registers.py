@@ -11,7 +11,7 @@ import struct
 
 import numpy as np
 
-from .._native._hash import hash_chunks
+from .._arrow import hash_chunks
 from ._base import Sketch, check_seed
 from ._hll import Registers
 
@@ -116,7 +116,8 @@ class RegisterSketch(Sketch):
         A bad item raises ``TypeError``/``OverflowError`` naming its position and leaves the
         sketch unchanged: lists, tuples and arrays are checked first, any other iterable is
         hashed whole first (8 bytes per item while it runs; feed huge streams in lists).
-        Cost: O(total bytes), no Python call per item.
+        A pyarrow or pandas column of strings or ints is hashed from its buffers, giving the
+        same hashes as the same items in a list. Cost: O(total bytes), no Python call per item.
 
         >>> import numpy as np
         >>> from lowram import HyperLogLog

@@ -17,7 +17,8 @@ import struct
 import numpy as np
 
 from ._bloom import BloomBits
-from .._native._hash import check_items, hash64, hash_chunks
+from .._arrow import hash_chunks
+from .._native._hash import check_items, hash64
 from .._fileformat import HEADER_SIZE
 from ..errors import FormatError
 from ._base import Sketch, check_seed

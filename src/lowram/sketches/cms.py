@@ -17,7 +17,8 @@ import struct
 import numpy as np
 
 from ._cms import CountMinTable
-from .._native._hash import check_items, hash_chunks
+from .._arrow import hash_chunks
+from .._native._hash import check_items
 from ._base import Sketch, check_seed
 
 __all__ = ["CountMinSketch"]

@@ -13,7 +13,8 @@ import struct
 
 import numpy as np
 
-from .._native._hash import hash64, hash_chunks
+from .._arrow import hash_chunks
+from .._native._hash import hash64
 from ._kmv import kmv_insert
 from ._base import Sketch, check_seed
 

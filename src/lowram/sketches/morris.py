@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import struct
 
+from .._arrow import is_stream
 from .._native._loops import iterate_all
 from ._base import Sketch, check_seed
 
@@ -106,7 +107,11 @@ class MorrisCounter(Sketch):
             self._c += 1
 
     def update(self, items) -> None:
-        """Count one event per item of ``items`` (a sized collection or any iterable)."""
+        """Count one event per item of ``items`` (a sized collection or any iterable; a
+        pyarrow RecordBatchReader counts its rows)."""
+        if is_stream(items):
+            self.increment(sum(batch.num_rows for batch in items))
+            return
         try:
             n = len(items)
         except TypeError:

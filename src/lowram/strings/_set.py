@@ -50,7 +50,9 @@ class StringSet(SetCore, collections.abc.Set):
     A backend that cannot hold some key refuses at build time with a ``ValueError`` naming
     the first such key (in sorted order) and why; nothing is stored half-way.
     Build cost: O(n log n) to sort plus the backend's build; lookups cost what the backend's
-    do (see ``benchmarks/bench_strings.py``).
+    do (see ``benchmarks/bench_strings.py``). A pyarrow or pandas string column is read from
+    its buffers: distinct keys are found by hashing in C and only they are sorted, with no
+    Python object per row (``docs/arrow.md``; nulls and non-UTF-8 bytes raise ValueError).
 
     >>> s = StringSet(["banana", "apple", "app"], backend="marisa")
     >>> len(s), "app" in s, "ap" in s, list(s), s.backend

@@ -434,6 +434,8 @@ cdef class MutableStringMap(_HatTrie):
 
         The counting path: ``m.increment(tokens)`` counts tokens. All or nothing: a non-str
         key or an overflow beyond int64 undoes the whole call. Cost: O(total key length).
+        A pyarrow or pandas string column is read from its buffers (no Python object per
+        key); a null or non-UTF-8 row raises ValueError and undoes the call.
 
         >>> m = MutableStringMap({"a": 5}); m.increment(["a", "b", "b"]), m
         (1, MutableStringMap({'a': 6, 'b': 2}))
@@ -471,7 +473,8 @@ cdef class MutableStringMap(_HatTrie):
     def counted(cls, tokens):
         """A new map of how many times each str of ``tokens`` occurs (a compact ``Counter``).
 
-        Cost: O(total token length), one C loop (:meth:`increment`).
+        Cost: O(total token length), one C loop (:meth:`increment`). ``tokens`` may be a
+        pyarrow or pandas string column, counted from its buffers.
 
         >>> MutableStringMap.counted("to be or not to be".split())
         MutableStringMap({'be': 2, 'not': 1, 'or': 1, 'to': 2})
