@@ -28,7 +28,6 @@ import configparser
 import difflib
 import gzip
 import io
-import itertools
 import lzma
 import os
 import re
@@ -221,6 +220,9 @@ _COLUMNAR = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".tsv": "ts
              ".feather": "ipc", ".arrow": "ipc", ".arrows": "ipc", ".ipc": "ipc"}
 #: compressions pyarrow's CSV reader undoes by itself, recognised by the name (data.csv.gz)
 _CSV_COMPRESSED = (".gz", ".bz2", ".zst", ".lz4")
+#: rows per record batch read from a Parquet file (CSV reads 1 MB blocks, an Arrow file or
+#: stream the batches it was written in)
+_PARQUET_BATCH = 65536
 #: the corpus kinds a column of each :func:`lowram._arrow.kind_of` kind can be read as
 _COLUMN_KINDS = {"text": ("words", "tokens"), "int": ("ints", "counts")}
 
@@ -350,7 +352,8 @@ def _column_batches(path, fmt, column, as_text):
         import pyarrow.parquet as pq
 
         with pq.ParquetFile(path) as pf:
-            yield from pf.iter_batches(columns=[column], use_threads=False)
+            yield from pf.iter_batches(batch_size=_PARQUET_BATCH, columns=[column],
+                                       use_threads=False)
     elif fmt in ("csv", "tsv"):
         import pyarrow.csv as pcsv
 

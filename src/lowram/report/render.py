@@ -74,7 +74,8 @@ def metadata(facts: dict, wall_seconds: float | None = None) -> dict:
     from importlib import metadata as md
 
     versions = {"python": platform.python_version()}
-    for dist in ("lowram", "numpy", "marisa-trie", "datrie", "DAWG2", "DAWG-Python", "Pympler"):
+    for dist in ("lowram", "numpy", "marisa-trie", "datrie", "DAWG2", "DAWG-Python", "Pympler",
+                 "pyarrow"):
         try:
             versions[dist] = md.version(dist)
         except md.PackageNotFoundError:

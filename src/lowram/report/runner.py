@@ -187,6 +187,8 @@ def run_report(
             facts[corpus.name] = {"kind": corpus.kind, "items": truth.items,
                                   "distinct": truth.distinct, "utf8_bytes": truth.utf8_bytes,
                                   "queries": len(truth.hits), "misses": len(truth.misses)}
+            if getattr(corpus, "column", None) is not None:  # read from a columnar file
+                facts[corpus.name]["column"] = corpus.column
             for structure in chosen:
                 rec = Record(corpus.name, structure.name, structure.family, structure.exact,
                              items=truth.items)
