@@ -16,11 +16,12 @@ Arrow object is seen, and :func:`is_columnar` recognises one without importing i
 
 from __future__ import annotations
 
+import sys
 from typing import Iterator, NamedTuple
 
 import numpy as np
 
-__all__ = ["TextChunk", "is_columnar", "is_stream", "require_pyarrow", "text_chunks",
+__all__ = ["TextChunk", "immutable", "is_columnar", "is_stream", "require_pyarrow", "text_chunks",
            "text_blocks", "number_chunks", "bool_chunks", "column_kind", "kind_of",
            "hash_chunks"]
 
@@ -60,13 +61,25 @@ class TextChunk(NamedTuple):
 
 
 def _single_column(obj, pa, what: str):
-    """The column of a one-column Table/RecordBatch; TypeError naming the columns otherwise."""
+    """The column of a one-column Table/RecordBatch (None for a RecordBatchReader, whose
+    batches hold it); TypeError naming the columns when there is not exactly one."""
     names = obj.schema.names
     if len(names) != 1:
         raise TypeError(f"{what} takes one column, and this {type(obj).__name__} has "
                         f"{len(names)}: {names[:8]}; pass one, e.g. table[{names[0]!r}]"
                         if names else f"{what} got a {type(obj).__name__} with no column")
+    if isinstance(obj, pa.RecordBatchReader):
+        return None
     return obj.column(0)
+
+
+def immutable(obj) -> bool:
+    """Whether ``obj``'s memory cannot change under a reader that shares it: False for a
+    pandas Series or array over numpy memory (pandas writes those in place)."""
+    module = type(obj).__module__ or ""
+    if not module.startswith("pandas"):
+        return True
+    return hasattr(getattr(obj, "array", obj), "__arrow_array__")
 
 
 def _chunks_of(obj, what: str):
@@ -137,8 +150,8 @@ def is_stream(obj) -> bool:
     """Whether ``obj`` is read batch by batch (a RecordBatchReader), so that a bad batch is
     found only once the batches before it were used; every other column is checked whole
     before its first chunk is yielded, so a bad row leaves a container unchanged."""
-    return type(obj).__name__ == "RecordBatchReader" and \
-        (type(obj).__module__ or "").startswith("pyarrow")
+    pa = sys.modules.get("pyarrow")   # not imported: obj cannot be one of its readers
+    return pa is not None and isinstance(obj, pa.RecordBatchReader)
 
 
 def _whole_first(obj, chunks):
@@ -222,6 +235,8 @@ def _number_chunks(obj, what, kinds):
         if pa.types.is_null(chunk.type) and n == 0:
             continue
         _refuse_nulls(chunk, row0, what)
+        if pa.types.is_dictionary(chunk.type):
+            chunk = chunk.dictionary_decode()
         t = chunk.type
         if not (pa.types.is_integer(t) or pa.types.is_floating(t)) or \
                 np.dtype(t.to_pandas_dtype()).kind not in kinds:
@@ -243,9 +258,9 @@ def bool_chunks(obj, what: str = "lowram") -> Iterator[tuple]:
         n = len(chunk)
         if pa.types.is_null(chunk.type) and n == 0:
             continue
+        _refuse_nulls(chunk, row0, what)
         if not pa.types.is_boolean(chunk.type):
             raise TypeError(f"{what} takes a column of booleans, not of Arrow type {chunk.type}")
-        _refuse_nulls(chunk, row0, what)
         buf = chunk.buffers()[1]
         yield (memoryview(buf) if buf is not None else memoryview(b""), chunk.offset, n)
         row0 += n

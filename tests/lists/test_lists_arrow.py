@@ -7,9 +7,9 @@ the copy-on-write tests compare the Arrow buffers' bytes before and after every 
 method (and random sequences of them, with Hypothesis), and the RSS test shows in a fresh
 interpreter that ``StrList.from_arrow`` of a 50 MB column costs no memory.
 
-Tests marked ``xfail(strict=True)`` pin bugs found while writing this file: each states the
-behaviour that should hold, so it starts failing (XPASS) once the bug is fixed, and the
-marker should then go.
+Several tests pin bugs found while writing this file (shrinking or rolling back a shared list,
+live views at ``to_arrow``, streams, nulls through ``extend``, pandas' writable memory); they
+were strict xfails until the fixes landed and now check the fixed behaviour.
 """
 
 from __future__ import annotations
@@ -576,9 +576,6 @@ def test_number_list_copy_on_write(source, op):
     assert raw(arr) == before and arr.to_pylist() == snapshot
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: x *= 0 (or a negative count) on a shared "
-                   "IntList drops the length but keeps pointing at the Arrow buffer, so the "
-                   "next append writes into the Arrow array")
 @pytest.mark.parametrize("times", [0, -1])
 @pytest.mark.parametrize("way", ["from_arrow", "to_arrow"])
 def test_imul_zero_on_a_shared_list_copies(way, times):
@@ -594,9 +591,6 @@ def test_imul_zero_on_a_shared_list_copies(way, times):
     x._check()
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a failed extend rolls the length back without "
-                   "copying when the iterable called to_arrow() meanwhile: the next append "
-                   "writes into the Arrow array")
 def test_failed_extend_after_to_arrow_inside_the_iterable_copies():
     x = IntList([1, 2, 3])
     shared = []
@@ -613,9 +607,6 @@ def test_failed_extend_after_to_arrow_inside_the_iterable_copies():
     x._check()
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: same rollback path through StrList.extend: the "
-                   "shared int32 offsets are rolled back in place, the next append writes "
-                   "past the Arrow array's data")
 def test_failed_strlist_extend_after_to_arrow_leaves_the_arrow_array_valid():
     s = StrList(["x" * 40000, "y"])            # int32 offsets: to_arrow shares them
     shared = []
@@ -633,8 +624,6 @@ def test_failed_strlist_extend_after_to_arrow_leaves_the_arrow_array_valid():
     s._check()
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: to_arrow() hands over memory that a live "
-                   "writable view (memoryview, np.asarray taken before) can still change")
 @pytest.mark.parametrize("view", ["memoryview", "numpy"])
 def test_to_arrow_with_a_live_writable_view_is_not_changed_through_it(view):
     x = IntList([1, 2, 3])
@@ -739,8 +728,6 @@ def test_strlist_copy_on_write(source, op):
     assert raw(arr) == before and arr.to_pylist() == snapshot
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: shrink_to_fit() on a shared list (no spare "
-                   "capacity) copies the whole buffer, doubling the memory while Arrow holds it")
 def test_shrink_to_fit_of_a_shared_list_keeps_sharing():
     arr = pa.array(range(1000), pa.int64())
     x = IntList.from_arrow(arr)
@@ -749,9 +736,6 @@ def test_shrink_to_fit_of_a_shared_list_keeps_sharing():
     assert int_address(x) == arr.buffers()[1].address
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: StrList keeps lone surrogates (surrogatepass), "
-                   "and to_arrow() hands their bytes to Arrow unchecked: an invalid string "
-                   "array (validate(full=True) and to_pylist() fail)")
 def test_to_arrow_of_lone_surrogates_is_refused_or_valid():
     s = StrList(["ok", "\ud800", "x\udcffy"])
     try:
@@ -1015,8 +999,6 @@ def test_empty_packed():
         assert len(p) == 0
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: PackedIntArray.from_iterable of a column with no "
-                   "chunk calls np.concatenate([]) (operator precedence in the conditional)")
 @pytest.mark.parametrize("column", [pa.chunked_array([], pa.int64()), pa.nulls(0)],
                          ids=["zero-chunks", "nulls-0"])
 def test_packed_from_a_column_with_no_chunk(column):
@@ -1052,8 +1034,6 @@ def test_all_null_arrays_name_the_count(cls):
         cls.from_arrow(pa.nulls(4, pa.int64() if cls is not StrList else pa.string()))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: BitList checks the type before the nulls, so an "
-                   "all-null (null-typed) column raises TypeError, unlike the other lists")
 def test_bitlist_all_null_array_names_the_count():
     with pytest.raises(ValueError, match="has 3 in a chunk"):
         BitList.from_arrow(pa.nulls(3))
@@ -1082,9 +1062,6 @@ def test_extend_with_nulls_leaves_the_container_unchanged():
         StrList(column)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: IntList/FloatList(column) and .extend(column) "
-                   "iterate pyarrow scalars one by one, so a null gives a TypeError "
-                   "('__index__ returned non-int') instead of the ValueError null policy")
 @pytest.mark.parametrize("cls, values", [(IntList, [1, None]), (FloatList, [1.0, None])])
 def test_number_list_extend_with_nulls_follows_the_null_policy(cls, values):
     x = cls([5])
@@ -1184,8 +1161,6 @@ def _reader(arrow_type, chunks):
         schema, [pa.record_batch({"col": pa.array(c, arrow_type)}) for c in chunks])
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: _arrow._chunks_of checks a RecordBatchReader "
-                   "with _single_column, which calls reader.column(0): AttributeError")
 @pytest.mark.parametrize("cls, arrow_type, chunks", [
     (IntList, pa.int64(), [[1, 2], [3]]), (FloatList, pa.float64(), [[1.5], [2.5]]),
     (StrList, pa.string(), [["a"], ["b", "c"]]), (BitList, pa.bool_(), [[True], [False]]),
@@ -1332,10 +1307,6 @@ class TestPandas:
         with pytest.raises(TypeError):
             IntList.from_arrow(pd.Series(["a"]))
 
-    @pytest.mark.xfail(strict=True, reason="BUG: IntList.from_arrow(numpy-backed Series) "
-                       "shares the Series' writable numpy buffer, so a later in-place write "
-                       "to the Series changes the list (Arrow memory is immutable, numpy's "
-                       "is not)")
     def test_numeric_series_is_a_snapshot(self, pd):
         series = pd.Series(np.arange(5, dtype=np.int64))
         x = IntList.from_arrow(series)

@@ -233,8 +233,10 @@ cdef class PackedIntArray:
         """
         if is_columnar(ints):   # Arrow or pandas: each chunk's buffer, no object per item
             chunks = list(number_chunks(ints, "PackedIntArray", "iu"))
-            ints = np.concatenate(chunks) if len(chunks) != 1 else chunks[0] \
-                if chunks else np.zeros(0, np.int64)
+            if not chunks:
+                ints = np.zeros(0, np.int64)
+            else:
+                ints = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
         if isinstance(ints, np.ndarray) and ints.ndim == 1 and ints.dtype.kind in "biu":
             arr = ints
             if arr.dtype.kind == "u" and arr.size and int(arr.max()) > 9223372036854775807:

@@ -7,6 +7,7 @@ import sys
 import numpy as np
 
 from .._arrow import is_columnar, require_pyarrow, text_chunks
+from .._native._text import check_spans
 from ._sequence import MAX_INDEX, ListBehaviour, norm_range
 from ._typed import (BufferInfo, IntList, StrListCore, shared_intlist, str_append,
                      str_extend, str_item)
@@ -226,7 +227,15 @@ class StrList(StrListCore, ListBehaviour):
             self._offsets.extend(other_offsets[1:] + base)
             self._data += other_data
             return
-        str_extend(self._data, self._offsets, iterable)
+        try:
+            str_extend(self._data, self._offsets, iterable)
+        except BaseException:
+            # the iterable may have called to_arrow(), sharing the text, which then cannot
+            # shrink back: keep a private copy of the text the offsets still cover
+            end = self._offsets[-1]
+            if len(self._data) != end:
+                self._data = bytearray(memoryview(self._data)[:end])
+            raise
 
     def insert(self, index, value) -> None:
         """Insert ``value`` before ``index`` (clamped like ``list.insert``). O(n).
@@ -484,13 +493,18 @@ class StrList(StrListCore, ListBehaviour):
 
         The text is shared, and so are the offsets when they are 4 or 8 bytes wide (1- and
         2-byte offsets are widened to Arrow's 4, a copy of the offsets only); 8-byte offsets
-        give a ``large_string`` array. The list's next write copies what it shares.
+        give a ``large_string`` array. The list's next write copies what it shares. Arrow
+        strings are strict UTF-8: a list holding a lone surrogate raises ValueError naming
+        the item (found by one ``memchr``-speed scan of the text for the byte 0xED).
 
         >>> StrList(["a", "bc"]).to_arrow().to_pylist()
         ['a', 'bc']
         """
         pa = require_pyarrow("StrList.to_arrow()")
         if type(self._data) is bytearray:
+            if self._data.find(b"\xed") >= 0:   # a lone surrogate's form starts with 0xED
+                check_spans(np.frombuffer(self._data, np.uint8),
+                            np.asarray(self._offsets, dtype=np.int64), 0, "Arrow")
             self._data = memoryview(self._data).toreadonly()
         text = pa.py_buffer(self._data)
         offsets = self._offsets

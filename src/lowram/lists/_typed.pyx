@@ -15,6 +15,8 @@ import sys
 
 import numpy as np
 
+from lowram._arrow import immutable, is_columnar, number_chunks
+
 cimport cython
 from cpython.long cimport PyLong_AsDouble, PyLong_AsLongLongAndOverflow, PyLong_Check
 from cpython.float cimport PyFloat_Check, PyFloat_AsDouble
@@ -260,6 +262,7 @@ cdef class _TypedList:
     cdef long long _hi
     cdef Py_ssize_t _exports
     cdef object _base   # None: _data is ours (PyMem); else the read-only owner _data is in
+    cdef object _copy_for_arrow   # to_arrow's copy while a view is alive (handed over at once)
     cdef Py_ssize_t _shape[1]
     cdef Py_ssize_t _strides[1]
 
@@ -324,7 +327,7 @@ cdef class _TypedList:
     cdef int _realloc(self, Py_ssize_t cap) except -1:
         """Set the capacity to exactly ``cap`` items (``cap >= len``)."""
         cdef char* p
-        if cap == self._cap and self._base is None:
+        if cap == self._cap:   # (a borrowed list's shrink_to_fit: nothing to release)
             return 0
         # checked here, where the buffer moves: Python code run during an append or extend
         # (a generator, an __index__) may have taken a view after the caller's own check
@@ -495,6 +498,15 @@ cdef class _TypedList:
         self._check_exports()
         if iterable is self:
             iterable = self.copy()
+        if is_columnar(iterable):   # Arrow or pandas: each chunk's buffer, vectorised
+            try:
+                for arr in number_chunks(iterable, type(self).__name__,
+                                         "iuf" if self._isfloat else "iu"):
+                    self._extend_array(arr)
+            except BaseException:
+                self._rollback(old_len, old_code)
+                raise
+            return 0
         if isinstance(iterable, _TypedList):
             arr = np.asarray(iterable)
             self._extend_array(arr)
@@ -520,6 +532,7 @@ cdef class _TypedList:
         ever shrinks here, and narrowing happens only when every value still fits.
         """
         if self._len > old_len:
+            self._own()   # shared meanwhile (the iterable called to_arrow()): copy first
             self._len = old_len
         if self._code != old_code and not self._isfloat:
             if self._len == 0 or (_LO[old_code] <= self.min_value()
@@ -965,13 +978,13 @@ cdef class _TypedList:
 
     cdef int _repeat(self, Py_ssize_t times) except -1:
         cdef Py_ssize_t n = self._len, done, k
+        self._own()
         if times <= 0 or n == 0:
             self._len = 0
             self._maybe_shrink()
             return 0
         if n > (<Py_ssize_t>sys.maxsize) // 16 // times:
             raise MemoryError(f"{type(self).__name__} repeated {times} times is too large")
-        self._own()
         self._reserve(n * times)
         done = n
         while done < n * times:
@@ -1070,7 +1083,10 @@ cdef class _TypedList:
         self._exports -= 1
 
     def __sizeof__(self):
-        """Bytes held in RAM: the object plus the whole buffer (capacity, not length)."""
+        """Bytes held in RAM: the object plus the whole buffer (capacity, not length; for
+        items shared with Arrow, the block this list keeps alive)."""
+        if isinstance(self._base, _Block):
+            return object.__sizeof__(self) + (<_Block>self._base).n
         return object.__sizeof__(self) + self._cap * self._isize
 
     @property
@@ -1134,10 +1150,20 @@ cdef class _TypedList:
         cdef _Block block
         if self._len == 0:
             return None
+        if self._base is None and self._exports > 0:
+            # a live view may still write here: Arrow gets a copy, the list stays as it is
+            block = _Block.__new__(_Block)
+            block.p = <char*>PyMem_Malloc(self._len * self._isize)
+            if block.p == NULL:
+                raise MemoryError(f"cannot allocate {self._len * self._isize} bytes")
+            memcpy(block.p, self._data, self._len * self._isize)
+            block.n = self._len * self._isize
+            self._copy_for_arrow = block
+            return <size_t>block.p
         if self._base is None:
             block = _Block.__new__(_Block)
             block.p = self._data
-            block.n = self._len * self._isize
+            block.n = self._cap * self._isize
             self._base = block
             self._cap = self._len
         return <size_t>self._data
@@ -1146,7 +1172,9 @@ cdef class _TypedList:
         """The items as a ``pyarrow`` array of the same type, sharing this list's memory.
 
         No copy: the buffer becomes read-only shared memory, and the list's next write
-        copies it first (copy on write), so the Arrow array never changes. O(1).
+        copies it first (copy on write), so the Arrow array never changes. O(1); while a
+        writable view of the list (a memoryview, a numpy array) is alive, Arrow gets a copy
+        instead, O(n), since the view could still change the items.
 
         >>> import pyarrow as pa
         >>> IntList([1, 2, 300]).to_arrow().type
@@ -1155,10 +1183,13 @@ cdef class _TypedList:
         from lowram._arrow import require_pyarrow
         pa = require_pyarrow(f"{type(self).__name__}.to_arrow()")
         arrow_type = pa.from_numpy_dtype(np.dtype(_NAMES[self._code]))
+        self._copy_for_arrow = None
         address = self._shared_address()
         if address is None:
             return pa.array([], type=arrow_type)
-        buf = pa.foreign_buffer(address, self._len * self._isize, base=self._base)
+        owner = self._base if self._copy_for_arrow is None else self._copy_for_arrow
+        self._copy_for_arrow = None
+        buf = pa.foreign_buffer(address, self._len * self._isize, base=owner)
         return pa.Array.from_buffers(arrow_type, self._len, [None, buf])
 
     @classmethod
@@ -1168,21 +1199,21 @@ cdef class _TypedList:
         ``column``: a ``pyarrow`` Array or ChunkedArray, a one-column Table or
         RecordBatch, a RecordBatchReader, or a pandas Series. One chunk whose type this
         list stores (``int8`` … ``int64``; ``float32``/``float64`` for FloatList) is shared,
-        not copied (O(1); the list copies on its first write); other columns are converted
-        with vectorised checks (O(n)). A null raises ValueError, a non-numeric column
-        TypeError.
+        not copied (O(1); the list copies on its first write); other columns, and pandas
+        Series over numpy memory (which pandas may write in place), are converted with
+        vectorised checks (O(n)). A null raises ValueError, a non-numeric column TypeError.
+        ``IntList(column)`` and ``extend(column)`` copy, vectorised.
 
         >>> import pyarrow as pa
         >>> IntList.from_arrow(pa.array([1, 2, 3], pa.int32()))
         IntList([1, 2, 3])
         """
-        from lowram._arrow import number_chunks
         cdef _TypedList out
         cdef const unsigned char[::1] raw
         is_float = issubclass(cls, FloatList)
         chunks = list(number_chunks(column, cls.__name__, "iuf" if is_float else "iu"))
         out = cls() if dtype is None else cls(dtype=dtype)
-        if len(chunks) == 1 and chunks[0].dtype.name in _NAMES and \
+        if len(chunks) == 1 and chunks[0].dtype.name in _NAMES and immutable(column) and \
                 (chunks[0].dtype.kind == "f") == is_float and chunks[0].shape[0] and \
                 (dtype is None or chunks[0].dtype.name == out.dtype):
             arr = chunks[0]
@@ -1190,6 +1221,9 @@ cdef class _TypedList:
             out._set_code(_NAMES.index(arr.dtype.name))
             out._borrow(arr, <const char*>&raw[0], arr.shape[0])
             return out
+        if dtype is None and chunks and chunks[0].dtype.name in _NAMES and \
+                (chunks[0].dtype.kind == "f") == is_float:
+            out._set_code(_NAMES.index(chunks[0].dtype.name))   # as if shared: same dtype
         for arr in chunks:
             out._extend_array(arr)
         out._realloc(out._len)
@@ -1395,9 +1429,12 @@ def str_extend(bytearray data, _TypedList offsets, iterable):
         for s in iterable:
             _str_push(data, offsets, s)
     except BaseException:
-        if PyByteArray_GET_SIZE(data) > old_bytes:
-            PyByteArray_Resize(data, old_bytes)
         offsets._rollback(old_items, old_code)
+        if PyByteArray_GET_SIZE(data) > old_bytes:
+            try:
+                PyByteArray_Resize(data, old_bytes)
+            except BufferError:   # shared meanwhile (to_arrow): the caller copies instead
+                pass
         raise
 
 
