@@ -158,18 +158,19 @@ def _whole_first(obj, chunks):
     return chunks if is_stream(obj) else iter(list(chunks))
 
 
-def text_chunks(obj, what: str = "lowram") -> Iterator[TextChunk]:
+def text_chunks(obj, what: str = "lowram", utf8: bool = True) -> Iterator[TextChunk]:
     """The string column ``obj`` as :class:`TextChunk` s (see :func:`is_stream` for when
-    they are checked).
+    they are checked; ``utf8=False`` lets a binary column hold any bytes, for bytes values:
+    a string-typed column is UTF-8 by its type and always checked).
 
     Every chunk is checked before it is yielded: offsets inside the buffer, bytes
     well-formed UTF-8 (a binary column is accepted when it is UTF-8), no null; ValueError
     names the first bad row. Consumers may then read the spans in C without checks.
     """
-    return _whole_first(obj, _text_chunks(obj, what))
+    return _whole_first(obj, _text_chunks(obj, what, utf8))
 
 
-def _text_chunks(obj, what):
+def _text_chunks(obj, what, utf8=True):
     from ._native._text import check_spans
 
     pa = require_pyarrow(what)
@@ -178,7 +179,7 @@ def _text_chunks(obj, what):
         chunk = _as_text_array(chunk, pa, what)
         n = len(chunk)
         _refuse_nulls(chunk, row0, what)
-        if pa.types.is_null(chunk.type):   # all-null of zero length
+        if n == 0:   # (an empty array may have no offsets buffer, or an empty one)
             yield TextChunk(np.zeros(0, np.uint8), np.zeros(1, np.int32), chunk)
             continue
         wide = pa.types.is_large_string(chunk.type) or pa.types.is_large_binary(chunk.type)
@@ -188,7 +189,8 @@ def _text_chunks(obj, what):
             data = np.zeros(0, np.uint8)
         else:
             data = np.frombuffer(bufs[2], dtype=np.uint8)
-        check_spans(data, offsets, row0, what)
+        check_spans(data, offsets, row0, what, utf8 or not (
+            pa.types.is_binary(chunk.type) or pa.types.is_large_binary(chunk.type)))
         yield TextChunk(data, offsets, chunk)
         row0 += n
 
@@ -274,15 +276,22 @@ def column_kind(obj, what: str = "lowram") -> tuple:
     if module.startswith("pandas"):
         obj = _from_pandas(obj, pa, what)
     if isinstance(obj, (pa.Array, pa.ChunkedArray)):
-        return kind_of(obj.type), obj
-    if isinstance(obj, (pa.Table, pa.RecordBatch, pa.RecordBatchReader)):
+        arrow_type = obj.type
+    elif isinstance(obj, (pa.Table, pa.RecordBatch, pa.RecordBatchReader)):
         _single_column(obj, pa, what)
-        return kind_of(obj.schema.field(0).type), obj
-    raise TypeError(f"{what} cannot read a {type(obj).__name__} as a column")
+        arrow_type = obj.schema.field(0).type
+    else:
+        raise TypeError(f"{what} cannot read a {type(obj).__name__} as a column")
+    kind = kind_of(arrow_type)
+    if kind == "null":   # nothing but nulls: refused, or an empty column of any kind
+        for chunk in _chunks_of(obj, what):
+            _refuse_nulls(chunk, 0, what)
+    return kind, obj
 
 
 def kind_of(arrow_type) -> str:
-    """``'text'``, ``'int'``, ``'float'`` or ``'bool'`` for an Arrow type (TypeError else)."""
+    """``'text'``, ``'int'``, ``'float'``, ``'bool'`` or ``'null'`` (Arrow's type of a column
+    of nothing but nulls, or of an empty one) for an Arrow type; TypeError for another."""
     pa = require_pyarrow()
     t = arrow_type
     if pa.types.is_dictionary(t):
@@ -296,6 +305,8 @@ def kind_of(arrow_type) -> str:
         return "float"
     if pa.types.is_boolean(t):
         return "bool"
+    if pa.types.is_null(t):
+        return "null"
     raise TypeError(f"lowram has no structure for a column of Arrow type {arrow_type}")
 
 
@@ -321,6 +332,8 @@ def _column_hashes(column, seed: int, size: int):
     from ._native._text import hash_spans
 
     kind, column = column_kind(column, "a sketch")
+    if kind == "null":   # empty (column_kind refused one with nulls)
+        return
     if kind == "text":
         for data, offsets, _ in text_blocks(column, "a sketch", size):
             yield hash_spans(data, offsets, seed)

@@ -121,8 +121,6 @@ def fed(name, items, prefill=()):
 @settings(max_examples=100)
 def test_string_column_gives_the_state_of_the_list(words, form, prefill):
     col = TEXT_FORMS[form](words)
-    if not words and getattr(col, "dtype", None) == object:
-        return   # an empty object Series reads as Arrow's null type: see the xfail below
     for name in SKETCHES:
         assert state(fed(name, col, prefill)) == state(fed(name, words, prefill)), name
 
@@ -367,10 +365,6 @@ def test_dictionary_encoded_int_column(name):
         fed(name, pa.array([1, None]).dictionary_encode())
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError,
-                   reason="bug: kind_of has no kind for Arrow's null type, so an empty "
-                          "column of it (pa.array([]), an empty object Series) is a "
-                          "TypeError for a sketch, though update([]) and StringSet accept it")
 @pytest.mark.parametrize("col", [pa.array([]), pd.Series([], dtype=object)],
                          ids=["pa.array([])", "empty object Series"])
 def test_empty_null_typed_column_changes_nothing(col):
@@ -379,10 +373,6 @@ def test_empty_null_typed_column_changes_nothing(col):
     assert state(sketch) == state(HyperLogLog(8))
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError,
-                   reason="bug: an all-null column of Arrow's null type is a TypeError "
-                          "('no structure for ... null'), not the ValueError of the null "
-                          "policy in lowram/_arrow.py")
 def test_all_null_column_is_the_null_value_error():
     with pytest.raises(ValueError, match="holds no null"):
         HyperLogLog(8).update(pa.array([None, None]))

@@ -75,7 +75,7 @@ cdef inline Py_ssize_t _utf8_bad(const uint8_t* s, Py_ssize_t n) noexcept nogil:
 
 
 cdef Py_ssize_t _first_bad_span(const uint8_t* data, Py_ssize_t size, const off_t* off,
-                                Py_ssize_t n, int* why) noexcept nogil:
+                                Py_ssize_t n, bint utf8, int* why) noexcept nogil:
     """First item whose span is out of bounds (why=1) or not UTF-8 (why=2), or -1."""
     cdef Py_ssize_t i, a, b
     for i in range(n):
@@ -84,7 +84,7 @@ cdef Py_ssize_t _first_bad_span(const uint8_t* data, Py_ssize_t size, const off_
         if a < 0 or b < a or b > size:
             why[0] = 1
             return i
-        if _utf8_bad(data + a, b - a) >= 0:
+        if utf8 and _utf8_bad(data + a, b - a) >= 0:
             why[0] = 2
             return i
     return -1
@@ -100,9 +100,9 @@ cdef const uint8_t* _ptr(const uint8_t[::1] data) noexcept:
 
 
 def check_spans(const uint8_t[::1] data, const off_t[::1] offsets, Py_ssize_t row0=0,
-                str what="lowram"):
+                str what="lowram", bint utf8=True):
     """Raise ValueError naming the row (``row0`` + index) of the first item whose offsets
-    leave ``data`` or whose bytes are not well-formed UTF-8. O(total bytes), in C.
+    leave ``data`` or (``utf8``) whose bytes are not well-formed UTF-8. O(total bytes), in C.
 
     >>> import numpy as np
     >>> check_spans(np.frombuffer(b"ab\\xff", np.uint8), np.array([0, 2, 3], np.int32))
@@ -116,7 +116,7 @@ def check_spans(const uint8_t[::1] data, const off_t[::1] offsets, Py_ssize_t ro
         raise ValueError(f"{what}: a string column needs at least one offset")
     cdef const uint8_t* p = _ptr(data)
     with nogil:
-        bad = _first_bad_span(p, data.shape[0], &offsets[0], n, &why)
+        bad = _first_bad_span(p, data.shape[0], &offsets[0], n, utf8, &why)
     if bad < 0:
         return None
     a, b = int(offsets[bad]), int(offsets[bad + 1])

@@ -34,6 +34,8 @@ def _column_items(column):
     """An Arrow or pandas column's items as Redis clients send them: each string's UTF-8
     bytes, each integer as an int (Redis' hash is over those bytes, not lowram's buffers)."""
     kind, column = column_kind(column, "RedisHyperLogLog")
+    if kind == "null":   # empty (column_kind refused one with nulls)
+        return
     if kind == "text":
         for chunk in text_chunks(column, "RedisHyperLogLog"):
             raw, offs = chunk.data, chunk.offsets.tolist()

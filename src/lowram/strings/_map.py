@@ -100,7 +100,7 @@ class StringMap(collections.abc.Mapping):
 
         >>> import pyarrow as pa
         >>> StringMap.from_arrow(pa.array(["b", "a", "b"]), pa.array([1, 2, 3]))
-        StringMap({'a': 2, 'b': 3})
+        StringMap({'a': 2, 'b': 3}, backend='builtin')
         """
         from .._arrow import column_kind, is_stream, number_chunks, text_chunks
         from ._sortedkeys import collect_column
@@ -115,11 +115,14 @@ class StringMap(collections.abc.Mapping):
         if len(keys) != len(values):
             raise ValueError(f"StringMap.from_arrow() got {len(keys)} keys and "
                              f"{len(values)} values")
-        if kind == "int":
+        if kind == "null":   # an empty column of no type (column_kind refused nulls)
+            kind = "int"
+            pick = np.zeros(0, np.int64)
+        elif kind == "int":
             parts = list(number_chunks(values, "StringMap values", "iu"))
             pick = np.concatenate(parts) if parts else np.zeros(0, np.int64)
         elif kind == "text":
-            chunks = list(text_chunks(values, "StringMap values"))
+            chunks = list(text_chunks(values, "StringMap values", utf8=False))
         else:
             raise TypeError(f"StringMap values are ints or bytes, not {kind}s")
         sorted_keys, has_empty, rows, empty_row = collect_column(keys, "StringMap")

@@ -27,3 +27,14 @@ cdef class _Coder:
         k.n = <Py_ssize_t>kc_from_utf8(s, n, self.p)
         k.p = self.p
         return 0
+
+
+def _column_items(column):
+    """The keys of a string column as ``str``, one by one (when a column is chained with
+    other iterables and cannot be read whole)."""
+    for data, offs, row0 in text_blocks(column, _KIND):
+        first = int(offs[0])
+        raw = data[first:int(offs[-1])].tobytes()
+        ends = (offs - first).tolist()
+        for a, b in zip(ends, ends[1:]):
+            yield raw[a:b].decode("utf-8")

@@ -256,7 +256,12 @@ cdef class MutableStringSet(_SetAlgebra):
         >>> s = MutableStringSet(["a"]); s.update(["b"], ["c"]); list(s)
         ['a', 'b', 'c']
         """
-        self._add_all(itertools.chain.from_iterable(iterables))  # all iterables, or none
+        if len(iterables) == 1:   # (a column is read from its buffers)
+            self._add_all(iterables[0])
+            return
+        # all iterables, or none; a column among several is read item by item
+        self._add_all(itertools.chain.from_iterable(
+            _column_items(it) if is_columnar(it) else it for it in iterables))
 
     def add_many(self, iterable):
         """Add the keys of ``iterable`` and return how many were new (all or none on error).
