@@ -74,19 +74,47 @@ cdef inline Py_ssize_t _utf8_bad(const uint8_t* s, Py_ssize_t n) noexcept nogil:
     return -1
 
 
+cdef Py_ssize_t _row_of_byte(const off_t* off, Py_ssize_t n, Py_ssize_t pos) noexcept nogil:
+    """The row whose span holds byte ``pos`` (offsets monotone, pos inside them)."""
+    cdef Py_ssize_t lo = 0, hi = n - 1, mid
+    while lo < hi:   # the last row whose start is <= pos and whose span is not empty
+        mid = (lo + hi + 1) // 2
+        if <Py_ssize_t>off[mid] <= pos:
+            lo = mid
+        else:
+            hi = mid - 1
+    while lo > 0 and off[lo] == off[lo + 1]:
+        lo -= 1
+    return lo
+
+
 cdef Py_ssize_t _first_bad_span(const uint8_t* data, Py_ssize_t size, const off_t* off,
                                 Py_ssize_t n, bint utf8, int* why) noexcept nogil:
-    """First item whose span is out of bounds (why=1) or not UTF-8 (why=2), or -1."""
-    cdef Py_ssize_t i, a, b
+    """First item whose span is out of bounds (why=1) or not UTF-8 (why=2), or -1.
+
+    Three passes, each sequential: the offsets (inside the buffer, never decreasing); the
+    whole byte range they cover, as one UTF-8 text (8 ASCII bytes a step); and every row's
+    first byte, which must not continue a character (a row boundary inside a character)."""
+    cdef Py_ssize_t i, a, b, bad, first, last
     for i in range(n):
         a = <Py_ssize_t>off[i]
         b = <Py_ssize_t>off[i + 1]
         if a < 0 or b < a or b > size:
             why[0] = 1
             return i
-        if utf8 and _utf8_bad(data + a, b - a) >= 0:
+    if not utf8 or n == 0:
+        return -1
+    first = <Py_ssize_t>off[0]
+    last = <Py_ssize_t>off[n]
+    bad = _utf8_bad(data + first, last - first)
+    if bad >= 0:
+        why[0] = 2
+        return _row_of_byte(off, n, first + bad)
+    for i in range(1, n):
+        a = <Py_ssize_t>off[i]
+        if a < last and (data[a] & 0xC0) == 0x80:
             why[0] = 2
-            return i
+            return _row_of_byte(off, n, a - 1)
     return -1
 
 
