@@ -158,14 +158,27 @@ cdef class MutableStringMap(_HatTrie):
         return 0
 
     cdef int _increment_block(self, const uint8_t[::1] data, const int64_t[::1] offs,
-                              _Coder coder, int64_t step, _Undo log,
+                              _Coder coder, _BlockCounts seen, int64_t step, _Undo log,
                               Py_ssize_t *added) except -1:
-        """Add step to each key of one checked column block, counting new ones."""
-        cdef Py_ssize_t i, n = offs.shape[0] - 1
+        """Add step to each key of one checked column block, counting new ones: each
+        distinct key of the block once, by step times its occurrences."""
+        cdef const uint8_t *base = &data[0]
+        cdef Py_ssize_t d, m = seen.distinct(base, offs)
+        cdef uint64_t c, times
+        cdef uint64_t mag = <uint64_t>step if step >= 0 else <uint64_t>(-(step + 1)) + 1
+        cdef uint64_t limit = 0xFFFFFFFFFFFFFFFFULL if mag == 0 else \
+            (<uint64_t>0x7FFFFFFFFFFFFFFFULL) // mag   # c <= limit: step * c fits in int64
+        cdef uint32_t i
         cdef lowram_key k
-        for i in range(n):
-            coder.code(&data[0] + offs[i], <size_t>(offs[i + 1] - offs[i]), &k)
-            added[0] += self._add(&k, step, log)
+        for d in range(m):
+            i = seen.first[d]
+            c = seen.counts[d]
+            coder.code(base + offs[i], <size_t>(offs[i + 1] - offs[i]), &k)
+            if c <= limit:
+                added[0] += self._add(&k, step * <int64_t>c, log)
+            else:   # step * c is beyond int64: add one step at a time (overflow names it)
+                for times in range(c):
+                    added[0] += self._add(&k, step, log)
         return 0
 
     cdef int _rollback(self, bint was_empty, _Undo log) noexcept:
@@ -450,9 +463,10 @@ cdef class MutableStringMap(_HatTrie):
                             "(for one key: m[key] = m.get(key, 0) + by)")
         if is_columnar(keys):
             coder = _Coder()
+            seen = _BlockCounts()
             try:
                 for data, offs, row0 in text_blocks(keys, _MAP_KIND):
-                    self._increment_block(data, offs, coder, step, log, &added)
+                    self._increment_block(data, offs, coder, seen, step, log, &added)
             except BaseException:
                 self._rollback(was_empty, log)
                 raise
