@@ -3,6 +3,8 @@
 
 _MAP_KIND = "MutableStringMap"
 _INT64_MAX = 0x7FFFFFFFFFFFFFFF
+#: rows per block when a column is counted (see _BlockCounts)
+_COUNT_BLOCK = 65536
 _INT64_MIN = -0x8000000000000000
 
 
@@ -465,7 +467,7 @@ cdef class MutableStringMap(_HatTrie):
             coder = _Coder()
             seen = _BlockCounts()
             try:
-                for data, offs, row0 in text_blocks(keys, _MAP_KIND):
+                for data, offs, row0 in text_blocks(keys, _MAP_KIND, _COUNT_BLOCK):
                     self._increment_block(data, offs, coder, seen, step, log, &added)
             except BaseException:
                 self._rollback(was_empty, log)
