@@ -29,8 +29,9 @@ class StrList(StrListCore, ListBehaviour):
     :class:`TypeError` and the list is unchanged.
 
     Arrow: :meth:`from_arrow` and :meth:`to_arrow` share the text and offsets with a
-    ``pyarrow`` string array instead of copying them (O(1)); the shared memory is read-only,
-    and the list's first write copies it (copy on write), so the Arrow array never changes.
+    ``pyarrow`` string array instead of copying them (``from_arrow`` reads the text once to
+    check it); the shared memory is read-only, and the list's first write copies it (copy on
+    write), so the Arrow array never changes.
     ``StrList(column)`` and ``extend(column)`` take an Arrow or pandas string column in one
     vectorised pass, with no Python object per item.
 
@@ -468,8 +469,9 @@ class StrList(StrListCore, ListBehaviour):
         ``column``: a ``pyarrow`` string, large_string (or UTF-8 binary) Array or
         ChunkedArray, a one-column Table/RecordBatch, a RecordBatchReader, or a pandas
         Series. One chunk is shared, not copied: the text always, the offsets when they
-        start at 0 (a sliced array's are rebased, O(n)); O(1) otherwise. Several chunks are
+        start at 0 (a sliced array's are rebased, a copy of the offsets). Several chunks are
         joined (one copy). Nulls or bytes that are not UTF-8 raise ValueError naming the row.
+        Cost: O(1) memory; time is one C pass over the text checking its offsets and UTF-8.
 
         >>> import pyarrow as pa
         >>> StrList.from_arrow(pa.array(["a", "bc"]))
