@@ -41,7 +41,15 @@ def is_columnar(obj) -> bool:
     if module.startswith("pyarrow"):
         return True
     if module.startswith("pandas"):
-        return hasattr(obj, "dtype") and hasattr(obj, "__array__") and getattr(obj, "ndim", 1) == 1
+        if not (hasattr(obj, "dtype") and hasattr(obj, "__array__")
+                and getattr(obj, "ndim", 1) == 1):
+            return False
+        if getattr(obj.dtype, "kind", None) == "O":
+            # an object column is a column when its items are of one kind (nulls aside);
+            # a mixed one is read item by item, as the list of its items would be
+            from pandas.api.types import infer_dtype
+            return infer_dtype(obj, skipna=True) in ("string", "bytes", "integer", "empty")
+        return True
     return False
 
 

@@ -1383,3 +1383,28 @@ def test_shared_strlist_search_and_compare():
     assert s[2:5] == BASE_STRS[2:5] and s[::-2] == BASE_STRS[::-2]
     assert list(reversed(s)) == BASE_STRS[::-1]
     assert s + ["q"] == BASE_STRS + ["q"] and s * 2 == BASE_STRS * 2
+
+
+def test_pandas_string_series_round_trip_shares_the_text():
+    pd = pytest.importorskip("pandas")
+    s = StrList(["x", "yz", "\u65e5\u672c", ""])
+    arr = s.to_arrow()
+    series = pd.Series(arr, dtype="string[pyarrow]")
+    assert series.tolist() == s.tolist()
+    back = StrList.from_arrow(series)
+    assert back == s
+    back._check()
+    # the text went list -> Arrow -> pandas -> list without a copy
+    assert pa.py_buffer(back._data).address == arr.buffers()[2].address
+
+
+def test_pandas_object_series_of_mixed_items_reads_item_by_item():
+    pd = pytest.importorskip("pandas")
+    from lowram import HyperLogLog, StringSet
+    mixed = pd.Series(["a", 1, b"c"], dtype=object)
+    h1, h2 = HyperLogLog(8), HyperLogLog(8)
+    h1.update(mixed)
+    h2.update(["a", 1, b"c"])
+    assert h1.to_bytes() == h2.to_bytes()
+    with pytest.raises(TypeError, match="not int"):
+        StringSet(pd.Series(["a", 1], dtype=object))
