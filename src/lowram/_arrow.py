@@ -82,12 +82,13 @@ def _single_column(obj, pa, what: str):
 
 
 def immutable(obj) -> bool:
-    """Whether ``obj``'s memory cannot change under a reader that shares it: False for a
-    pandas Series or array over numpy memory (pandas writes those in place)."""
+    """Whether ``obj``'s memory cannot change under a reader that shares it: for pandas,
+    only Arrow-backed arrays (``string[pyarrow]``, ``pd.ArrowDtype``); numpy-backed and
+    masked ones (``Int64``, ``Float64``) are written in place by pandas."""
     module = type(obj).__module__ or ""
     if not module.startswith("pandas"):
         return True
-    return hasattr(getattr(obj, "array", obj), "__arrow_array__")
+    return hasattr(getattr(obj, "array", obj), "_pa_array")
 
 
 def _chunks_of(obj, what: str):
@@ -244,9 +245,9 @@ def _number_chunks(obj, what, kinds):
         n = len(chunk)
         if pa.types.is_null(chunk.type) and n == 0:
             continue
-        _refuse_nulls(chunk, row0, what)
-        if pa.types.is_dictionary(chunk.type):
+        if pa.types.is_dictionary(chunk.type):   # first: nulls may sit in the dictionary
             chunk = chunk.dictionary_decode()
+        _refuse_nulls(chunk, row0, what)
         t = chunk.type
         if not (pa.types.is_integer(t) or pa.types.is_floating(t)) or \
                 np.dtype(t.to_pandas_dtype()).kind not in kinds:

@@ -1408,3 +1408,33 @@ def test_pandas_object_series_of_mixed_items_reads_item_by_item():
     assert h1.to_bytes() == h2.to_bytes()
     with pytest.raises(TypeError, match="not int"):
         StringSet(pd.Series(["a", 1], dtype=object))
+
+
+def test_pandas_masked_series_is_copied_not_shared():
+    pd = pytest.importorskip("pandas")
+    ints = pd.Series([1, 2, 3], dtype="Int64")
+    floats = pd.Series([1.5, 2.5], dtype="Float64")
+    x, f = IntList.from_arrow(ints), FloatList.from_arrow(floats)
+    ints.iloc[0] = 100   # pandas writes masked arrays in place
+    floats.iloc[1] = -7.0
+    assert x == [1, 2, 3] and f == [1.5, 2.5]
+
+
+def test_nulls_inside_a_dictionary_follow_the_null_policy():
+    d = pa.DictionaryArray.from_arrays(pa.array([0, 1, 0], pa.int32()),
+                                       pa.array([None, 5], pa.int64()))
+    assert d.null_count == 0 and d.to_pylist() == [None, 5, None]
+    for build in (IntList.from_arrow, IntList, PackedIntArray.from_iterable):
+        with pytest.raises(ValueError, match="first at row 0"):
+            build(d)
+
+
+def test_check_spans_names_the_first_bad_row():
+    from lowram._native._text import check_spans
+    # row 0 ends inside a character, row 1 starts inside it, row 3 is not UTF-8 at all
+    data = np.frombuffer(b"a\xc3\xa9bc\xff", np.uint8)
+    offsets = np.array([0, 2, 3, 5, 6], np.int32)
+    with pytest.raises(ValueError, match="row 0 is not UTF-8"):
+        check_spans(data, offsets)
+    with pytest.raises(ValueError, match="row 3 is not UTF-8"):
+        check_spans(data, np.array([0, 3, 3, 5, 6], np.int32))

@@ -94,7 +94,8 @@ cdef Py_ssize_t _first_bad_span(const uint8_t* data, Py_ssize_t size, const off_
 
     Three passes, each sequential: the offsets (inside the buffer, never decreasing); the
     whole byte range they cover, as one UTF-8 text (8 ASCII bytes a step); and every row's
-    first byte, which must not continue a character (a row boundary inside a character)."""
+    first byte, which must not continue a character (a row boundary inside a character).
+    Only when one of them fails are the spans checked one by one, to name the first bad row."""
     cdef Py_ssize_t i, a, b, bad, first, last
     for i in range(n):
         a = <Py_ssize_t>off[i]
@@ -107,15 +108,19 @@ cdef Py_ssize_t _first_bad_span(const uint8_t* data, Py_ssize_t size, const off_
     first = <Py_ssize_t>off[0]
     last = <Py_ssize_t>off[n]
     bad = _utf8_bad(data + first, last - first)
-    if bad >= 0:
-        why[0] = 2
-        return _row_of_byte(off, n, first + bad)
-    for i in range(1, n):
-        a = <Py_ssize_t>off[i]
-        if a < last and (data[a] & 0xC0) == 0x80:
-            why[0] = 2
-            return _row_of_byte(off, n, a - 1)
-    return -1
+    if bad < 0:
+        for i in range(1, n):
+            a = <Py_ssize_t>off[i]
+            if a < last and (data[a] & 0xC0) == 0x80:   # a boundary inside a character
+                bad = a
+                break
+    if bad < 0:
+        return -1
+    why[0] = 2
+    for i in range(n):   # the error path: find the first bad row exactly, span by span
+        if _utf8_bad(data + off[i], <Py_ssize_t>(off[i + 1] - off[i])) >= 0:
+            return i
+    return -1   # unreachable: some span holds the bad byte
 
 
 cdef uint8_t _NOTHING[1]   # what an empty buffer points at (never read)
