@@ -102,7 +102,7 @@ def _column_items(column):
     other iterables and cannot be read whole)."""
     for data, offs, row0 in text_blocks(column, _KIND):
         first = int(offs[0])
-        raw = data[first:int(offs[-1])].tobytes()
+        raw = data[first:int(offs[len(offs) - 1])].tobytes()
         ends = (offs - first).tolist()
         for a, b in zip(ends, ends[1:]):
             yield raw[a:b].decode("utf-8")
