@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections.abc
+import itertools
 import os
 import struct
 import sys
@@ -66,7 +67,7 @@ class StringSet(SetCore, collections.abc.Set):
 
     def __init__(self, iterable=(), *, backend: str = "auto"):
         if getattr(self, "_backend", None) is not None:
-            raise TypeError("StringSet is immutable: build a new one instead")
+            return   # built already: like frozenset's, a second __init__ changes nothing
         keys, has_empty = collect(iterable)
         cls = backends.choose(backend, keys)
         impl = cls.build(keys)
@@ -170,6 +171,75 @@ class StringSet(SetCore, collections.abc.Set):
     # -- set algebra: results use the same backend
     def _from_iterable(self, iterable) -> "StringSet":
         return StringSet(iterable, backend=self.backend)
+
+    # frozenset's named methods: any iterables, several of them (the operators, from
+    # collections.abc.Set, take sets only, as frozenset's do); items of the others need only
+    # be hashable, but a result holds str only (TypeError names another item)
+
+    @staticmethod
+    def _as_set(other):
+        return other if isinstance(other, (collections.abc.Set, dict)) else frozenset(other)
+
+    def union(self, *others) -> "StringSet":
+        """A new set (same backend) of the keys of this set and of each of ``others``.
+
+        >>> StringSet(["a"]).union(["b"], ("c",))
+        StringSet(['a', 'b', 'c'], backend='builtin')
+        """
+        return self._from_iterable(itertools.chain(self, *others))
+
+    def intersection(self, *others) -> "StringSet":
+        """A new set of the keys in this set and in every one of ``others``.
+
+        >>> StringSet(["a", "b", "c"]).intersection(["b", "c", 1], "cb")
+        StringSet(['b', 'c'], backend='builtin')
+        """
+        sets = [self._as_set(o) for o in others]
+        return self._from_iterable(k for k in self if all(k in s for s in sets))
+
+    def difference(self, *others) -> "StringSet":
+        """A new set of the keys in this set and in none of ``others``.
+
+        >>> StringSet(["a", "b", "c"]).difference(["a"], ["c"])
+        StringSet(['b'], backend='builtin')
+        """
+        sets = [self._as_set(o) for o in others]
+        return self._from_iterable(k for k in self if not any(k in s for s in sets))
+
+    def symmetric_difference(self, other) -> "StringSet":
+        """A new set of the keys in exactly one of this set and ``other``.
+
+        >>> StringSet(["a", "b"]).symmetric_difference(["b", "c"])
+        StringSet(['a', 'c'], backend='builtin')
+        """
+        theirs = self._as_set(other)
+        return self._from_iterable(itertools.chain(
+            (k for k in self if k not in theirs), (k for k in theirs if k not in self)))
+
+    def issubset(self, other) -> bool:
+        """Whether every key is in ``other`` (any iterable), as ``frozenset.issubset``.
+
+        >>> StringSet(["a"]).issubset("ab")
+        True
+        """
+        theirs = self._as_set(other)
+        return all(k in theirs for k in self)
+
+    def issuperset(self, other) -> bool:
+        """Whether every item of ``other`` (any iterable) is in this set.
+
+        >>> StringSet(["a", "b"]).issuperset("a")
+        True
+        """
+        return all(k in self for k in self._as_set(other))
+
+    def copy(self) -> "StringSet":
+        """This set itself: it is immutable, so a copy is the same object (as for frozenset).
+
+        >>> s = StringSet(["a"]); s.copy() is s
+        True
+        """
+        return self
 
     def __hash__(self) -> int:
         if self._hash is None:
