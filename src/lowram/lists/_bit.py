@@ -267,8 +267,14 @@ class BitList(ListBehaviour):
             self._bits.sort(reverse=bool(reverse))
             return
         items = self.tolist()
-        items.sort(key=key, reverse=reverse)
-        self._bits = _bitarray(items, endian="big")
+        self._bits = _bitarray(endian="big")   # as list.sort: empty while the key runs
+        try:
+            items.sort(key=key, reverse=reverse)
+        finally:
+            changed = len(self._bits) != 0
+            self._bits = _bitarray(items, endian="big")
+        if changed:   # a key that added to the list: ValueError, the sorted items kept
+            raise ValueError("BitList modified during sort")
 
     def copy(self) -> "BitList":
         """A copy. O(n/8).

@@ -328,8 +328,15 @@ class StrList(StrListCore, ListBehaviour):
         StrList(['a', 'b', 'C'])
         """
         items = self.tolist()
-        items.sort(key=key, reverse=reverse)
-        self._replace(0, len(self), [s.encode("utf-8", "surrogatepass") for s in items])
+        self.clear()   # as list.sort: empty while the key runs; a key that adds: ValueError
+        try:
+            items.sort(key=key, reverse=reverse)
+        finally:
+            changed = len(self) != 0
+            self.clear()
+            self.extend(items)
+        if changed:
+            raise ValueError("StrList modified during sort")
 
     def copy(self) -> "StrList":
         """A copy sized exactly. O(total length).

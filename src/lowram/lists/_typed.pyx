@@ -896,7 +896,9 @@ cdef class _TypedList:
     def sort(self, *, key=None, reverse=False):
         """Sort in place, stably, like ``list.sort``. O(n log n); in C when ``key`` is None.
 
-        NaN floats order as numpy orders them (last), where ``list.sort`` is undefined.
+        NaN floats order as numpy orders them (last), where ``list.sort`` is undefined. While
+        ``key`` runs the list looks empty, and a key that adds to it makes sort raise
+        ValueError, the list holding its sorted items (as ``list.sort`` does).
 
         >>> x = IntList([3, 1, 2]); x.sort(reverse=True); x
         IntList([3, 2, 1])
@@ -915,9 +917,23 @@ cdef class _TypedList:
             if reverse:
                 self.reverse()
             return
+        # as list.sort: the list looks empty while the key runs, and a key that adds to it
+        # gets ValueError, the list holding the sorted items (the buffer and width are kept)
+        self._check_exports()
+        self._own()
         items = self.tolist()
-        items.sort(key=key, reverse=reverse)
-        self[:] = items
+        self._len = 0
+        try:
+            items.sort(key=key, reverse=reverse)
+        finally:
+            # the buffer still has room for every item (it only grew meanwhile) and holds
+            # their width, so this writes in place even if the key took a view
+            changed = self._len != 0
+            self._len = 0
+            for value in items:
+                self._push(value)
+        if changed:
+            raise ValueError(f"{type(self).__name__} modified during sort")
 
     def copy(self):
         """A shallow copy with the same item type, sized exactly. O(n).
