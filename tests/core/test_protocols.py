@@ -1,0 +1,97 @@
+"""Every public class of ``lowram.__all__`` answers the basic protocols (``in``, ``iter``,
+``len``, ``==``, ``hash``, ``bool``, ``repr``, pickle, copy) within a second, or refuses with
+TypeError: none falls back on a default that never ends (such as the old sequence protocol
+calling ``x[0]``, ``x[1]``, ... for ever)."""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import pickle
+import signal
+
+import pytest
+
+import lowram
+
+
+def _samples():
+    """One small instance of each public class, built the way a user would."""
+    words = ["a", "b", "c"]
+    made = {
+        "BitList": lambda: lowram.BitList([1, 0, 1]),
+        "IntList": lambda: lowram.IntList([1, 2, 3]),
+        "FloatList": lambda: lowram.FloatList([1.5, 2.0]),
+        "StrList": lambda: lowram.StrList(words),
+        "PackedIntArray": lambda: lowram.PackedIntArray.from_iterable([1, 2, 3]),
+        "StringSet": lambda: lowram.StringSet(words),
+        "StringMap": lambda: lowram.StringMap({"a": 1, "b": 2}),
+        "MutableStringSet": lambda: lowram.MutableStringSet(words),
+        "MutableStringMap": lambda: lowram.MutableStringMap({"a": 1}),
+        "BloomFilter": lambda: lowram.BloomFilter(100, 0.01),
+        "ScalableBloomFilter": lambda: lowram.ScalableBloomFilter(100, 0.01),
+        "CountMinSketch": lambda: lowram.CountMinSketch(64, 3),
+        "HyperLogLog": lambda: lowram.HyperLogLog(8),
+        "LogLog": lambda: lowram.LogLog(8),
+        "SuperLogLog": lambda: lowram.SuperLogLog(8),
+        "KMinValues": lambda: lowram.KMinValues(16),
+        "MorrisCounter": lambda: lowram.MorrisCounter(),
+    }
+    out = {}
+    for name, make in made.items():
+        obj = make()
+        if hasattr(obj, "update") and not isinstance(obj, (dict, lowram.MutableStringMap)):
+            try:
+                obj.update(words)
+            except TypeError:
+                pass
+        out[name] = obj
+    return out
+
+
+SAMPLES = _samples()
+CLASSES = sorted(name for name in lowram.__all__
+                 if inspect.isclass(getattr(lowram, name))
+                 and not issubclass(getattr(lowram, name), BaseException))
+
+PROTOCOLS = {
+    "in": lambda x: "a" in x,
+    "iter": lambda x: [v for _, v in zip(range(10_000), iter(x))],
+    "len": len,
+    "==": lambda x: (x == x, x == object(), x != 5),
+    "hash": hash,
+    "bool": bool,
+    "repr": repr,
+    "pickle": lambda x: pickle.loads(pickle.dumps(x)),
+    "copy": copy.copy,
+    "deepcopy": copy.deepcopy,
+}
+
+
+def test_every_public_class_has_a_sample():
+    assert sorted(SAMPLES) == CLASSES
+
+
+class _Hang(Exception):
+    pass
+
+
+def _alarm(signum, frame):
+    raise _Hang()
+
+
+@pytest.mark.parametrize("protocol", sorted(PROTOCOLS))
+@pytest.mark.parametrize("name", CLASSES)
+def test_protocol_answers_in_time(name, protocol):
+    obj = SAMPLES[name]
+    old = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, 1.0)
+    try:
+        PROTOCOLS[protocol](obj)
+    except TypeError:
+        pass   # a stated refusal (unhashable, not iterable, ...)
+    except _Hang:
+        pytest.fail(f"{name}: {protocol} did not answer within a second")
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
