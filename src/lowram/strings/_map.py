@@ -266,6 +266,39 @@ class StringMap(collections.abc.Mapping):
         """The item with the longest key that is a prefix of ``s``; ``KeyError`` or default."""
         return longest_prefix(self.prefixes(s), s, default)
 
+    def copy(self) -> "StringMap":
+        """This map itself: it is immutable, so a copy is the same object.
+
+        >>> m = StringMap({"a": 1}); m.copy() is m
+        True
+        """
+        return self
+
+    def __or__(self, other):
+        """``m | other``: a new map (same backend) with the items of both, ``other``'s
+        winning, as for ``dict``; ``other`` must be a mapping. Cost: O(n + len(other)).
+
+        >>> StringMap({"a": 1, "b": 2}) | {"b": 3}
+        StringMap({'a': 1, 'b': 3}, backend='builtin')
+        """
+        if not isinstance(other, collections.abc.Mapping):
+            return NotImplemented
+        merged = dict(self.items())
+        merged.update(other.items())
+        return StringMap(merged, backend=self.backend)
+
+    def __ror__(self, other):
+        """``other | m``: the items of both, this map's winning, as a new StringMap.
+
+        >>> {"a": 0, "c": 5} | StringMap({"a": 1})
+        StringMap({'a': 1, 'c': 5}, backend='builtin')
+        """
+        if not isinstance(other, collections.abc.Mapping):
+            return NotImplemented
+        merged = dict(other.items())
+        merged.update(self.items())
+        return StringMap(merged, backend=self.backend)
+
     def __repr__(self) -> str:
         n = len(self)
         shown = []
