@@ -74,3 +74,17 @@ def test_second_init_leaves_the_set_unchanged_like_frozenset():
     f.__init__(["b"])   # frozenset: a no-op
     s.__init__(["b"])
     assert s == f == {"a"}
+
+
+def test_weak_references_as_set_and_frozenset_take():
+    import gc
+    import weakref
+
+    from lowram.strings import MutableStringSet
+    for make in (lambda: MutableStringSet(["a"]), lambda: StringSet(["a"])):
+        obj = make()
+        ref = weakref.ref(obj)
+        assert ref() is obj
+        del obj
+        gc.collect()
+        assert ref() is None

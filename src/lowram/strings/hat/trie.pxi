@@ -66,6 +66,7 @@ cdef class _HatTrie:
 
     cdef hat_t *_t
     cdef unsigned long _version
+    cdef object __weakref__   # weak references, as set and dict take
 
     _lowram_sizeof_is_total = True
     _kind = None  # the file envelope's kind, set by each subclass
