@@ -88,3 +88,20 @@ def test_weak_references_as_set_and_frozenset_take():
         del obj
         gc.collect()
         assert ref() is None
+
+
+def test_unhashable_queries_raise_type_error_as_set_and_dict_do():
+    from lowram.strings import MutableStringMap, MutableStringSet
+    s, m = MutableStringSet(["a"]), MutableStringMap({"a": 1})
+    for builtin, ours in ((set(["a"]), s), ({"a": 1}, m)):
+        for op in (lambda x: [] in x, lambda x: x.get([]) if hasattr(x, "get") else
+                   x.discard([])):
+            with pytest.raises(TypeError, match="unhashable"):
+                op(builtin)
+            with pytest.raises(TypeError, match="unhashable"):
+                op(ours)
+    with pytest.raises(TypeError, match="unhashable"):
+        s.remove([])
+    with pytest.raises(TypeError, match="unhashable"):
+        set().remove([])
+    assert 1 not in s and None not in s and s == {"a"}   # hashable non-str: absent

@@ -84,7 +84,8 @@ _KIND = "MutableStringSet"
 
 
 cdef int _query_key(object key, lowram_key *k) except -1:
-    """Bytes to look ``key`` up by: 0 ready, 1 not a str (absent by definition).
+    """Bytes to look ``key`` up by: 0 ready, 1 not a str (absent by definition; TypeError
+    when it is not even hashable, as ``set`` and ``dict`` raise).
 
     A lone surrogate is looked up by its code, which no stored key holds, so the answer is
     "absent" without an error, and prefix queries stay exact.
@@ -92,6 +93,8 @@ cdef int _query_key(object key, lowram_key *k) except -1:
     cdef int r = lowram_key_of(key, k)
     if r == 2:
         return 0
+    if r == 1:
+        hash(key)   # an unhashable key is a TypeError, as for set and dict
     return r
 
 

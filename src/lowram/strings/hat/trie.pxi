@@ -143,7 +143,8 @@ cdef class _HatTrie:
                 "value_bytes": t.vwidth}
 
     def __contains__(self, key):
-        """True when ``key`` is a key; False for any non-str. Cost: O(len(key)).
+        """True when ``key`` is a key; False for any other hashable (TypeError for an
+        unhashable one, as for set). Cost: O(len(key)).
 
         >>> "b" in MutableStringSet(["a", "b"]), 3 in MutableStringSet(["a"])
         (True, False)
@@ -155,6 +156,8 @@ cdef class _HatTrie:
             lowram_key_done(&k)
             return r == 1
         lowram_key_done(&k)
+        if r == 1:
+            hash(key)   # an unhashable key is a TypeError, as for set and dict
         return False
 
     cdef int _remove(self, key) except -1:
