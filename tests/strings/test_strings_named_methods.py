@@ -105,3 +105,18 @@ def test_unhashable_queries_raise_type_error_as_set_and_dict_do():
     with pytest.raises(TypeError, match="unhashable"):
         set().remove([])
     assert 1 not in s and None not in s and s == {"a"}   # hashable non-str: absent
+
+
+@pytest.mark.parametrize("op", ["|", "&", "-", "^", "|=", "&=", "-=", "^="])
+def test_operators_take_sets_only_as_set_does(op):
+    from lowram.strings import MutableStringSet
+    for make in (lambda: set(["a", "b"]), lambda: MutableStringSet(["a", "b"])):
+        with pytest.raises(TypeError, match="unsupported operand"):
+            exec(f"x {op} ['b']", {"x": make()})
+        with pytest.raises(TypeError, match="unsupported operand"):
+            exec(f"y = ['b']; y {op} x", {"x": make()})
+        x = make()   # a set, a frozenset, a dict's keys view and a StringSet are sets
+        for other in ({"b", "c"}, frozenset({"b"}), {"b": 1}.keys(), StringSet(["b"])):
+            y = make()
+            exec(f"y {op} other", {"y": y, "other": other})
+        assert x == {"a", "b"}

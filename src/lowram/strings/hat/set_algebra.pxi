@@ -216,12 +216,12 @@ cdef class _SetAlgebra(_HatTrie):
         return cls(iterable)
 
     def __or__(self, other):
-        """Union with any iterable of str. Cost: O(n + len(other)).
+        """Union with a set (``union()`` takes any iterable). Cost: O(n + len(other)).
 
         >>> MutableStringSet(["a"]) | {"b"}
         MutableStringSet(['a', 'b'])
         """
-        if not isinstance(other, _abc.Iterable):
+        if not isinstance(other, _abc.Set):   # as set: operators take sets only
             return NotImplemented
         return self._union((other,))
 
@@ -234,12 +234,12 @@ cdef class _SetAlgebra(_HatTrie):
         return self.__or__(other)
 
     def __and__(self, other):
-        """Intersection with any iterable. Cost: O(len(other)).
+        """Intersection with a set (``intersection()`` takes any iterable). Cost: O(len(other)).
 
         >>> MutableStringSet(["a", "b"]) & {"b", "c"}
         MutableStringSet(['b'])
         """
-        if not isinstance(other, _abc.Iterable):
+        if not isinstance(other, _abc.Set):   # as set: operators take sets only
             return NotImplemented
         return self._intersection(other)
 
@@ -252,12 +252,12 @@ cdef class _SetAlgebra(_HatTrie):
         return self.__and__(other)
 
     def __sub__(self, other):
-        """Keys not in ``other`` (any iterable). Cost: O(n + len(other)).
+        """Keys not in the set ``other``. Cost: O(n + len(other)).
 
         >>> MutableStringSet(["a", "b"]) - {"b"}
         MutableStringSet(['a'])
         """
-        if not isinstance(other, _abc.Iterable):
+        if not isinstance(other, _abc.Set):   # as set: operators take sets only
             return NotImplemented
         if not isinstance(other, _abc.Set):
             other = set(other)
@@ -269,7 +269,7 @@ cdef class _SetAlgebra(_HatTrie):
         >>> {"a", "c"} - MutableStringSet(["a"])
         MutableStringSet(['c'])
         """
-        if not isinstance(other, _abc.Iterable):
+        if not isinstance(other, _abc.Set):   # as set: operators take sets only
             return NotImplemented
         return self._items_of(other, False)
 
@@ -279,7 +279,7 @@ cdef class _SetAlgebra(_HatTrie):
         >>> MutableStringSet(["a", "b"]) ^ {"b", "c"}
         MutableStringSet(['a', 'c'])
         """
-        if not isinstance(other, _abc.Iterable):
+        if not isinstance(other, _abc.Set):   # as set: operators take sets only
             return NotImplemented
         return self._symmetric_difference(other)
 
@@ -371,38 +371,46 @@ cdef class _SetAlgebra(_HatTrie):
     # ------------------------------------------------------------------ in-place operators
 
     def __ior__(self, other):
-        """``self |= other``: add every key of an iterable (all or nothing). Cost: O(len(other)).
+        """``self |= other``: add every key of a set (all or nothing). Cost: O(len(other)).
 
-        >>> s = MutableStringSet(["a"]); s |= ["b"]; s
+        >>> s = MutableStringSet(["a"]); s |= {"b"}; s
         MutableStringSet(['a', 'b'])
         """
+        if not isinstance(other, _abc.Set):   # as set: |= takes a set only
+            return NotImplemented
         self._add_all(other)
         return self
 
     def __iand__(self, other):
-        """``self &= other``: keep the keys found in an iterable. Cost: O(n + len(other)).
+        """``self &= other``: keep the keys found in a set. Cost: O(n + len(other)).
 
-        >>> s = MutableStringSet(["a", "b"]); s &= ["b"]; s
+        >>> s = MutableStringSet(["a", "b"]); s &= {"b"}; s
         MutableStringSet(['b'])
         """
+        if not isinstance(other, _abc.Set):
+            return NotImplemented
         if other is not self:
             self._swap(self._intersection(other))
         return self
 
     def __isub__(self, other):
-        """``self -= other``: remove the items of an iterable. Cost: O(len(other)).
+        """``self -= other``: remove the items of a set. Cost: O(len(other)).
 
-        >>> s = MutableStringSet(["a", "b"]); s -= ["b"]; s
+        >>> s = MutableStringSet(["a", "b"]); s -= {"b"}; s
         MutableStringSet(['a'])
         """
+        if not isinstance(other, _abc.Set):
+            return NotImplemented
         self._discard_all(other)
         return self
 
     def __ixor__(self, other):
         """``self ^= other``: keep the keys in exactly one of the two. Cost: O(len(other)).
 
-        >>> s = MutableStringSet(["a", "b"]); s ^= ["b", "c"]; s
+        >>> s = MutableStringSet(["a", "b"]); s ^= {"b", "c"}; s
         MutableStringSet(['a', 'c'])
         """
+        if not isinstance(other, _abc.Set):
+            return NotImplemented
         self._toggle(other)
         return self
