@@ -238,24 +238,31 @@ def number_chunks(obj, what: str = "lowram", kinds: str = _NUMERIC) -> Iterator[
     return _whole_first(obj, _number_chunks(obj, what, kinds))
 
 
-def _number_chunks(obj, what, kinds):
-    pa = require_pyarrow(what)
+def _checked_chunks(obj, pa, what):
+    """``(chunk, row0)`` for each chunk of ``obj`` holding rows: dictionaries decoded (nulls
+    may sit in the dictionary), nulls refused."""
     row0 = 0
     for chunk in _chunks_of(obj, what):
         n = len(chunk)
         if pa.types.is_null(chunk.type) and n == 0:
             continue
-        if pa.types.is_dictionary(chunk.type):   # first: nulls may sit in the dictionary
+        if pa.types.is_dictionary(chunk.type):
             chunk = chunk.dictionary_decode()
         _refuse_nulls(chunk, row0, what)
+        yield chunk, row0
+        row0 += n
+
+
+def _number_chunks(obj, what, kinds):
+    pa = require_pyarrow(what)
+    for chunk, _ in _checked_chunks(obj, pa, what):
         t = chunk.type
         if not (pa.types.is_integer(t) or pa.types.is_floating(t)) or \
                 np.dtype(t.to_pandas_dtype()).kind not in kinds:
             want = "integers" if kinds == "iu" else "numbers"
             raise TypeError(f"{what} takes a column of {want}, not of Arrow type {t}")
         dtype = np.dtype(t.to_pandas_dtype())
-        yield _buffer_array(chunk.buffers()[1], dtype, chunk.offset, n)
-        row0 += n
+        yield _buffer_array(chunk.buffers()[1], dtype, chunk.offset, len(chunk))
 
 
 def bool_chunks(obj, what: str = "lowram") -> Iterator[tuple]:
@@ -264,17 +271,11 @@ def bool_chunks(obj, what: str = "lowram") -> Iterator[tuple]:
     Arrow bitmaps are least-significant-bit first; nulls raise ValueError.
     """
     pa = require_pyarrow(what)
-    row0 = 0
-    for chunk in _chunks_of(obj, what):
-        n = len(chunk)
-        if pa.types.is_null(chunk.type) and n == 0:
-            continue
-        _refuse_nulls(chunk, row0, what)
+    for chunk, _ in _checked_chunks(obj, pa, what):
         if not pa.types.is_boolean(chunk.type):
             raise TypeError(f"{what} takes a column of booleans, not of Arrow type {chunk.type}")
         buf = chunk.buffers()[1]
-        yield (memoryview(buf) if buf is not None else memoryview(b""), chunk.offset, n)
-        row0 += n
+        yield (memoryview(buf) if buf is not None else memoryview(b""), chunk.offset, len(chunk))
 
 
 def column_kind(obj, what: str = "lowram") -> tuple:

@@ -115,8 +115,10 @@ def test_operators_take_sets_only_as_set_does(op):
             exec(f"x {op} ['b']", {"x": make()})
         with pytest.raises(TypeError, match="unsupported operand"):
             exec(f"y = ['b']; y {op} x", {"x": make()})
-        x = make()   # a set, a frozenset, a dict's keys view and a StringSet are sets
+        # a set, a frozenset, a dict's keys view and a StringSet are sets: as set computes
         for other in ({"b", "c"}, frozenset({"b"}), {"b": 1}.keys(), StringSet(["b"])):
-            y = make()
-            exec(f"y {op} other", {"y": y, "other": other})
-        assert x == {"a", "b"}
+            scope = {"y": make(), "other": other}
+            want = {"y": {"a", "b"}, "other": other}
+            exec(f"z = y {op} other" if "=" not in op else f"y {op} other; z = y", scope)
+            exec(f"z = y {op} other" if "=" not in op else f"y {op} other; z = y", want)
+            assert scope["z"] == want["z"], (op, other)

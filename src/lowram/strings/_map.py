@@ -274,6 +274,12 @@ class StringMap(collections.abc.Mapping):
         """
         return self
 
+    def _merged(self, first, second) -> "StringMap":
+        """A new map (same backend) of ``first``'s items updated by ``second``'s."""
+        merged = dict(first.items())
+        merged.update(second.items())
+        return StringMap(merged, backend=self.backend)
+
     def __or__(self, other):
         """``m | other``: a new map (same backend) with the items of both, ``other``'s
         winning, as for ``dict``; ``other`` must be a mapping. Cost: O(n + len(other)).
@@ -283,9 +289,7 @@ class StringMap(collections.abc.Mapping):
         """
         if not isinstance(other, collections.abc.Mapping):
             return NotImplemented
-        merged = dict(self.items())
-        merged.update(other.items())
-        return StringMap(merged, backend=self.backend)
+        return self._merged(self, other)
 
     def __ror__(self, other):
         """``other | m``: the items of both, this map's winning, as a new StringMap.
@@ -295,9 +299,7 @@ class StringMap(collections.abc.Mapping):
         """
         if not isinstance(other, collections.abc.Mapping):
             return NotImplemented
-        merged = dict(other.items())
-        merged.update(self.items())
-        return StringMap(merged, backend=self.backend)
+        return self._merged(other, self)
 
     def __repr__(self) -> str:
         n = len(self)

@@ -46,10 +46,9 @@ class ValueStore:
                     raise TypeError(f"StringMap values must be all int or all bytes; key {k!r} "
                                     f"has a {type(v).__name__}")
             lo, hi = (min(values), max(values)) if values else (0, 0)
-            for dtype in _INT_TYPES:
-                info = np.iinfo(dtype)
-                if info.min <= lo and hi <= info.max:
-                    return cls("int", array=np.array(values, dtype=dtype))
+            dtype = _narrowest(lo, hi)
+            if dtype is not None:
+                return cls("int", array=np.array(values, dtype=dtype))
             bad = next(k for k, v in zip(keys, values) if not -2**63 <= v < 2**64 or
                        (v < 0 and hi >= 2**63))
             raise OverflowError(f"StringMap int values must fit in 64 bits (int64, or uint64 "
@@ -72,10 +71,9 @@ class ValueStore:
     def from_ints(cls, values: np.ndarray) -> "ValueStore":
         """Store an integer array in the narrowest type that holds it (vectorised)."""
         lo, hi = (int(values.min()), int(values.max())) if len(values) else (0, 0)
-        for dtype in _INT_TYPES:
-            info = np.iinfo(dtype)
-            if info.min <= lo and hi <= info.max:
-                return cls("int", array=values.astype(dtype))
+        dtype = _narrowest(lo, hi)
+        if dtype is not None:
+            return cls("int", array=values.astype(dtype))
         raise OverflowError("StringMap int values must fit in 64 bits (int64, or uint64 when "
                             "none is negative)")
 
@@ -166,6 +164,15 @@ class ValueStore:
         if copy:
             return cls("bytes", blob=bytes(blob), offsets=offsets.copy())
         return cls("bytes", blob=blob, offsets=offsets)
+
+
+def _narrowest(lo: int, hi: int):
+    """The narrowest of the stored int types holding ``lo..hi``, or None."""
+    for dtype in _INT_TYPES:
+        info = np.iinfo(dtype)
+        if info.min <= lo and hi <= info.max:
+            return dtype
+    return None
 
 
 def _array_size(array) -> int:
