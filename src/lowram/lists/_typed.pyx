@@ -8,6 +8,22 @@ stored unboxed; a Python object is created only when an item is read. The public
 
 While a buffer view (``memoryview(x)``, ``np.asarray(x)``) is alive, operations that would
 move or resize the buffer raise :class:`BufferError`, exactly as :class:`array.array` does.
+
+Threads: every method reads and writes the buffer in C with the GIL held, from the moment it
+reads the list's length to the moment it leaves the list in its new state, so another thread
+sees either the old list or the new one, never a half-made one, and never a buffer that moved
+under it. Three rules keep it so (they are what the GIL alone protects: a runtime without a
+GIL needs a per-object lock at the same places):
+
+* nothing here hands the list's own memory to code that releases the GIL (numpy's sort,
+  reductions and copies did: the buffer could be freed under them); numbers are sorted,
+  scanned and converted by the loops of this module;
+* no Python code runs inside such a section: a value's ``__index__``, an iterable's
+  ``__next__``, a key function run before it or after it, never between reading a length and
+  using it;
+* no object the cyclic garbage collector tracks is allocated inside one (on Python 3.10 and
+  3.11 such an allocation may run a collection, and a finalizer's Python code may hand the
+  GIL to another thread): a new list object is made first, its buffer sized after.
 """
 
 import collections
@@ -20,20 +36,24 @@ from lowram._arrow import immutable, is_columnar, number_chunks
 cimport cython
 from cpython.long cimport PyLong_AsDouble, PyLong_AsLongLongAndOverflow, PyLong_Check
 from cpython.float cimport PyFloat_Check, PyFloat_AsDouble
+from cpython.bytes cimport PyBytes_FromStringAndSize
 from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from cpython.number cimport PyIndex_Check, PyNumber_Index, PyNumber_AsSsize_t
-from cpython.slice cimport PySlice_GetIndicesEx
 from lowram.lists._index cimport clamp_bound, item_position
 from cpython.buffer cimport (PyBUF_FORMAT, PyBUF_ND, PyBUF_STRIDES, PyBUF_WRITABLE,
                              PyBuffer_FillInfo)
 from libc.float cimport FLT_MAX
-from libc.math cimport isfinite, fabs
+from libc.math cimport NAN, isfinite, fabs
 from libc.stdint cimport int8_t, int16_t, int32_t, int64_t
-from libc.string cimport memcmp, memcpy, memmove
+from libc.string cimport memcmp, memcpy, memmove, memset
 
 cdef extern from "Python.h":
-    object PyMemoryView_FromMemory(char *mem, Py_ssize_t size, int flags)
-    int PyBUF_WRITE
+    # a slice's bounds: Unpack runs the bounds' __index__ (Python code), AdjustIndices is C;
+    # between the two, a caller reads the length, so no thread can change it before its use
+    int PySlice_Unpack(object slice, Py_ssize_t *start, Py_ssize_t *stop,
+                       Py_ssize_t *step) except -1
+    Py_ssize_t PySlice_AdjustIndices(Py_ssize_t length, Py_ssize_t *start, Py_ssize_t *stop,
+                                     Py_ssize_t step) noexcept
 
 __all__ = ["BufferInfo", "IntList", "FloatList"]
 
@@ -140,6 +160,76 @@ cdef void _convert(const char* src, int scode, char* dst, int dcode, Py_ssize_t 
             _put_i(dst, dcode, k, _get_i(src, scode, k))
 
 
+cdef void _convert_any(const char* src, int scode, char* dst, int dcode,
+                       Py_ssize_t n) noexcept nogil:
+    """:func:`_convert` between any two type codes: ints into floats round as C's cast does
+    (floats into ints are never asked for: IntList refuses floats)."""
+    cdef Py_ssize_t k
+    if (scode >= F32) == (dcode >= F32):
+        _convert(src, scode, dst, dcode, n)
+    elif scode < F32:
+        for k in range(n):
+            _put_f(dst, dcode, k, <double>_get_i(src, scode, k))
+
+
+cdef void _extremes(const elem_t* p, Py_ssize_t n, elem_t* lo, elem_t* hi,
+                    bint* nan) noexcept nogil:
+    """Least and greatest of ``p[:n]`` (``n > 0``), and whether a float item is NaN."""
+    cdef elem_t a = p[0], b = p[0], v
+    cdef bint seen = False
+    cdef Py_ssize_t k
+    for k in range(n):
+        v = p[k]
+        if v < a:
+            a = v
+        if v > b:
+            b = v
+        if elem_t is float or elem_t is double:
+            if v != v:
+                seen = True
+    lo[0] = a
+    hi[0] = b
+    nan[0] = seen
+
+
+cdef void _int_bounds(const char* d, int code, Py_ssize_t n, long long* lo,
+                      long long* hi) noexcept nogil:
+    """Least and greatest of ``n > 0`` int items of type ``code``; in C, GIL held."""
+    cdef int8_t a8, b8
+    cdef int16_t a16, b16
+    cdef int32_t a32, b32
+    cdef int64_t a64, b64
+    cdef bint nan
+    if code == I8:
+        _extremes(<const int8_t*>d, n, &a8, &b8, &nan)
+        lo[0], hi[0] = a8, b8
+    elif code == I16:
+        _extremes(<const int16_t*>d, n, &a16, &b16, &nan)
+        lo[0], hi[0] = a16, b16
+    elif code == I32:
+        _extremes(<const int32_t*>d, n, &a32, &b32, &nan)
+        lo[0], hi[0] = a32, b32
+    else:
+        _extremes(<const int64_t*>d, n, &a64, &b64, &nan)
+        lo[0], hi[0] = a64, b64
+
+
+cdef void _float_bounds(const char* d, int code, Py_ssize_t n, double* lo,
+                        double* hi) noexcept nogil:
+    """Least and greatest of ``n > 0`` float items (both NaN if one is, as numpy's)."""
+    cdef float a4, b4
+    cdef double a8, b8
+    cdef bint nan
+    if code == F32:
+        _extremes(<const float*>d, n, &a4, &b4, &nan)
+        a8, b8 = a4, b4
+    else:
+        _extremes(<const double*>d, n, &a8, &b8, &nan)
+    if nan:
+        a8 = b8 = NAN
+    lo[0], hi[0] = a8, b8
+
+
 cdef Py_ssize_t _scan(elem_t* p, Py_ssize_t a, Py_ssize_t b, long long xi, double xf,
                       bint as_float, bint count) noexcept nogil:
     """First index in [a, b) equal to the key (or the number of equal items if ``count``)."""
@@ -161,6 +251,9 @@ cdef void _reverse(elem_t* p, Py_ssize_t n) noexcept nogil:
         p[j] = t
         i += 1
         j -= 1
+
+
+include "_radix.pxi"
 
 
 cdef _type_error(_TypedList self, object value):
@@ -261,8 +354,8 @@ cdef class _TypedList:
     cdef long long _lo
     cdef long long _hi
     cdef Py_ssize_t _exports
+    cdef unsigned long long _mods   # changes of the items so far (a failed extend's rollback)
     cdef object _base   # None: _data is ours (PyMem); else the read-only owner _data is in
-    cdef object _copy_for_arrow   # to_arrow's copy while a view is alive (handed over at once)
     cdef Py_ssize_t _shape[1]
     cdef Py_ssize_t _strides[1]
 
@@ -359,8 +452,9 @@ cdef class _TypedList:
         return 0
 
     cdef int _reserve(self, Py_ssize_t need) except -1:
-        """Make room for ``need`` items, growing by 1/8 like ``list`` (amortised O(1))."""
-        if need <= self._cap:
+        """Make room for ``need`` items, growing by 1/8 like ``list`` (amortised O(1)), in
+        memory of our own (room is for writing: a shared list is copied first)."""
+        if need <= self._cap and self._base is None:
             return 0
         if need > (<Py_ssize_t>sys.maxsize) // 16:
             raise MemoryError(f"{type(self).__name__} of {need} items is too large")
@@ -415,6 +509,7 @@ cdef class _TypedList:
                 self._reserve(self._len + 1)
             _put_i(self._data, self._code, self._len, x)
         self._len += 1
+        self._mods += 1
         return 0
 
     cdef inline object _box(self, Py_ssize_t i):
@@ -433,6 +528,7 @@ cdef class _TypedList:
         if i >= self._len:   # converting ran user code (``__index__``) that shrank the list
             raise IndexError(f"{type(self).__name__} assignment index out of range")
         self._own()
+        self._mods += 1
         if self._isfloat:
             _put_f(self._data, self._code, i, d)
         else:
@@ -442,26 +538,37 @@ cdef class _TypedList:
         return 0
 
     cdef _TypedList _new_like(self, Py_ssize_t cap, int code=-1):
-        cdef _TypedList out = type(self).__new__(type(self))
+        """A new empty list of this class, type and width with room for ``cap`` items.
+
+        Making the object may run the garbage collector (see the module docstring): a
+        caller that sizes it from this list's length makes it with ``_blank`` first."""
+        cdef _TypedList out = self._blank()
         out._set_code(self._code if code < 0 else code)
-        out._fixed = self._fixed
         out._realloc(cap)
         return out
 
-    cdef object _np_view(self, Py_ssize_t start=0, Py_ssize_t stop=-1):
-        """A numpy array over items [start, stop) of the buffer; must not outlive a resize."""
-        if stop < 0:
-            stop = self._len
-        if self._data == NULL or stop <= start:
-            return np.empty(0, dtype=_NAMES[self._code])
-        mv = PyMemoryView_FromMemory(self._data + start * self._isize,
-                                     (stop - start) * self._isize, PyBUF_WRITE)
-        return np.frombuffer(mv, dtype=_NAMES[self._code])
+    cdef _TypedList _blank(self):
+        """A new empty list of this class, item type and width rule, with no buffer."""
+        cdef _TypedList out = type(self).__new__(type(self))
+        out._set_code(self._code)
+        out._fixed = self._fixed
+        return out
+
+    cdef int _bounds(self, long long* lo, long long* hi) except -1:
+        """Least and greatest item of a non-empty int list. O(n), in C."""
+        _int_bounds(self._data, self._code, self._len, lo, hi)
+        return 0
 
     cdef int _extend_array(self, object arr) except -1:
-        """Append a 1-d numeric ndarray with vectorised checks: no Python object per item."""
+        """Append a 1-d numeric ndarray with vectorised checks: no Python object per item.
+
+        The checks run numpy on the array (which may release the GIL); the append itself
+        reads this list's length only after them and copies in C (see the module docstring).
+        """
         cdef Py_ssize_t n = arr.shape[0]
-        cdef Py_ssize_t old = self._len
+        cdef Py_ssize_t old
+        cdef const unsigned char[::1] raw
+        cdef int scode
         kind = arr.dtype.kind
         if kind == "b":
             arr = arr.view(np.uint8)
@@ -473,28 +580,79 @@ cdef class _TypedList:
                 top = float(np.nanmax(np.abs(np.where(np.isfinite(arr), arr, 0))))
                 if top > FLT_MAX:
                     raise OverflowError(f"{top!r} is beyond the range of float32")
+            lo = hi = 0
         else:
             if kind not in "iu":
                 raise _type_error(self, arr[0] if n else arr)
+            lo = hi = 0
             if n:
                 lo = int(arr.min())
                 hi = int(arr.max())
                 if hi > 9223372036854775807:
                     raise OverflowError(f"{hi} does not fit in int64, the widest "
                                         f"{type(self).__name__} item type")
-                self._fit(lo, hi)
         if n == 0:
             return 0
+        # the source as one of our item types, contiguous (numpy converts the others)
+        name = arr.dtype.name
+        if name not in _NAMES or not arr.dtype.isnative:
+            name = "float64" if kind == "f" else "int64"
+        arr = np.ascontiguousarray(arr, dtype=name)
+        scode = _NAMES.index(name)
+        raw = arr.view(np.uint8)
+        # from here to the end: C only, GIL held
+        if not self._isfloat:
+            self._fit(lo, hi)
+        self._own()   # (a shared list: its copy is ours before we size it)
+        old = self._len
         self._reserve(old + n)
-        dst = self._np_view(old, old + n)
-        np.copyto(dst, arr, casting="unsafe")
+        _convert_any(<const char*>&raw[0], scode, self._data + old * self._isize,
+                     self._code, n)
         self._len = old + n
+        self._mods += 1
+        return 0
+
+    cdef int _extend_typed(self, _TypedList other) except -1:
+        """Append the items of another typed list (not this one), in C with the GIL held."""
+        cdef long long lo, hi
+        cdef Py_ssize_t old, n = other._len
+        if n == 0:
+            return 0
+        if self._isfloat != other._isfloat:
+            if not self._isfloat:
+                raise _type_error(self, other._box(0))
+        elif not self._isfloat:
+            other._bounds(&lo, &hi)
+            self._fit(lo, hi)
+        elif self._code == F32 and other._code == F64:
+            self._check_float32(other)
+        self._own()
+        old = self._len
+        self._reserve(old + n)
+        _convert_any(other._data, other._code, self._data + old * self._isize, self._code, n)
+        self._len = old + n
+        self._mods += 1
+        return 0
+
+    cdef int _check_float32(self, _TypedList other) except -1:
+        """OverflowError if a finite float64 item of ``other`` is beyond float32's range."""
+        cdef Py_ssize_t k
+        cdef double d
+        for k in range(other._len):
+            d = (<const double*>other._data)[k]
+            if isfinite(d) and fabs(d) > FLT_MAX:
+                raise OverflowError(f"{d!r} is beyond the range of float32 (max {FLT_MAX:g})")
         return 0
 
     cdef int _extend(self, object iterable) except -1:
-        """Append every item of ``iterable``; on any error the list is left as it was."""
+        """Append every item of ``iterable``; on any error the list is left as it was.
+
+        Unless the list changed meanwhile by another hand (the iterable's own code, or
+        another thread): then the items appended before the error stay, as with
+        ``list.extend``, for undoing them could undo that other change too."""
         cdef Py_ssize_t old_len = self._len
         cdef int old_code = self._code
+        cdef unsigned long long mods = self._mods, pushed = 0
         self._check_exports()
         if iterable is self:
             iterable = self.copy()
@@ -503,13 +661,14 @@ cdef class _TypedList:
                 for arr in number_chunks(iterable, type(self).__name__,
                                          "iuf" if self._isfloat else "iu"):
                     self._extend_array(arr)
+                    pushed += 1
             except BaseException:
-                self._rollback(old_len, old_code)
+                if self._mods - mods == pushed:
+                    self._rollback(old_len, old_code)
                 raise
             return 0
         if isinstance(iterable, _TypedList):
-            arr = np.asarray(iterable)
-            self._extend_array(arr)
+            self._extend_typed(iterable)
             return 0
         if isinstance(iterable, np.ndarray) and iterable.ndim == 1 and \
                 iterable.dtype.kind in "biuf":
@@ -520,8 +679,10 @@ cdef class _TypedList:
         try:
             for value in iterable:
                 self._push(value)
+                pushed += 1
         except BaseException:
-            self._rollback(old_len, old_code)
+            if self._mods - mods == pushed:
+                self._rollback(old_len, old_code)
             raise
         return 0
 
@@ -531,12 +692,14 @@ cdef class _TypedList:
         The iterable may have run code that changed this list meanwhile; the length only
         ever shrinks here, and narrowing happens only when every value still fits.
         """
+        cdef long long lo = 0, hi = 0
         if self._len > old_len:
             self._own()   # shared meanwhile (the iterable called to_arrow()): copy first
             self._len = old_len
         if self._code != old_code and not self._isfloat:
-            if self._len == 0 or (_LO[old_code] <= self.min_value()
-                                  and self.max_value() <= _HI[old_code]):
+            if self._len:
+                self._bounds(&lo, &hi)
+            if _LO[old_code] <= lo and hi <= _HI[old_code]:
                 self._recode(old_code)
         return 0
 
@@ -558,6 +721,7 @@ cdef class _TypedList:
         if stop <= start:
             return 0
         self._own()
+        self._mods += 1
         memmove(self._data + start * self._isize, self._data + stop * self._isize,
                 (self._len - stop) * self._isize)
         self._len -= stop - start
@@ -664,8 +828,10 @@ cdef class _TypedList:
         if PyLong_Check(index):
             i = PyNumber_AsSsize_t(index, IndexError)
         elif isinstance(index, slice):
-            PySlice_GetIndicesEx(index, self._len, &start, &stop, &step, &n)
-            out = self._new_like(n)
+            PySlice_Unpack(index, &start, &stop, &step)
+            out = self._blank()
+            n = PySlice_AdjustIndices(self._len, &start, &stop, step)
+            out._realloc(n)
             if step == 1:
                 if n:
                     memcpy(out._data, self._data + start * self._isize, n * self._isize)
@@ -687,13 +853,17 @@ cdef class _TypedList:
 
     def __setitem__(self, index, value):
         cdef Py_ssize_t i, start, stop, step, n, k, m
+        cdef long long lo, hi
         cdef _TypedList tmp
         if isinstance(index, slice):
-            PySlice_GetIndicesEx(index, self._len, &start, &stop, &step, &n)
+            PySlice_Unpack(index, &start, &stop, &step)
             tmp = self._coerce(value, "" if step == 1 else " to extended slice")
-            # reading ``value`` ran arbitrary code that may have resized this list: recompute
-            PySlice_GetIndicesEx(index, self._len, &start, &stop, &step, &n)
+            # reading ``value`` ran arbitrary code that may have resized this list: the
+            # bounds are read again, and from the length on, all is C (module docstring)
+            PySlice_Unpack(index, &start, &stop, &step)
+            n = PySlice_AdjustIndices(self._len, &start, &stop, step)
             self._own()
+            self._mods += 1
             if step == 1:
                 if stop < start:
                     stop = start
@@ -701,7 +871,8 @@ cdef class _TypedList:
                 if m != stop - start:
                     self._check_exports()
                 if m and not self._isfloat and tmp._code > self._code:
-                    self._fit(tmp.min_value(), tmp.max_value())
+                    tmp._bounds(&lo, &hi)
+                    self._fit(lo, hi)
                 if m > stop - start:
                     self._reserve(self._len + m - (stop - start))
                 memmove(self._data + (start + m) * self._isize,
@@ -716,7 +887,8 @@ cdef class _TypedList:
                 raise ValueError(f"attempt to assign sequence of size {tmp._len} to "
                                  f"extended slice of size {n}")
             if n and not self._isfloat and tmp._code > self._code:
-                self._fit(tmp.min_value(), tmp.max_value())
+                tmp._bounds(&lo, &hi)
+                self._fit(lo, hi)
             for k in range(n):
                 if self._isfloat:
                     _put_f(self._data, self._code, start + k * step,
@@ -731,11 +903,13 @@ cdef class _TypedList:
     def __delitem__(self, index):
         cdef Py_ssize_t i, start, stop, step, n, k, w, r
         if isinstance(index, slice):
-            PySlice_GetIndicesEx(index, self._len, &start, &stop, &step, &n)
+            PySlice_Unpack(index, &start, &stop, &step)
+            n = PySlice_AdjustIndices(self._len, &start, &stop, step)
             if n == 0:
                 return
             self._check_exports()
             self._own()
+            self._mods += 1
             if step < 0:   # the same items, walked upwards
                 start = start + (n - 1) * step
                 step = -step
@@ -816,6 +990,7 @@ cdef class _TypedList:
             self._fit(x, x)
         i = self._norm(i)
         self._reserve(self._len + 1)
+        self._mods += 1
         memmove(self._data + (i + 1) * self._isize, self._data + i * self._isize,
                 (self._len - i) * self._isize)
         if self._isfloat:
@@ -880,6 +1055,7 @@ cdef class _TypedList:
         """
         cdef int code = self._code
         self._own()
+        self._mods += 1
         if code == I8:
             _reverse(<int8_t*>self._data, self._len)
         elif code == I16:
@@ -894,11 +1070,16 @@ cdef class _TypedList:
             _reverse(<double*>self._data, self._len)
 
     def sort(self, *, key=None, reverse=False):
-        """Sort in place, stably, like ``list.sort``. O(n log n); in C when ``key`` is None.
+        """Sort in place, stably, like ``list.sort``.
 
-        NaN floats order as numpy orders them (last), where ``list.sort`` is undefined. While
-        ``key`` runs the list looks empty, and a key that adds to it makes sort raise
-        ValueError, the list holding its sorted items (as ``list.sort`` does).
+        With ``key=None``: a radix sort in C, O(n) per byte of the item type (the bytes
+        that are the same in every item are skipped), with a scratch buffer of ``len(x)``
+        items; the GIL is held throughout, so another thread waits for it as it waits for
+        ``list.sort``. NaN floats go last, in their order (as numpy sorts them), where
+        ``list.sort`` is undefined; ``-0.0`` and ``0.0`` keep their order, as equal items.
+        With a ``key``: O(n log n) by ``list.sort``; while ``key`` runs the list looks empty,
+        and a key (or another thread) that adds to it makes sort raise ValueError, the list
+        holding its sorted items (as ``list.sort`` does).
 
         >>> x = IntList([3, 1, 2]); x.sort(reverse=True); x
         IntList([3, 2, 1])
@@ -909,11 +1090,10 @@ cdef class _TypedList:
             return
         if key is None:
             self._own()
-            if reverse:
+            self._mods += 1
+            if reverse:   # stable descending: equal items keep their order
                 self.reverse()
-            view = self._np_view()
-            view.sort(kind="stable")
-            del view
+            _sort_buffer(self._data, self._code, self._len)
             if reverse:
                 self.reverse()
             return
@@ -923,12 +1103,15 @@ cdef class _TypedList:
         self._own()
         items = self.tolist()
         self._len = 0
+        self._mods += 1
         try:
             items.sort(key=key, reverse=reverse)
         finally:
-            # the buffer still has room for every item (it only grew meanwhile) and holds
-            # their width, so this writes in place even if the key took a view
+            # the buffer holds the items' width; unless another thread shrank it meanwhile,
+            # it has room for every item, so this writes in place even if the key took a
+            # view. Another thread may also have shared it (to_arrow): copy before writing
             changed = self._len != 0
+            self._own()
             self._len = 0
             for value in items:
                 self._push(value)
@@ -941,7 +1124,8 @@ cdef class _TypedList:
         >>> IntList([1, 2]).copy()
         IntList([1, 2])
         """
-        cdef _TypedList out = self._new_like(self._len)
+        cdef _TypedList out = self._blank()   # may collect garbage: before reading the length
+        out._realloc(self._len)
         if self._len:
             memcpy(out._data, self._data, self._len * self._isize)
         out._len = self._len
@@ -955,6 +1139,7 @@ cdef class _TypedList:
         """
         self._check_exports()
         self._len = 0
+        self._mods += 1
         self._realloc(0)
 
     def tolist(self):
@@ -963,9 +1148,12 @@ cdef class _TypedList:
         >>> IntList([1, 2]).tolist()
         [1, 2]
         """
-        cdef Py_ssize_t k
-        cdef list out = [None] * self._len
-        for k in range(self._len):
+        cdef Py_ssize_t k, n = -1
+        cdef list out = None
+        while n != self._len:   # making the list may collect garbage (module docstring)
+            n = self._len
+            out = [None] * n
+        for k in range(n):
             out[k] = self._box(k)
         return out
 
@@ -995,6 +1183,7 @@ cdef class _TypedList:
     cdef int _repeat(self, Py_ssize_t times) except -1:
         cdef Py_ssize_t n = self._len, done, k
         self._own()
+        self._mods += 1
         if times <= 0 or n == 0:
             self._len = 0
             self._maybe_shrink()
@@ -1072,8 +1261,9 @@ cdef class _TypedList:
         return self.copy()
 
     def __reduce__(self):
-        return (_rebuild, (type(self), _NAMES[self._code], bool(self._fixed),
-                           self._np_view().tobytes()))
+        cdef int code = self._code
+        data = PyBytes_FromStringAndSize(self._data, self._len * self._isize)
+        return (_rebuild, (type(self), _NAMES[code], bool(self._fixed), data))
 
     # ------------------------------------------------------------ buffer and memory
 
@@ -1139,50 +1329,65 @@ cdef class _TypedList:
         self._realloc(self._len)
 
     def min_value(self):
-        """Smallest item (ValueError when empty); O(n), vectorised.
+        """Smallest item (ValueError when empty; NaN if an item is NaN); O(n), in C.
 
         >>> IntList([3, -1, 2]).min_value()
         -1
         """
+        cdef long long lo, hi
+        cdef double flo, fhi
         if not self._len:
             raise ValueError(f"min_value() of an empty {type(self).__name__}")
-        return self._np_view().min().item()
+        if self._isfloat:
+            _float_bounds(self._data, self._code, self._len, &flo, &fhi)
+            return flo
+        self._bounds(&lo, &hi)
+        return lo
 
     def max_value(self):
-        """Largest item (ValueError when empty); O(n), vectorised.
+        """Largest item (ValueError when empty; NaN if an item is NaN); O(n), in C.
 
         >>> IntList([3, -1, 2]).max_value()
         3
         """
+        cdef long long lo, hi
+        cdef double flo, fhi
         if not self._len:
             raise ValueError(f"max_value() of an empty {type(self).__name__}")
-        return self._np_view().max().item()
+        if self._isfloat:
+            _float_bounds(self._data, self._code, self._len, &flo, &fhi)
+            return fhi
+        self._bounds(&lo, &hi)
+        return hi
 
     # ------------------------------------------------------------ Arrow
 
-    cdef object _shared_address(self):
+    cdef object _share(self, size_t* address, Py_ssize_t* n, int* code):
         """Make the items read-only shared memory (handing our block to a :class:`_Block`
-        when we own it) and return the address; the next write copies (see ``_own``)."""
-        cdef _Block block
+        when we own it; the next write copies, see ``_own``) and return the object that
+        owns them, with their address, count and type read at the same moment (None when
+        empty). All in C: no other thread can change the list between those readings."""
+        cdef _Block block = _Block.__new__(_Block)   # (no garbage collection: not tracked)
+        n[0] = self._len
+        code[0] = self._code
+        address[0] = <size_t>self._data
         if self._len == 0:
             return None
         if self._base is None and self._exports > 0:
             # a live view may still write here: Arrow gets a copy, the list stays as it is
-            block = _Block.__new__(_Block)
             block.p = <char*>PyMem_Malloc(self._len * self._isize)
             if block.p == NULL:
                 raise MemoryError(f"cannot allocate {self._len * self._isize} bytes")
             memcpy(block.p, self._data, self._len * self._isize)
             block.n = self._len * self._isize
-            self._copy_for_arrow = block
-            return <size_t>block.p
+            address[0] = <size_t>block.p
+            return block
         if self._base is None:
-            block = _Block.__new__(_Block)
             block.p = self._data
             block.n = self._cap * self._isize
             self._base = block
             self._cap = self._len
-        return <size_t>self._data
+        return self._base
 
     def to_arrow(self):
         """The items as a ``pyarrow`` array of the same type, sharing this list's memory.
@@ -1197,16 +1402,16 @@ cdef class _TypedList:
         DataType(int16)
         """
         from lowram._arrow import require_pyarrow
+        cdef size_t address
+        cdef Py_ssize_t n
+        cdef int code
         pa = require_pyarrow(f"{type(self).__name__}.to_arrow()")
-        arrow_type = pa.from_numpy_dtype(np.dtype(_NAMES[self._code]))
-        self._copy_for_arrow = None
-        address = self._shared_address()
-        if address is None:
+        owner = self._share(&address, &n, &code)
+        arrow_type = pa.from_numpy_dtype(np.dtype(_NAMES[code]))
+        if owner is None:
             return pa.array([], type=arrow_type)
-        owner = self._base if self._copy_for_arrow is None else self._copy_for_arrow
-        self._copy_for_arrow = None
-        buf = pa.foreign_buffer(address, self._len * self._isize, base=owner)
-        return pa.Array.from_buffers(arrow_type, self._len, [None, buf])
+        buf = pa.foreign_buffer(address, n * _SIZES[code], base=owner)
+        return pa.Array.from_buffers(arrow_type, n, [None, buf])
 
     @classmethod
     def from_arrow(cls, column, *, dtype=None):
@@ -1253,9 +1458,10 @@ cdef class _TypedList:
         assert self._isize == _SIZES[self._code]
         assert self._exports >= 0
         assert self._isfloat == (self._code >= F32)
+        cdef long long lo, hi
         if self._len and not self._isfloat:
-            view = self._np_view()
-            assert self._lo <= int(view.min()) and int(view.max()) <= self._hi
+            self._bounds(&lo, &hi)
+            assert self._lo <= lo and hi <= self._hi, (lo, hi, _NAMES[self._code])
 
 
 include "_shared.pxi"
