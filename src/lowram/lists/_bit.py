@@ -380,7 +380,8 @@ class BitList(ListBehaviour):
         return self._bits == other._bits
 
     def __reduce__(self):
-        return (_rebuild_bitlist, (self._bits.tobytes(), len(self._bits)))
+        bits = self._bits.copy()   # one step: bytes and length of the same moment
+        return (_rebuild_bitlist, (bits.tobytes(), len(bits)))
 
     # ------------------------------------------------------------ memory
 

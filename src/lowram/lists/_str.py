@@ -9,8 +9,7 @@ import numpy as np
 from .._arrow import is_columnar, require_pyarrow, text_chunks
 from .._native._text import check_spans
 from ._sequence import MAX_INDEX, ListBehaviour, norm_range
-from ._typed import (BufferInfo, IntList, StrListCore, shared_intlist, str_append,
-                     str_extend, str_item)
+from ._typed import BufferInfo, IntList, StrListCore, shared_intlist, text_has_byte
 
 __all__ = ["StrList"]
 
@@ -35,6 +34,13 @@ class StrList(StrListCore, ListBehaviour):
     ``StrList(column)`` and ``extend(column)`` take an Arrow or pandas string column in one
     vectorised pass, with no Python object per item.
 
+    Threads: every change (an append, a slice assignment, a sort's final write) and every
+    read of several parts (a slice, a copy, a pickle, ``to_arrow``) happens in one step of
+    the compiled core, so another thread never sees the text and the offsets disagree, and
+    no item it reads was never stored. Iteration reads the list as it is at each step, as
+    ``list``'s iterator does: items another thread adds meanwhile are seen, items it
+    removes are not, and no item is read half-made.
+
     >>> s = StrList(["héllo", "", "wörld"])
     >>> s.append("\\U0001F600"); s[0], s[-1], len(s), s[1:3]
     ('héllo', '😀', 4, StrList(['', 'wörld']))
@@ -50,193 +56,53 @@ class StrList(StrListCore, ListBehaviour):
 
     # ------------------------------------------------------------ internals
 
-    def _own(self) -> None:
-        """Copy shared (read-only) text into a bytearray of our own before a write."""
-        if type(self._data) is not bytearray:
-            self._data = bytearray(self._data)
-
     @staticmethod
     def _encode(value) -> bytes:
-        if type(value) is not str and not isinstance(value, str):
+        if not isinstance(value, str):
             raise TypeError(f"StrList items must be str, not {type(value).__name__}")
-        return value.encode("utf-8", "surrogatepass")
-
-    def _span(self, i: int):
-        offsets = self._offsets
-        return offsets[i], offsets[i + 1]
-
-    def _item(self, i: int) -> str:
-        return str_item(self._data, self._offsets, i)
-
-    def _index(self, index) -> int:
-        n = len(self._offsets) - 1
-        try:
-            i = index.__index__()
-        except AttributeError:
-            raise TypeError(f"StrList indices must be integers or slices, not "
-                            f"{type(index).__name__}") from None
-        if i < 0:
-            i += n
-        if not 0 <= i < n:
-            raise IndexError("StrList index out of range")
-        return i
-
-    def _replace(self, start: int, stop: int, encoded: list) -> None:
-        """Replace items ``[start, stop)`` with the already-encoded ``encoded``."""
-        self._own()
-        offsets = self._offsets
-        a, b = offsets[start], offsets[stop]
-        blob = b"".join(encoded)
-        lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
-        new = np.cumsum(lengths) + a if len(encoded) else lengths
-        delta = len(blob) - (b - a)
-        tail = np.asarray(offsets[stop + 1:], dtype=np.int64) + delta
-        new_offsets = IntList(np.concatenate([new, tail]))
-        self._data[a:b] = blob
-        offsets[start + 1:] = new_offsets
+        return str.encode(value, "utf-8", "surrogatepass")
 
     # ------------------------------------------------------------ sequence protocol
 
-    # __len__, __iter__ and x[int] are in C (StrListCore)
-
-    def _getslice(self, index):
-        if isinstance(index, slice):
-            n = len(self)
-            start, stop, step = index.indices(n)
-            if step == 1:
-                out = StrList.__new__(StrList)
-                stop = max(start, stop)
-                a, b = self._offsets[start], self._offsets[stop]
-                out._data = self._data[a:b]
-                window = np.asarray(self._offsets[start:stop + 1]).astype(np.int64)
-                out._offsets = IntList(window - a)
-                return out
-            return StrList([self._item(i) for i in range(start, stop, step)])
-        return self._item(self._index(index))
+    # __len__, __iter__, __reversed__, __contains__, x[i], x[a:b] are in C (StrListCore)
 
     def __setitem__(self, index, value) -> None:
         if isinstance(index, slice):
-            n = len(self)
-            start, stop, step = index.indices(n)
             try:
                 items = list(value) if not isinstance(value, StrList) else value.tolist()
             except TypeError:
                 raise TypeError(f"can only assign an iterable, not {type(value).__name__}") \
                     from None
             encoded = [self._encode(v) for v in items]
-            if step == 1:
-                self._replace(start, max(start, stop), encoded)
-                return
-            targets = range(start, stop, step)
-            if len(targets) != len(encoded):
-                raise ValueError(f"attempt to assign sequence of size {len(encoded)} to "
-                                 f"extended slice of size {len(targets)}")
-            current = self.tolist()
-            for i, v in zip(targets, items):
-                current[i] = v
-            self._replace(0, n, [s.encode("utf-8", "surrogatepass") for s in current])
+            if index.step is None or index.step.__index__() == 1:
+                self._replace(index, encoded)
+            else:
+                self._assign_extended(index, encoded)
             return
-        i = self._index(index)
-        self._replace(i, i + 1, [self._encode(value)])
+        self._assign(index, self._encode(value))
 
     def __delitem__(self, index) -> None:
-        if isinstance(index, slice):
-            n = len(self)
-            start, stop, step = index.indices(n)
-            if step == 1:
-                self._replace(start, max(start, stop), [])
-                return
-            doomed = set(range(start, stop, step))
-            if not doomed:
-                return
-            keep = [self._data[a:b] for i, (a, b) in enumerate(self._spans()) if i not in doomed]
-            self._replace(0, n, keep)
-            return
-        i = self._index(index)
-        self._replace(i, i + 1, [])
-
-    def _spans(self):
-        offsets = self._offsets.tolist()
-        return zip(offsets, offsets[1:])
-
-    def __reversed__(self):
-        i = len(self) - 1
-        while i >= 0:
-            if i < len(self):
-                yield self._item(i)
-            i -= 1
-
-    def __contains__(self, value) -> bool:
-        if not isinstance(value, str):
-            return False
-        return self._find(value, 0, len(self)) >= 0
-
-    def _find(self, value: str, start: int, stop: int) -> int:
-        """Index of the first item equal to ``value`` in ``[start, stop)``, or -1.
-
-        Candidates are picked with vectorised checks (same byte length, same first and last
-        byte), then compared byte for byte.
-        """
-        if start >= stop:
-            return -1
-        needle = value.encode("utf-8", "surrogatepass")
-        size = len(needle)
-        offs = np.asarray(self._offsets)[start:stop + 1].astype(np.int64)
-        match = np.diff(offs) == size
-        if size:
-            text = np.frombuffer(self._data, dtype=np.uint8) if self._data else \
-                np.zeros(1, dtype=np.uint8)
-            heads = np.minimum(offs[:-1], len(text) - 1)
-            tails = np.minimum(offs[:-1] + size - 1, len(text) - 1)
-            match &= (text[heads] == needle[0]) & (text[tails] == needle[-1])
-            del text
-        data = self._data
-        for i in np.flatnonzero(match).tolist():
-            a = int(offs[i])
-            if data[a:a + size] == needle:
-                return start + i
-        return -1
+        self._delete(index)
 
     # ------------------------------------------------------------ list methods
-
-    def append(self, value) -> None:
-        """Append ``value`` (a ``str``). Amortised O(len(value)).
-
-        >>> s = StrList(); s.append("a"); s
-        StrList(['a'])
-        """
-        self._own()
-        str_append(self._data, self._offsets, value)
 
     def extend(self, iterable) -> None:
         """Append every string of ``iterable``; all or nothing. O(total length).
 
         A pyarrow or pandas string column is appended buffer to buffer, with no Python
         object per item (its nulls or non-UTF-8 bytes raise ValueError, and nothing is added).
+        If the list changes meanwhile by another hand (the iterable's own code, another
+        thread), a failed extend keeps what it appended, as ``list.extend`` does.
 
         >>> s = StrList(["a"]); s.extend(["b", "c"]); s
         StrList(['a', 'b', 'c'])
         """
-        self._own()
         if is_columnar(iterable):
             self._extend_chunks(list(text_chunks(iterable, "StrList")))
-            return
-        if isinstance(iterable, StrList):
-            other_data = bytes(iterable._data)
-            other_offsets = np.asarray(iterable._offsets).astype(np.int64)
-            base = len(self._data)
-            self._offsets.extend(other_offsets[1:] + base)
-            self._data += other_data
-            return
-        try:
-            str_extend(self._data, self._offsets, iterable)
-        except BaseException:
-            # the iterable may have called to_arrow(), sharing the text, which then cannot
-            # shrink back: keep a private copy of the text the offsets still cover
-            end = self._offsets[-1]
-            if len(self._data) != end:
-                self._data = bytearray(memoryview(self._data)[:end])
-            raise
+        elif isinstance(iterable, StrListCore):
+            self._extend_list(iterable)
+        else:
+            self._extend_iter(iterable)
 
     def insert(self, index, value) -> None:
         """Insert ``value`` before ``index`` (clamped like ``list.insert``). O(n).
@@ -245,12 +111,7 @@ class StrList(StrListCore, ListBehaviour):
         StrList(['a', 'b', 'c'])
         """
         encoded = self._encode(value)
-        n = len(self)
-        i = index.__index__()
-        if i < 0:
-            i = max(0, i + n)
-        i = min(i, n)
-        self._replace(i, i, [encoded])
+        self._insert(index.__index__(), encoded)
 
     def pop(self, index=-1) -> str:
         """Remove and return the item at ``index`` (default last). O(n - index).
@@ -258,20 +119,7 @@ class StrList(StrListCore, ListBehaviour):
         >>> s = StrList(["a", "b"]); s.pop(), s
         ('b', StrList(['a']))
         """
-        if not len(self):
-            raise IndexError("pop from empty StrList")
-        try:
-            i = self._index(index)
-        except IndexError:
-            raise IndexError("pop index out of range") from None
-        value = self._item(i)
-        self._own()
-        if i == len(self) - 1:
-            del self._data[self._offsets[i]:]
-            del self._offsets[-1]
-        else:
-            self._replace(i, i + 1, [])
-        return value
+        return self._pop(index.__index__())
 
     def remove(self, value) -> None:
         """Remove the first item equal to ``value``; ValueError if absent. O(n).
@@ -279,10 +127,7 @@ class StrList(StrListCore, ListBehaviour):
         >>> s = StrList(["a", "b", "a"]); s.remove("a"); s
         StrList(['b', 'a'])
         """
-        i = self._find(value, 0, len(self)) if isinstance(value, str) else -1
-        if i < 0:
-            raise ValueError("StrList.remove(x): x not in list")
-        self._replace(i, i + 1, [])
+        self._remove(value)
 
     def index(self, value, start=0, stop=MAX_INDEX) -> int:
         """Index of the first item equal to ``value`` in ``[start, stop)``. O(n) byte scan.
@@ -291,80 +136,41 @@ class StrList(StrListCore, ListBehaviour):
         2
         """
         start, stop = norm_range(start, stop, len(self))
-        i = self._find(value, start, stop) if isinstance(value, str) and start < stop else -1
+        i = self._index_of(value, start, stop) if start < stop else -1
         if i < 0:
             raise ValueError(f"{value!r} is not in list")
         return i
 
     def count(self, value) -> int:
-        """Number of items equal to ``value``. O(n).
+        """Number of items equal to ``value``. O(n), one C pass.
 
         >>> StrList(["a", "b", "a"]).count("a")
         2
         """
-        if not isinstance(value, str):
-            return 0
-        total, i, n = 0, 0, len(self)
-        while i < n:
-            i = self._find(value, i, n)
-            if i < 0:
-                break
-            total += 1
-            i += 1
-        return total
-
-    def reverse(self) -> None:
-        """Reverse the items in place. O(total length).
-
-        >>> s = StrList(["a", "b"]); s.reverse(); s
-        StrList(['b', 'a'])
-        """
-        self._replace(0, len(self), [self._data[a:b] for a, b in self._spans()][::-1])
+        return self._count_of(value)
 
     def sort(self, *, key=None, reverse=False) -> None:
         """Sort in place, stably, like ``list.sort``. O(n log n).
 
+        With no key, the items are sorted by ``list.sort`` and written back in one step of
+        the compiled core (another thread waits for it). With a key, the items are taken
+        out (the list looks empty while the key runs), sorted and put back, each half in
+        one step; a key (or another thread) that adds to the list meanwhile makes sort
+        raise ValueError, the list holding the sorted items, as ``list.sort`` does.
+
         >>> s = StrList(["b", "a", "C"]); s.sort(key=str.lower); s
         StrList(['a', 'b', 'C'])
         """
-        items = self.tolist()
-        self.clear()   # as list.sort: empty while the key runs; a key that adds: ValueError
+        if key is None:   # one step of the core: another thread waits, as for list.sort
+            self._sort_items(bool(reverse))
+            return
+        items = self._take_all()
         try:
             items.sort(key=key, reverse=reverse)
         finally:
-            changed = len(self) != 0
-            self.clear()
-            self.extend(items)
+            changed = self._put_all(items)
         if changed:
             raise ValueError("StrList modified during sort")
-
-    def copy(self) -> "StrList":
-        """A copy sized exactly. O(total length).
-
-        >>> StrList(["a"]).copy()
-        StrList(['a'])
-        """
-        out = StrList.__new__(StrList)
-        out._data = bytearray(self._data)
-        out._offsets = self._offsets.copy()
-        return out
-
-    def clear(self) -> None:
-        """Remove every item. O(1).
-
-        >>> s = StrList(["a"]); s.clear(); len(s)
-        0
-        """
-        self._data = bytearray()
-        self._offsets = IntList([0])
-
-    def tolist(self) -> list:
-        """The items as a ``list`` of ``str``. O(total length).
-
-        >>> StrList(["a", "b"]).tolist()
-        ['a', 'b']
-        """
-        return list(self)
 
     # ------------------------------------------------------------ operators
 
@@ -373,38 +179,34 @@ class StrList(StrListCore, ListBehaviour):
             times = times.__index__()
         except AttributeError:
             return NotImplemented
-        out = StrList.__new__(StrList)
-        times = max(0, times)
-        out._data = bytearray(self._data) * times
-        step = len(self._data)
-        body = np.asarray(self._offsets)[1:].astype(np.int64)
-        reps = [body + k * step for k in range(times)]
-        out._offsets = IntList(np.concatenate([np.zeros(1, dtype=np.int64), *reps])
-                               if reps else [0])
+        out = self.copy()
+        out._repeat(times)
         return out
 
     __rmul__ = __mul__
 
     def __imul__(self, times):
-        result = self.__mul__(times)
-        if result is NotImplemented:
+        try:
+            times = times.__index__()
+        except AttributeError:
             return NotImplemented
-        self._data, self._offsets = result._data, result._offsets
+        self._repeat(times)
         return self
 
     def _same_eq(self, other) -> bool:
-        return self._offsets == other._offsets and self._data == other._data
+        return self._same(other)
 
     def __reduce__(self):
-        return (_rebuild_strlist, (bytes(self._data), self._offsets))
+        return (_rebuild_strlist, self._snapshot())
 
     # ------------------------------------------------------------ memory
 
     def _text_sizeof(self) -> int:
         """Bytes the text takes: the bytearray with its spare room, or the shared text."""
-        if type(self._data) is bytearray:
-            return sys.getsizeof(self._data)
-        return sys.getsizeof(self._data) + self._data.nbytes
+        text = self._data   # (read once: another thread may replace it)
+        if type(text) is bytearray:
+            return sys.getsizeof(text)
+        return sys.getsizeof(text) + text.nbytes
 
     def __sizeof__(self) -> int:
         """Bytes held in RAM: this object, the UTF-8 buffer and the offsets (text shared
@@ -417,7 +219,8 @@ class StrList(StrListCore, ListBehaviour):
     @property
     def nbytes(self) -> int:
         """Bytes of UTF-8 text plus bytes of offsets in use."""
-        return len(self._data) + self._offsets.nbytes
+        text, offsets = self._sizes()
+        return text + offsets
 
     def buffer_info(self) -> BufferInfo:
         """A :class:`BufferInfo`: ``itemsize`` is the mean bytes per item (text + offset).
@@ -437,10 +240,7 @@ class StrList(StrListCore, ListBehaviour):
         >>> s = StrList(["a"]); s.extend(["b"]); s.shrink_to_fit(); s.buffer_info().capacity
         2
         """
-        if type(self._data) is bytearray and \
-                sys.getsizeof(self._data) > len(self._data) + sys.getsizeof(bytearray()) + 1:
-            self._data = bytearray(self._data)
-        self._offsets.shrink_to_fit()
+        self._shrink()
 
     def _check(self) -> None:
         """Assert the internal invariants (used by the tests after every operation)."""
@@ -456,18 +256,16 @@ class StrList(StrListCore, ListBehaviour):
     # ------------------------------------------------------------ Arrow
 
     def _extend_chunks(self, chunks) -> None:
-        """Append checked :class:`~lowram._arrow.TextChunk` s: one copy of their bytes."""
-        pieces, ends, base = [], [], len(self._data)
+        """Append checked :class:`~lowram._arrow.TextChunk` s in one step: one copy of
+        their bytes."""
+        pieces, ends, base = [], [], 0
         for chunk in chunks:
             a, b = int(chunk.offsets[0]), int(chunk.offsets[-1])
-            pieces.append(chunk.data[a:b])
+            pieces.append(np.ascontiguousarray(chunk.data[a:b]))
             ends.append(chunk.offsets[1:].astype(np.int64) + (base - a))
             base += b - a
         if ends:
-            self._offsets.extend(np.concatenate(ends))
-            text = self._data
-            for piece in pieces:
-                text += memoryview(piece)
+            self._extend_pieces(pieces, np.concatenate(ends))
 
     @classmethod
     def from_arrow(cls, column) -> "StrList":
@@ -510,20 +308,27 @@ class StrList(StrListCore, ListBehaviour):
         ['a', 'bc']
         """
         pa = require_pyarrow("StrList.to_arrow()")
-        if type(self._data) is bytearray:
-            if self._data.find(b"\xed") >= 0:   # a lone surrogate's form starts with 0xED
-                check_spans(np.frombuffer(self._data, np.uint8),
-                            np.asarray(self._offsets, dtype=np.int64), 0, "Arrow")
-            self._data = memoryview(self._data).toreadonly()
-        text = pa.py_buffer(self._data)
-        offsets = self._offsets
-        if offsets.dtype == "int64":
-            arrow_type, offs = pa.large_string(), offsets.to_arrow()
-        elif offsets.dtype == "int32":
-            arrow_type, offs = pa.string(), offsets.to_arrow()
+        shared = None
+        while shared is None:   # the text and offsets of one moment (another thread may
+            text = self._data   # write between these lines: then the core says try again)
+            view = memoryview(text).toreadonly() if type(text) is bytearray else None
+            shared = self._share_text(view)
+        text, owner, address, count, dtype = shared
+        # the text is read-only now: checking it needs no step of the core
+        offsets = np.empty(0, np.int64) if owner is None else \
+            np.frombuffer(pa.foreign_buffer(address, count * np.dtype(dtype).itemsize,
+                                            base=owner), dtype=dtype)
+        if count and text_has_byte(text, 0xED):   # a lone surrogate's form starts with 0xED
+            check_spans(np.frombuffer(text, np.uint8), offsets.astype(np.int64), 0, "Arrow")
+        if count == 0:
+            return pa.array([], pa.string())
+        if dtype == "int64":
+            arrow_type, offs = pa.large_string(), pa.py_buffer(offsets)
+        elif dtype == "int32":
+            arrow_type, offs = pa.string(), pa.py_buffer(offsets)
         else:
-            arrow_type, offs = pa.string(), pa.array(np.asarray(offsets, dtype=np.int32))
-        return pa.Array.from_buffers(arrow_type, len(self), [None, offs.buffers()[1], text])
+            arrow_type, offs = pa.string(), pa.py_buffer(offsets.astype(np.int32))
+        return pa.Array.from_buffers(arrow_type, count - 1, [None, offs, pa.py_buffer(text)])
 
 
 def _rebuild_strlist(data: bytes, offsets) -> StrList:

@@ -456,6 +456,8 @@ cdef class _TypedList:
         memory of our own (room is for writing: a shared list is copied first)."""
         if need <= self._cap and self._base is None:
             return 0
+        if need < self._len:   # (a shared list being copied keeps every item)
+            need = self._len
         if need > (<Py_ssize_t>sys.maxsize) // 16:
             raise MemoryError(f"{type(self).__name__} of {need} items is too large")
         return self._realloc(need + (need >> 3) + (3 if need < 9 else 6))
