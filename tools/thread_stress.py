@@ -583,8 +583,26 @@ SKETCH_SAMPLES = {
 }
 
 
+class _Clears:
+    """How many clears each container has begun and ended (an add checked between two
+    equal even readings had no clear in its way)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._n: dict = {}
+
+    def read(self, c) -> int:
+        return self._n.get(id(c), 0)
+
+    def bump(self, c) -> None:
+        with self._lock:
+            self._n[id(c)] = self._n.get(id(c), 0) + 1
+
+
 def _sketch_kind(make):
-    def read(s):
+    clears = _Clears()
+
+    def read(s, check=True):
         for name in ("estimate", "total", "counter"):
             if hasattr(s, name):
                 v = getattr(s, name)
@@ -592,6 +610,21 @@ def _sketch_kind(make):
                 # (a saturated Bloom filter's estimate is inf)
                 if not (isinstance(v, (int, float)) and not math.isnan(v) and v >= 0):
                     raise Torn(f"{name} gave {v!r}")
+        if check:
+            s._check()   # the sketch's own invariants (counts agree, hashes sorted, ...)
+
+    def add_check(s, rng):
+        # no false negative: an item just added is found (Bloom, Count-Min), or at least
+        # the sketch is no longer empty, unless a clear ran meanwhile
+        item = f"c{rng.randrange(10**9)}"
+        before = clears.read(s)
+        s.add(item)
+        if isinstance(s, lowram.MorrisCounter):
+            return   # (counts with a probability: nothing to check)
+        found = (item in s) if hasattr(s, "contains_many") or hasattr(s, "count_many") \
+            else bool(s)
+        if not found and before == clears.read(s) and before % 2 == 0:
+            raise Torn(f"{item!r} was added and is not in the sketch")
 
     def add(s, rng):
         s.add(f"x{rng.randrange(10**6)}")
@@ -609,7 +642,7 @@ def _sketch_kind(make):
         s.update(pa.array([f"x{rng.randrange(10**6)}" for _ in range(300)]))
 
     def query(s, rng):
-        read(s)
+        read(s, check=False)
         item = f"x{rng.randrange(10**6)}"
         if hasattr(s, "contains_many"):
             _ = item in s
@@ -625,6 +658,7 @@ def _sketch_kind(make):
         s.merge(other)
         s |= other
         read(s | other)
+        s.merge(s)
 
     def copies(s, rng):
         read(s.copy())
@@ -634,9 +668,14 @@ def _sketch_kind(make):
 
     def clear(s, rng):
         if rng.random() < 0.02 and hasattr(s, "clear"):
-            s.clear()
+            clears.bump(s)
+            try:
+                s.clear()
+            finally:
+                clears.bump(s)
 
-    ops = {"add": (add, ()), "update(list)": (update, ()), "update(ndarray)": (update_np, ()),
+    ops = {"add": (add, ()), "add, then find it": (add_check, ()),
+           "update(list)": (update, ()), "update(ndarray)": (update_np, ()),
            "update(generator)": (update_gen, ()), "query": (query, ()),
            "merge/|": (merge, ()), "copy/pickle/bytes": (copies, ()), "clear": (clear, ())}
     if pa is not None:

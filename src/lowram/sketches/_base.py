@@ -10,13 +10,30 @@ module, so ``import lowram`` is enough for :func:`sketch_from_bytes`, ``load``, 
 
 from __future__ import annotations
 
+import functools
 import struct
 
 from .._fileformat import atomic_write, check_version, pack, read_file, unpack
 from .._native._hash import check_seed
 from ..errors import FormatError
 
-__all__ = ["KINDS", "Sketch", "check_seed", "sketch_from_bytes"]
+__all__ = ["KINDS", "Sketch", "check_seed", "locked", "sketch_from_bytes"]
+
+
+def locked(method):
+    """Run ``method`` under the sketch's re-entrant ``_lock``.
+
+    For a sketch whose state is several Python objects changed in several steps (a chain of
+    filters and their counts, a counter and its random stream): one thread's change is
+    then whole before another's starts. Sketches whose state lives in a compiled core change
+    it in one C call instead and need no lock. A merge takes a copy of the other sketch
+    first (under the other's lock), so no thread ever holds two sketches' locks.
+    """
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+    return run
 
 #: envelope kind name -> sketch class, filled as each class is defined
 KINDS: dict[str, type] = {}

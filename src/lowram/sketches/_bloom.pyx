@@ -4,9 +4,17 @@
 Probe ``i`` of hash ``h`` is ``range(h + i * step, size)`` with ``step = fmix64(h) | 1``
 (Kirsch-Mitzenmacher double hashing from one 64-bit hash) and ``range(x, n) =
 floor(x * n / 2**64)`` (Lemire's multiply-shift reduction: no division, no power-of-two size).
+
+Threads: writes (adding keys, merging, the undo of a failed batch) run in C with the GIL
+held and no Python code in between, so no bit another thread sets is lost to a
+read-modify-write of the same word. (``has_hashes`` reads with the GIL released: the words
+never move while the object lives, and a bit once set stays set until ``clear``. Without a
+GIL, writers would need atomic ORs or a per-object lock.)
 """
 
+from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from libc.stdint cimport uint8_t, uint64_t
+from libc.string cimport memcpy, memset
 
 import numpy as np
 
@@ -101,6 +109,34 @@ cdef class BloomBits:
         for start in range(0, n, BATCH):
             i = hash_run(seq, start, BATCH, seed, buf)
             _set_many(w, size, k, buf, <size_t>i)
+
+    def add_objects_or_none(self, object seq, uint64_t seed):
+        """:meth:`add_objects`, all or nothing: the words are saved first (in C) and put
+        back if an item cannot be hashed, in one step (no other thread's bit is undone)."""
+        cdef Py_ssize_t n = (self.size + 63) // 64
+        cdef uint64_t *saved = <uint64_t *>PyMem_Malloc(n * 8)
+        if saved == NULL:
+            raise MemoryError(f"cannot allocate {n * 8} bytes")
+        memcpy(saved, self.w, n * 8)
+        try:
+            self.add_objects(seq, seed)
+        except BaseException:
+            memcpy(self.w, saved, n * 8)
+            raise
+        finally:
+            PyMem_Free(saved)
+
+    def merge_from(self, BloomBits other):
+        """OR ``other``'s bits into these (same size and hashes), in one step."""
+        cdef Py_ssize_t i, n = (self.size + 63) // 64
+        if other.size != self.size or other.hashes != self.hashes:
+            raise ValueError("Bloom bit arrays differ in size or hashes")
+        for i in range(n):
+            self.w[i] |= other.w[i]
+
+    def clear(self):
+        """Every bit to zero."""
+        memset(self.w, 0, ((self.size + 63) // 64) * 8)
 
     def add_new_hashes(self, const uint64_t[::1] hs, Py_ssize_t room):
         """Add hashes not already present until ``room`` were added; return (consumed, added)."""

@@ -13,11 +13,17 @@ unsorted buffer of pending keys that is merged in when full. Once more than ``m 
 registers are touched the registers turn dense: ``m * 6 / 8`` bytes, four registers in three
 bytes. Which mode a sketch is in depends only on the set of registers touched, so a sketch
 built in pieces and merged is bit-identical to one built at once.
+
+Threads: every method reads and changes the registers in C with the GIL held and no Python
+code or garbage-collected allocation in between (the pending keys are sorted and merged by
+the loops below, not by numpy, which releases the GIL), so two threads updating, merging or
+saving one sketch take turns. Without a GIL, a per-object lock would be needed here.
 """
 
 from cpython.bytes cimport PyBytes_FromStringAndSize
 from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from libc.stdint cimport uint8_t, uint32_t, uint64_t
+from libc.stdlib cimport qsort
 from libc.string cimport memcpy, memset
 
 import numpy as np
@@ -60,6 +66,37 @@ cdef inline void _put(uint8_t *d, uint32_t j, uint32_t v) noexcept nogil:
 cdef inline void _raise(uint8_t *d, uint32_t j, uint32_t r) noexcept nogil:
     if r > _get(d, j):
         _put(d, j, r)
+
+
+cdef int _cmp_u32(const void *a, const void *b) noexcept nogil:
+    cdef uint32_t x = (<const uint32_t *>a)[0], y = (<const uint32_t *>b)[0]
+    return (x > y) - (x < y)
+
+
+cdef void _merge_runs(uint32_t *keys, Py_ssize_t n1, Py_ssize_t n2) noexcept:
+    """Merge the sorted ``keys[:n1]`` and ``keys[n1:n1 + n2]`` in place (``n2`` small:
+    the larger of the two runs' tails is moved right, from the back)."""
+    cdef Py_ssize_t i = n1 - 1, j, w = n1 + n2 - 1
+    cdef uint32_t *tail = <uint32_t *>PyMem_Malloc((n2 + 1) * sizeof(uint32_t))
+    cdef Py_ssize_t k
+    if tail == NULL:   # fall back to an insertion merge (no allocation)
+        for k in range(n1, n1 + n2):
+            j = k
+            while j > 0 and keys[j - 1] > keys[j]:
+                keys[j - 1], keys[j] = keys[j], keys[j - 1]
+                j -= 1
+        return
+    memcpy(tail, keys + n1, n2 * sizeof(uint32_t))
+    j = n2 - 1
+    while j >= 0:
+        if i >= 0 and keys[i] > tail[j]:
+            keys[w] = keys[i]
+            i -= 1
+        else:
+            keys[w] = tail[j]
+            j -= 1
+        w -= 1
+    PyMem_Free(tail)
 
 
 cdef class Registers:
@@ -110,14 +147,20 @@ cdef class Registers:
         cdef Py_ssize_t i
         cdef uint8_t *d
         cdef Py_ssize_t n = (<Py_ssize_t>self.m * 6 + 7) // 8 + 1  # +1: 16-bit window
+        cdef uint32_t *keys
+        cdef Py_ssize_t count
         d = <uint8_t *>PyMem_Malloc(n)
         if d == NULL:
             raise MemoryError()
         memset(d, 0, n)
-        keys = self._sorted_keys()
-        cdef uint32_t[::1] kv = keys
-        for i in range(kv.shape[0]):
-            _raise(d, kv[i] >> 6, kv[i] & 63)
+        try:
+            keys = self._sorted_keys(&count)
+        except BaseException:
+            PyMem_Free(d)
+            raise
+        for i in range(count):
+            _raise(d, keys[i] >> 6, keys[i] & 63)
+        PyMem_Free(keys)
         self.dense = d
         self.dense_len = n
         PyMem_Free(self.sp)
@@ -127,10 +170,8 @@ cdef class Registers:
         self.sp_len = self.sp_cap = self.sp_count = self.pend_n = self.pend_cap = 0
         return 0
 
-    cdef object _decode(self):
-        """The sorted keys held in ``sp`` as a uint32 array."""
-        out = np.empty(self.sp_count, dtype=np.uint32)
-        cdef uint32_t[::1] ov = out
+    cdef void _decode(self, uint32_t *ov) noexcept:
+        """Write the ``sp_count`` sorted keys held in ``sp`` to ``ov``."""
         cdef Py_ssize_t pos = 0, k = 0
         cdef uint32_t key = 0, delta
         cdef int shift
@@ -146,9 +187,8 @@ cdef class Registers:
             key += delta
             ov[k] = key
             k += 1
-        return out
 
-    cdef int _encode(self, const uint32_t[::1] keys, Py_ssize_t n) except -1:
+    cdef int _encode(self, const uint32_t *keys, Py_ssize_t n) except -1:
         """Replace ``sp`` by the varint deltas of the ``n`` sorted ``keys``."""
         cdef Py_ssize_t cap = n * 5 + 1, pos = 0, i  # a uint32 varint takes up to 5 bytes
         cdef uint32_t prev = 0, delta
@@ -173,31 +213,49 @@ cdef class Registers:
         self.sp_count = n
         return 0
 
-    cdef object _sorted_keys(self):
-        """All sparse keys, pending ones merged in: sorted, one (the largest) per register."""
-        old = self._decode()
-        pend = np.asarray(<uint32_t[:self.pend_n]>self.pend).copy() if self.pend_n else \
-            np.empty(0, dtype=np.uint32)
-        keys = np.concatenate((old, pend)) if self.pend_n else old
-        if self.pend_n:
-            keys.sort()
-            # keep the last key of each run of equal register index (the largest rank)
-            idx = keys >> 6
-            k = keys.shape[0]
-            last = np.ones(k, dtype=bool)
-            last[:k - 1] = idx[1:] != idx[:k - 1]
-            keys = np.ascontiguousarray(keys[last])
-        return keys
+    cdef uint32_t *_sorted_keys(self, Py_ssize_t *count) except NULL:
+        """All sparse keys, pending ones merged in: sorted, one (the largest) per register,
+        in a new PyMem block (the caller frees it) of ``count[0]`` keys."""
+        cdef Py_ssize_t n_old = self.sp_count, n_pend = self.pend_n, a = 0, b, w = 0
+        cdef uint32_t *out = <uint32_t *>PyMem_Malloc((n_old + n_pend + 1) * sizeof(uint32_t))
+        cdef uint32_t *pend
+        cdef uint32_t key
+        if out == NULL:
+            raise MemoryError()
+        self._decode(out)
+        if n_pend:
+            # the pending keys, sorted, after the old ones: merge the two sorted runs in
+            # place from the back, then keep the largest key of each register
+            pend = out + n_old
+            memcpy(pend, self.pend, n_pend * sizeof(uint32_t))
+            qsort(pend, n_pend, sizeof(uint32_t), _cmp_u32)
+            _merge_runs(out, n_old, n_pend)
+            for a in range(n_old + n_pend):
+                key = out[a]
+                if w and (out[w - 1] >> 6) == (key >> 6):
+                    out[w - 1] = key   # sorted: a later key of the register ranks higher
+                else:
+                    out[w] = key
+                    w += 1
+            count[0] = w
+        else:
+            count[0] = n_old
+        return out
 
     cdef int _flush(self) except -1:
         """Merge the pending keys into ``sp``; turn dense when too many registers are set."""
-        cdef Py_ssize_t cap
+        cdef Py_ssize_t cap, count
+        cdef uint32_t *keys
         if self.dense != NULL or self.pend_n == 0:
             return 0
-        keys = self._sorted_keys()
-        if keys.shape[0] > self.m // 4:
+        keys = self._sorted_keys(&count)
+        if count > self.m // 4:
+            PyMem_Free(keys)
             return self._make_dense()
-        self._encode(keys, keys.shape[0])
+        try:
+            self._encode(keys, count)
+        finally:
+            PyMem_Free(keys)
         self.pend_n = 0
         cap = max(16, self.sp_count // 8)
         if cap != self.pend_cap:
@@ -234,6 +292,14 @@ cdef class Registers:
     # ------------------------------------------------------------ updates
     def add_hashes(self, const uint64_t[::1] hashes):
         """Apply each hash to its register. Cost: O(len(hashes)); no Python call per hash."""
+        self._apply(hashes)
+
+    def reset_to(self, const uint64_t[::1] hashes):
+        """Clear the registers, then apply ``hashes``: one step for other threads."""
+        self.clear()
+        self._apply(hashes)
+
+    cdef int _apply(self, const uint64_t[::1] hashes) except -1:
         cdef Py_ssize_t i, n = hashes.shape[0]
         cdef uint32_t j, r
         cdef int rule = self.rule, p = self.p
@@ -248,6 +314,7 @@ cdef class Registers:
             _split(rule, p, hashes[i], &j, &r)
             _raise(d, j, r)
             i += 1
+        return 0
 
     def add_item(self, item, uint64_t seed):
         """Hash ``item`` with lowram's XXH3-64 and ``seed`` and apply it. O(len(item))."""
@@ -275,16 +342,18 @@ cdef class Registers:
             for j in range(self.m):
                 _raise(self.dense, j, _get(other.dense, j))
             return
-        keys = other._sorted_keys()
-        cdef uint32_t[::1] kv = keys
-        cdef Py_ssize_t i
-        if self.dense != NULL:
-            for i in range(kv.shape[0]):
-                _raise(self.dense, kv[i] >> 6, kv[i] & 63)
-            return
-        for i in range(kv.shape[0]):
-            self._add_key(kv[i])
-        self._flush()
+        cdef Py_ssize_t i, count
+        cdef uint32_t *keys = other._sorted_keys(&count)
+        try:
+            if self.dense != NULL:
+                for i in range(count):
+                    _raise(self.dense, keys[i] >> 6, keys[i] & 63)
+                return
+            for i in range(count):
+                self._add_key(keys[i])
+            self._flush()
+        finally:
+            PyMem_Free(keys)
 
     def clear(self):
         """Set every register to zero (back to sparse mode)."""
@@ -318,31 +387,38 @@ cdef class Registers:
     def values(self):
         """All ``m`` register values as a uint8 array. O(m)."""
         cdef uint32_t j
+        cdef Py_ssize_t i, count
+        cdef uint32_t *keys
         out = np.zeros(self.m, dtype=np.uint8)
         cdef uint8_t[::1] ov = out
-        self._flush()
+        # from here: C only (module docstring)
         if self.dense != NULL:
             for j in range(self.m):
                 ov[j] = <uint8_t>_get(self.dense, j)
         else:
-            keys = self._decode()
-            out[keys >> 6] = (keys & 63).astype(np.uint8)
+            keys = self._sorted_keys(&count)
+            for i in range(count):
+                ov[keys[i] >> 6] = <uint8_t>(keys[i] & 63)
+            PyMem_Free(keys)
         return out
 
     def histogram(self):
         """``C[k]``: how many registers hold ``k``, for k = 0 .. 65 - p. O(m)."""
         cdef uint32_t j
-        cdef Py_ssize_t q = 64 - self.p
+        cdef Py_ssize_t q = 64 - self.p, i, count
+        cdef uint32_t *keys
         out = np.zeros(q + 2, dtype=np.int64)
         cdef long long[::1] cv = out
-        self._flush()
+        # from here: C only (module docstring)
         if self.dense != NULL:
             for j in range(self.m):
                 cv[_get(self.dense, j)] += 1
             return out
-        keys = self._decode()
-        np.add.at(out, (keys & 63).astype(np.intp), 1)
-        out[0] = self.m - keys.shape[0]
+        keys = self._sorted_keys(&count)
+        for i in range(count):
+            cv[keys[i] & 63] += 1
+        PyMem_Free(keys)
+        cv[0] = self.m - count
         return out
 
     @property

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import os
 import struct
+import threading
 
 import numpy as np
 
@@ -21,7 +22,7 @@ from .._arrow import hash_chunks
 from .._native._hash import check_items, hash64
 from .._fileformat import HEADER_SIZE
 from ..errors import FormatError
-from ._base import Sketch, check_seed
+from ._base import Sketch, check_seed, locked
 
 __all__ = ["BloomFilter", "ScalableBloomFilter", "bloom_size"]
 
@@ -174,12 +175,11 @@ class BloomFilter(Sketch):
                 self._bits.add_objects(items, self._seed)
                 return
             # all or nothing, optimistically: a copy of the bits (at most 16 bytes per item)
-            # costs less than a pass checking every item first; a bad item restores it
-            saved = words.copy()
+            # costs less than a pass checking every item first; a bad item restores it (in
+            # the same step of C: no other thread's bit is undone)
             try:
-                self._bits.add_objects(items, self._seed)
+                self._bits.add_objects_or_none(items, self._seed)
             except BaseException:
-                words[:] = saved
                 check_items(items)  # raises naming the bad item's position
                 raise
             return
@@ -207,11 +207,11 @@ class BloomFilter(Sketch):
     def clear(self) -> None:
         """Forget every item."""
         self._writable()
-        self._bits.words[:] = 0
+        self._bits.clear()
 
     def _merge_one(self, other) -> None:
         self._writable()
-        np.bitwise_or(self._bits.words, other._bits.words, out=self._bits.words)
+        self._bits.merge_from(other._bits)   # in C: no concurrent add's bit is lost
 
     # ------------------------------------------------------------ memory and bytes
     def __sizeof__(self) -> int:
@@ -329,8 +329,10 @@ class ScalableBloomFilter(Sketch):
     (True, True, True)
     """
 
+    # threads: the chain (filters and counts, two lists) changes in several Python steps, so
+    # every method that reads or writes it runs under one re-entrant lock (``locked``)
     __slots__ = ("_filters", "_counts", "_initial", "_error_rate", "_ratio", "_growth",
-                 "_seed")
+                 "_seed", "_lock")
     _KIND = "ScalableBloomFilter"
     _PARAMS = ("initial_capacity", "error_rate", "ratio", "growth", "seed")
 
@@ -348,6 +350,7 @@ class ScalableBloomFilter(Sketch):
         self._seed = check_seed(seed)
         self._filters: list = []
         self._counts: list = []
+        self._lock = threading.RLock()
 
     # ------------------------------------------------------------ parameters
     initial_capacity = property(lambda self: self._initial,
@@ -366,6 +369,7 @@ class ScalableBloomFilter(Sketch):
         return self._error_rate * (1.0 - self._ratio) * self._ratio ** i
 
     @property
+    @locked
     def false_positive_rate(self) -> float:
         """Bound on the overall false-positive rate, ``1 - prod(1 - p_i)`` over the stages
         at capacity (always below ``error_rate``)."""
@@ -375,10 +379,12 @@ class ScalableBloomFilter(Sketch):
         return 1.0 - keep
 
     @property
+    @locked
     def capacity(self) -> int:
         """Items the present stages hold before another is added."""
         return sum(f.capacity for f in self._filters)
 
+    @locked
     def __len__(self) -> int:
         """Number of items added that no stage reported as present (distinct, nearly)."""
         return sum(self._counts)
@@ -391,6 +397,7 @@ class ScalableBloomFilter(Sketch):
         self._counts.append(0)
         return f
 
+    @locked
     def _add_hashes(self, hashes: np.ndarray) -> None:
         present = np.zeros(len(hashes), dtype=bool)
         for f in self._filters[:-1]:
@@ -421,6 +428,7 @@ class ScalableBloomFilter(Sketch):
         for chunk in hash_chunks(items, self._seed):
             self._add_hashes(chunk)
 
+    @locked
     def __contains__(self, item) -> bool:
         try:
             h = hash64(item, self._seed)
@@ -431,6 +439,7 @@ class ScalableBloomFilter(Sketch):
                 return True
         return False
 
+    @locked
     def contains_many(self, items) -> np.ndarray:
         """A bool array: ``item in self`` for each item. O(n * stages * hashes)."""
         parts = []
@@ -441,6 +450,7 @@ class ScalableBloomFilter(Sketch):
             parts.append(hit)
         return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
 
+    @locked
     def clear(self) -> None:
         """Forget every item (and every stage)."""
         self._filters, self._counts = [], []
@@ -448,6 +458,10 @@ class ScalableBloomFilter(Sketch):
     def _merge_one(self, other) -> None:
         # Stage i of both chains has the same size: OR them; the longer chain's extra
         # stages are copied. Counts add (an upper bound: shared items are counted twice).
+        self._merge_chain(other.copy())   # other's chain of one moment, under its lock
+
+    @locked
+    def _merge_chain(self, other) -> None:
         for i, f in enumerate(other._filters):
             if i < len(self._filters):
                 self._filters[i]._merge_one(f)
@@ -458,16 +472,19 @@ class ScalableBloomFilter(Sketch):
                 self._counts.append(other._counts[i])
 
     # ------------------------------------------------------------ memory and bytes
+    @locked
     def __sizeof__(self) -> int:
         return (object.__sizeof__(self) + self._filters.__sizeof__()
                 + self._counts.__sizeof__() + sum(f.__sizeof__() for f in self._filters))
 
+    @locked
     def _lowram_owned(self):
         owned = [self._filters, self._counts]
         for f in self._filters:
             owned.extend((f, *f._lowram_owned()))
         return owned
 
+    @locked
     def _payload(self) -> bytes:
         parts = [_SCALABLE.pack(self._initial, self._error_rate, self._ratio, self._growth,
                                 self._seed, len(self._filters))]
@@ -502,6 +519,7 @@ class ScalableBloomFilter(Sketch):
         return (f"ScalableBloomFilter(initial_capacity={self._initial}, "
                 f"error_rate={self._error_rate}, seed={self._seed}) # {self.stages} stages")
 
+    @locked
     def _check(self) -> None:
         """Assert internal invariants (for tests)."""
         assert len(self._filters) == len(self._counts)

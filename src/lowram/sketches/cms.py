@@ -42,7 +42,7 @@ class CountMinSketch(Sketch):
     (4, 1, 5)
     """
 
-    __slots__ = ("_table", "_seed", "_total")
+    __slots__ = ("_table", "_seed")
     _KIND = "CountMinSketch"
     _PARAMS = ("width", "depth", "seed")
 
@@ -54,7 +54,6 @@ class CountMinSketch(Sketch):
             if not 1 <= value <= top:
                 raise ValueError(f"{name} must be from 1 to {top}, not {value}")
         self._seed = check_seed(seed)
-        self._total = 0
         self._table = CountMinTable(np.zeros((depth, width), dtype=np.uint32),
                                     bool(conservative))
 
@@ -87,8 +86,8 @@ class CountMinSketch(Sketch):
 
     @property
     def total(self) -> int:
-        """N: the sum of all counts added."""
-        return self._total
+        """N: the sum of all counts added (saturates at ``2**64 - 1``)."""
+        return self._table.total
 
     @property
     def epsilon(self) -> float:
@@ -103,7 +102,7 @@ class CountMinSketch(Sketch):
     @property
     def error_bound(self) -> float:
         """``epsilon * total``: the over-count bound holding with probability ``1 - delta``."""
-        return self.epsilon * self._total
+        return self.epsilon * self._table.total
 
     # ------------------------------------------------------------ updates and queries
     def add(self, item, count: int = 1) -> None:
@@ -112,8 +111,7 @@ class CountMinSketch(Sketch):
             raise TypeError(f"count must be an int, not {type(count).__name__}")
         if not 0 <= count <= _MAX:
             raise ValueError(f"count must be from 0 to {_MAX}, not {count}")
-        self._table.add_item(item, self._seed, count)
-        self._total += count
+        self._table.add_item(item, self._seed, count)   # counters and total: one step
 
     def update(self, items) -> None:
         """Count each item of a list, iterable or numpy integer array once, in C.
@@ -125,17 +123,14 @@ class CountMinSketch(Sketch):
         if type(items) is list or type(items) is tuple:
             check_items(items)  # all or nothing: every item hashable before any count
             self._table.add_objects(items, self._seed)
-            self._total += len(items)
             return
         for chunk in hash_chunks(items, self._seed):
             self._table.add_hashes(chunk)
-            self._total += len(chunk)
 
     def add_hashes(self, hashes) -> None:
         """Count precomputed 64-bit hashes once each (bring your own hash function)."""
         hashes = np.ascontiguousarray(hashes, dtype=np.uint64)
         self._table.add_hashes(hashes)
-        self._total += len(hashes)
 
     def count(self, item) -> int:
         """Estimated count of ``item`` (never below the true count). O(depth)."""
@@ -168,15 +163,10 @@ class CountMinSketch(Sketch):
 
     def clear(self) -> None:
         """Set every counter to zero."""
-        self._table.table[:] = 0
-        self._total = 0
+        self._table.clear()
 
     def _merge_one(self, other) -> None:
-        mine = self._table.table
-        total = mine.astype(np.uint64) + other._table.table
-        np.minimum(total, _MAX, out=total)
-        mine[:] = total
-        self._total += other._total
+        self._table.merge_from(other._table)   # counters (saturating) and total: one step
 
     # ------------------------------------------------------------ memory and bytes
     def __sizeof__(self) -> int:
@@ -187,8 +177,9 @@ class CountMinSketch(Sketch):
         return (self._table, self._table.table)
 
     def _payload(self) -> bytes:
-        return (_HEADER.pack(self.width, self.depth, self.conservative, self._seed,
-                             self._total) + self._table.table.astype("<u4").tobytes())
+        total, counters = self._table.snapshot()   # one moment: counters and total agree
+        return _HEADER.pack(self.width, self.depth, self.conservative, self._seed,
+                            total) + counters
 
     @classmethod
     def _from_payload(cls, payload: bytes, version: int):
@@ -200,8 +191,8 @@ class CountMinSketch(Sketch):
             raise ValueError(f"{len(body)} bytes of counters, expected {4 * width * depth}")
         table = np.frombuffer(body, dtype="<u4").astype(np.uint32).reshape(depth, width)
         obj = cls.__new__(cls)
-        obj._seed, obj._total = seed, total
-        obj._table = CountMinTable(table, bool(conservative))
+        obj._seed = seed
+        obj._table = CountMinTable(table, bool(conservative), total)
         return obj
 
     def __repr__(self) -> str:
@@ -213,7 +204,8 @@ class CountMinSketch(Sketch):
         table = self._table.table
         assert table.dtype == np.uint32 and table.shape == (self.depth, self.width)
         sums = table.sum(axis=1, dtype=np.uint64)
-        if not self.conservative and int(table.max(initial=0)) < _MAX:
-            assert all(int(s) == self._total for s in sums)
+        total = self._table.total
+        if not self.conservative and int(table.max(initial=0)) < _MAX and total < 2**64 - 1:
+            assert all(int(s) == total for s in sums)
         else:
-            assert all(int(s) <= self._total for s in sums)
+            assert all(int(s) <= total for s in sums)

@@ -15,7 +15,7 @@ import numpy as np
 
 from .._arrow import hash_chunks
 from .._native._hash import hash64
-from ._kmv import kmv_insert
+from ._kmv import MinHashes
 from ._base import Sketch, check_seed
 
 __all__ = ["KMinValues"]
@@ -37,7 +37,7 @@ class KMinValues(Sketch):
     True
     """
 
-    __slots__ = ("_values", "_n", "_seed")
+    __slots__ = ("_core", "_seed")
     _KIND = "KMinValues"
     _PARAMS = ("k", "seed")
 
@@ -47,13 +47,12 @@ class KMinValues(Sketch):
         if not 3 <= k <= 2**26:
             raise ValueError(f"k must be from 3 to 2**26, not {k}")
         self._seed = check_seed(seed)
-        self._values = np.zeros(k, dtype=np.uint64)
-        self._n = 0
+        self._core = MinHashes(k)   # the hashes and their count change in one step of C
 
     @property
     def k(self) -> int:
         """Number of smallest hashes kept."""
-        return self._values.shape[0]
+        return self._core.k
 
 
     @property
@@ -63,8 +62,7 @@ class KMinValues(Sketch):
 
     def add(self, item) -> None:
         """Add one item. O(1) usually."""
-        one = np.array([hash64(item, self._seed)], dtype=np.uint64)
-        self._n = kmv_insert(self._values, self._n, one)
+        self._core.insert(np.array([hash64(item, self._seed)], dtype=np.uint64))
 
     def update(self, items) -> None:
         """Add every item of a list, iterable or numpy integer array, in C.
@@ -74,12 +72,11 @@ class KMinValues(Sketch):
         item while it runs).
         """
         for chunk in hash_chunks(items, self._seed):
-            self._n = kmv_insert(self._values, self._n, chunk)
+            self._core.insert(chunk)
 
     def add_hashes(self, hashes) -> None:
         """Add precomputed 64-bit hashes (bring your own hash function)."""
-        self._n = kmv_insert(self._values, self._n,
-                             np.ascontiguousarray(hashes, dtype=np.uint64))
+        self._core.insert(np.ascontiguousarray(hashes, dtype=np.uint64))
 
     def estimate(self) -> float:
         """Estimated number of distinct items: exact below k, else ``(k - 1) / U_k``. O(1).
@@ -87,38 +84,38 @@ class KMinValues(Sketch):
         >>> kmv = KMinValues(16); kmv.update(["a", "b", "a"]); kmv.estimate()
         2.0
         """
-        if self._n < self.k:
-            return float(self._n)
-        u = (float(self._values[self.k - 1]) + 1.0) / 2.0**64
+        n, kth = self._core.state()
+        if kth is None:
+            return float(n)
+        u = (float(kth) + 1.0) / 2.0**64
         return (self.k - 1) / u
 
     def __len__(self) -> int:
         return int(round(self.estimate()))
 
     def __bool__(self) -> bool:
-        return self._n > 0
+        return len(self._core) > 0
 
     def hashes(self) -> np.ndarray:
         """The smallest hashes held, ascending (a copy)."""
-        return self._values[: self._n].copy()
+        return self._core.hashes()
 
     def clear(self) -> None:
         """Forget every item."""
-        self._n = 0
-        self._values[:] = 0
+        self._core.clear()
 
     def _merge_one(self, other) -> None:
-        self._n = kmv_insert(self._values, self._n, other._values[: other._n])
+        self._core.insert_from(other._core)
 
     def __sizeof__(self) -> int:
-        return object.__sizeof__(self) + self._values.__sizeof__()
+        return object.__sizeof__(self) + self._core.__sizeof__()
 
     def _lowram_owned(self):
-        return (self._values,)
+        return (self._core,)
 
     def _payload(self) -> bytes:
-        return (_HEADER.pack(self.k, self._seed, self._n)
-                + self._values[: self._n].astype("<u8").tobytes())
+        n, body = self._core.payload()   # one moment: count and hashes agree
+        return _HEADER.pack(self.k, self._seed, n) + body
 
     @classmethod
     def _from_payload(cls, payload: bytes, version: int):
@@ -129,12 +126,9 @@ class KMinValues(Sketch):
         if len(body) != 8 * n:
             raise ValueError(f"{len(body)} bytes of hashes, expected {8 * n}")
         held = np.frombuffer(body, dtype="<u8").astype(np.uint64)
-        if n > 1 and not bool(np.all(held[1:] > held[: n - 1])):
-            raise ValueError("hashes are not strictly increasing")
         obj = cls.__new__(cls)
-        obj._seed, obj._n = seed, n
-        obj._values = np.zeros(k, dtype=np.uint64)
-        obj._values[:n] = held
+        obj._seed = seed
+        obj._core = MinHashes.from_hashes(k, held)   # ValueError unless strictly increasing
         return obj
 
     def __repr__(self) -> str:
@@ -142,6 +136,4 @@ class KMinValues(Sketch):
 
     def _check(self) -> None:
         """Assert internal invariants (for tests)."""
-        held = self._values[: self._n]
-        assert 0 <= self._n <= self.k
-        assert self._n < 2 or bool(np.all(held[1:] > held[: self._n - 1]))
+        self._core._check()

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import math
 import struct
+import threading
 
 from .._arrow import is_stream
 from .._native._loops import iterate_all
-from ._base import Sketch, check_seed
+from ._base import Sketch, check_seed, locked
 
 __all__ = ["MorrisCounter"]
 
@@ -43,7 +44,9 @@ class MorrisCounter(Sketch):
     (10, 1023.0)
     """
 
-    __slots__ = ("_c", "_base", "_seed", "_state")
+    # threads: the counter and its random stream change in several Python steps, so every
+    # method that reads or writes them runs under one re-entrant lock (``locked``)
+    __slots__ = ("_c", "_base", "_seed", "_state", "_lock")
     _VERSION = 1  # hashes nothing: unchanged when the item hash moved to XXH3-64
     _KIND = "MorrisCounter"
     _PARAMS = ("base",)
@@ -57,6 +60,7 @@ class MorrisCounter(Sketch):
         self._seed = check_seed(seed)
         self._state = self._seed
         self._c = 0
+        self._lock = threading.RLock()
 
     @property
     def base(self) -> float:
@@ -83,11 +87,13 @@ class MorrisCounter(Sketch):
         self._state, z = _splitmix64(self._state)
         return ((z >> 11) + 0.5) * 2.0**-53  # in (0, 1)
 
+    @locked
     def add(self, item=None) -> None:
         """Count one event (``item`` is ignored: a Morris counter counts, it does not look)."""
         if self._c < 255 and self._uniform() < self._base ** -self._c:
             self._c += 1
 
+    @locked
     def increment(self, n: int = 1) -> None:
         """Count ``n`` events at once: O(log n) draws, by skipping geometrically."""
         if not isinstance(n, int) or isinstance(n, bool):
@@ -125,15 +131,17 @@ class MorrisCounter(Sketch):
     def __len__(self) -> int:
         return int(round(self.estimate()))
 
+    @locked
     def clear(self) -> None:
         """Back to zero events and to the start of the seeded random stream."""
         self._c = 0
         self._state = self._seed
 
+    @locked
     def _merge_one(self, other) -> None:
         # Each level i below the other counter stands for base**i events; add that weight
         # with an increment probability that keeps the estimate unbiased.
-        for i in range(other._c):
+        for i in range(other._c):   # (one read of other's counter: an int, whole)
             weight = self._base ** i
             while weight > 0 and self._c < 255:
                 step = self._base ** self._c
@@ -152,6 +160,7 @@ class MorrisCounter(Sketch):
     def __sizeof__(self) -> int:
         return object.__sizeof__(self)
 
+    @locked
     def _payload(self) -> bytes:
         return _HEADER.pack(self._base, self._seed, self._state, self._c)
 

@@ -106,8 +106,7 @@ class RedisHyperLogLog(HyperLogLog):
         v = values[index]
         # a hash whose rank under the leading-zeros rule is v: the (50 - v)-th bit set, or none
         low = np.where(v >= 51, np.uint64(0), np.left_shift(np.uint64(1), np.uint64(50) - v))
-        self.clear()
-        self._regs.add_hashes((index << np.uint64(50)) | low)
+        self._regs.reset_to((index << np.uint64(50)) | low)   # one step
 
     def __repr__(self) -> str:
         return f"HyperLogLog(p=14, hash='redis') # estimate {self.estimate():,.0f}"
