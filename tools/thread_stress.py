@@ -717,8 +717,9 @@ def run(kind_name: str, seconds: float, threads: int = 8, round_s: float = 0.5,
     def worker(k):
         rng = random.Random(base_seed * 1000 + k)
         local, refused = Counter(), Counter()
-        while not stop.is_set():
-            name = names[rng.randrange(len(names))]
+        first = names[k::threads]   # between them, the threads run every op at least once
+        while first or not stop.is_set():
+            name = first.pop() if first else names[rng.randrange(len(names))]
             op, allowed = kind.ops[name]
             c = holder[0]
             try:

@@ -1,4 +1,9 @@
-"""BitList: a ``list`` of ``bool`` at one bit each, over ``bitarray``."""
+"""BitList: a ``list`` of ``bool`` at one bit each, over ``bitarray``.
+
+Threads: every change is one call of ``bitarray``'s C code (which holds the GIL), and a read
+of several parts (a pickle) copies the bits first, in one call; without a GIL those calls
+would need a per-object lock.
+"""
 
 from __future__ import annotations
 

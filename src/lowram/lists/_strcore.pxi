@@ -124,9 +124,9 @@ cdef class StrListCore:
             raise RuntimeError(f"corrupt StrList: item {i} spans bytes {a}..{b} of {size}")
         return PyUnicode_DecodeUTF8(p + a, b - a, "surrogatepass")
 
-    cdef int _push(self, bytes encoded) except -1:
-        """Append one encoded item."""
-        cdef Py_ssize_t size, pos, k = PyBytes_GET_SIZE(encoded)
+    cdef int _append_raw(self, const char* p, Py_ssize_t k) except -1:
+        """Append one item whose UTF-8 (surrogatepass) bytes are ``p[:k]``."""
+        cdef Py_ssize_t pos
         cdef _TypedList offs = self._offs
         self._own_text()
         pos = PyByteArray_GET_SIZE(self._buf)
@@ -135,7 +135,7 @@ cdef class StrListCore:
         offs._reserve(offs._len + 1)
         PyByteArray_Resize(self._buf, pos + k)
         if k:
-            memcpy(PyByteArray_AS_STRING(self._buf) + pos, PyBytes_AS_STRING(encoded), k)
+            memcpy(PyByteArray_AS_STRING(self._buf) + pos, p, k)
         _put_i(offs._data, offs._code, offs._len, pos + k)
         offs._len += 1
         offs._mods += 1
@@ -144,27 +144,13 @@ cdef class StrListCore:
 
     cdef int _push_str(self, object s) except -1:
         """Append one str: an ASCII str is copied straight from its own buffer."""
-        cdef Py_ssize_t pos, k
-        cdef _TypedList offs
+        cdef bytes encoded
         if not isinstance(s, str):
             raise TypeError(f"StrList items must be str, not {type(s).__name__}")
-        if not PyUnicode_IS_ASCII(s):
-            return self._push(_utf8(s))
-        k = PyUnicode_GET_LENGTH(s)
-        offs = self._offs
-        self._own_text()
-        pos = PyByteArray_GET_SIZE(self._buf)
-        if pos + k > offs._hi:
-            offs._fit(0, pos + k)
-        offs._reserve(offs._len + 1)
-        PyByteArray_Resize(self._buf, pos + k)
-        if k:
-            memcpy(PyByteArray_AS_STRING(self._buf) + pos, PyUnicode_DATA(s), k)
-        _put_i(offs._data, offs._code, offs._len, pos + k)
-        offs._len += 1
-        offs._mods += 1
-        self._mods += 1
-        return 0
+        if PyUnicode_IS_ASCII(s):
+            return self._append_raw(<const char*>PyUnicode_DATA(s), PyUnicode_GET_LENGTH(s))
+        encoded = _utf8(s)
+        return self._append_raw(PyBytes_AS_STRING(encoded), PyBytes_GET_SIZE(encoded))
 
     cdef int _splice(self, Py_ssize_t start, Py_ssize_t stop, list parts) except -1:
         """Replace items ``[start, stop)`` (``0 <= start <= stop <= len``) with the encoded

@@ -1501,7 +1501,13 @@ cdef class IntList(_TypedList):
     alive, resizing raises :class:`BufferError`, as for :class:`array.array`.
 
     Cost: ``x[i]``, ``x[i] = v``, ``append`` O(1) (amortised); ``insert``/``del x[i]`` O(n);
-    ``in``/``index``/``count`` O(n) in C.
+    ``in``/``index``/``count`` O(n) in C; ``sort()`` O(n) per byte of the item type (a radix
+    sort in C, scratch of ``len(x)`` items).
+
+    Threads: each method is one step in C with the GIL held (another thread sees the list
+    before or after it, never a half-made one, and waits for a ``sort()`` as it waits for
+    ``list.sort``); iteration reads the list as it is at each step, as ``list``'s iterator
+    does (docs/threads.md).
 
     >>> x = IntList([1, 2, 3])
     >>> x.append(1_000); x
@@ -1534,7 +1540,8 @@ cdef class FloatList(_TypedList):
     :class:`TypeError` and the list is unchanged. Reads return new float objects, so a NaN
     item is never ``in`` the list (``list`` matches a NaN by identity).
 
-    Cost: as :class:`IntList`. Memory: 8 (or 4) bytes per item, against ~32 for a ``list``.
+    Cost and threads: as :class:`IntList`. Memory: 8 (or 4) bytes per item, against ~32 for a
+    ``list``.
 
     >>> FloatList([1.5, 2]) + [3.25]
     FloatList([1.5, 2.0, 3.25])

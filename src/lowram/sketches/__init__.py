@@ -9,6 +9,11 @@ Every sketch serialises with :mod:`lowram._fileformat`'s checked envelope, and
 
 Each sketch is one module here (its compiled core beside it, ``_<name>.pyx``); importing the
 module registers its kinds (:data:`lowram.sketches._base.KINDS`).
+
+Threads: every update, merge, clear and snapshot (``to_bytes``, ``copy``, pickle) is one step
+of a sketch's compiled core, or, for the two whose state is Python objects
+(:class:`ScalableBloomFilter`, :class:`MorrisCounter`), runs under the object's lock
+(docs/threads.md).
 """
 
 from . import redis_hll  # noqa: F401  (registers HyperLogLog(hash="redis"))

@@ -41,6 +41,12 @@ holding a lone surrogate (``'\\ud800'``) cannot be stored: ``add`` raises
 The source is split by concern into ``hat/*.pxi``, included below in order: the C
 declarations and key encoding, buffers and the payload parser, the ``_HatTrie`` base and its
 iterator, the set operators (``_SetAlgebra``), the set, the map.
+
+Threads: every change of a trie is one call into the C core made with the GIL held (the core
+never releases it), so another thread sees the trie before or after it; an iterator checks
+the trie's change count at every step and raises RuntimeError when a key was added or removed
+meanwhile, as ``set`` and ``dict`` do. The GIL is the only lock here: without one, the calls
+into the core would need a per-object lock.
 """
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize

@@ -90,7 +90,8 @@ cdef class MutableStringMap(_HatTrie):
     which it matches by identity. Values must be ``int`` in int64 range (``bool`` is
     refused, as :class:`lowram.StringMap` refuses it: TypeError), and a batch that fails
     (bad key, bad value, overflow) leaves the map as it was. Memory and speed figures: the
-    README, from ``benchmarks/bench_hat_map.py``.
+    README, from ``benchmarks/bench_hat_map.py``. Threads: as :class:`MutableStringSet`
+    (iteration raises RuntimeError when a key is added or removed meanwhile, as for ``dict``).
 
     >>> m = MutableStringMap({"pear": 3, "apple": 1})
     >>> m["fig"] = 7; m["pear"] += 1; del m["apple"]

@@ -16,7 +16,9 @@ cdef class MutableStringSet(_SetAlgebra):
     expected; iteration is in sorted (code point) order. ``set`` answers faster when queried
     with its own stored ``str`` objects, which it matches by identity on a cached hash; a
     HAT-trie always reads the key's bytes. Memory and speed figures: the README, from
-    ``benchmarks/bench_hat_trie.py``.
+    ``benchmarks/bench_hat_trie.py``. Threads: each change is one call of the C core with the
+    GIL held; iterating while another thread adds or removes a key raises RuntimeError, as
+    for ``set`` (docs/threads.md).
 
     >>> s = MutableStringSet(["pear", "apple", "fig"])
     >>> s.add("plum"); s.discard("fig")
