@@ -73,11 +73,7 @@ class StrList(StrListCore, ListBehaviour):
             except TypeError:
                 raise TypeError(f"can only assign an iterable, not {type(value).__name__}") \
                     from None
-            encoded = [self._encode(v) for v in items]
-            if index.step is None or index.step.__index__() == 1:
-                self._replace(index, encoded)
-            else:
-                self._assign_extended(index, encoded)
+            self._assign_slice(index, [self._encode(v) for v in items])
             return
         self._assign(index, self._encode(value))
 

@@ -495,10 +495,13 @@ cdef class StrListCore:
                 PyBuffer_Release(&views[held])
             PyMem_Free(views)
 
-    def _replace(self, index, list parts):
-        """``x[slice] = parts`` (encoded; the slice's step 1) in one step."""
+    def _assign_slice(self, index, list parts):
+        """``x[slice] = parts`` (encoded) in one step; ValueError when an extended slice's
+        size differs, as ``list`` raises."""
         cdef Py_ssize_t start, stop, step
         PySlice_Unpack(index, &start, &stop, &step)
+        if step != 1:
+            return self._assign_extended(index, parts)
         PySlice_AdjustIndices(self._n(), &start, &stop, step)
         self._splice(start, max(start, stop), parts)
 
