@@ -12,6 +12,7 @@ import importlib
 import json
 import os
 import platform
+import subprocess
 import sys
 from pathlib import Path
 
@@ -79,6 +80,16 @@ def _relative(script: str) -> str:
         return script
 
 
+def _commit():
+    """The short git commit of the checkout the benchmark ran from (None outside git)."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=RESULTS.parent,
+                             capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
 def write_results(name: str, rows: list[dict], *, peers=(), notes: str = "") -> Path:
     """Write rows and metadata to ``benchmarks/results/<name>.json``; return the path."""
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -86,6 +97,7 @@ def write_results(name: str, rows: list[dict], *, peers=(), notes: str = "") -> 
         "benchmark": name,
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "command": " ".join(["python", _relative(sys.argv[0])] + sys.argv[1:]),
+        "commit": _commit(),
         "machine": machine(),
         "versions": versions(*peers),
         "notes": notes,
