@@ -6,8 +6,9 @@ One process run measures every structure on the same data:
   ``--repeat`` runs, on the generated ``random-ints-10M`` corpus (10M ints in [0, 1e6)) and
   the bundled 663,473-word ``english-words`` list;
 * speed: ``append`` in a Python loop, ``extend`` from an ndarray, ``x[i]`` at random indices
-  (a C loop calling the container's own ``__getitem__``) and a ``sum`` through a numpy view,
-  medians of ``time_op`` samples, with the ratio lowram/peer.
+  (a C loop calling the container's own ``__getitem__``), a ``sum`` through a numpy view, and
+  ``sort`` of a copy (random ints, normal floats, English words; ``list.sort`` and numpy's
+  stable sort beside), medians of ``time_op`` samples, with the ratio lowram/peer.
 
 Run: ``python benchmarks/bench_lists.py`` (``--quick`` uses the 1M-int corpus).
 """
@@ -193,8 +194,45 @@ def speed_rows(n: int) -> list[dict]:
     add("x[i] floats", "FloatList", time_op(getitem_all, FloatList(floats), idx,
                                              ops=len(idx), repeat=7), ref.median_ns, "list")
 
+    # sort a copy (the copy is in every contender's time); random data, so no run is sorted
+    ints = IntList(arr)
+    ints_list = arr.tolist()
+    ref = time_op(lambda: ints_list.copy().sort(), ops=n, repeat=5)
+    add("sort ints", "list.sort", ref)
+    add("sort ints", "IntList.sort", time_op(lambda: ints.copy().sort(), ops=n, repeat=5),
+        ref.median_ns, "list.sort")
+    add("sort ints", "numpy stable sort",
+        time_op(lambda: np.sort(arr, kind="stable"), ops=n, repeat=5), ref.median_ns,
+        "list.sort")
+    normal = rng.standard_normal(n)
+    floats_list, floats_fl = normal.tolist(), FloatList(normal)
+    ref = time_op(lambda: floats_list.copy().sort(), ops=n, repeat=5)
+    add("sort floats", "list.sort", ref)
+    add("sort floats", "FloatList.sort", time_op(lambda: floats_fl.copy().sort(), ops=n,
+                                                 repeat=5), ref.median_ns, "list.sort")
+    add("sort floats", "numpy stable sort",
+        time_op(lambda: np.sort(normal, kind="stable"), ops=n, repeat=5), ref.median_ns,
+        "list.sort")
+
     words = list(Corpus.bundled("english-words"))[:200_000]
     swords = StrList(words)
+    shuffled = [words[i] for i in rng.permutation(len(words))]
+    sshuffled = StrList(shuffled)
+
+    def append_words(cls):
+        x = cls()
+        add_ = x.append
+        for w in words:
+            add_(w)
+    ref = time_op(append_words, list, ops=len(words), repeat=5)
+    add("append loop words", "list", ref)
+    add("append loop words", "StrList", time_op(append_words, StrList, ops=len(words),
+                                                repeat=5), ref.median_ns, "list")
+    ref = time_op(lambda: shuffled.copy().sort(), ops=len(words), repeat=5)
+    add("sort words", "list.sort", ref)
+    add("sort words", "StrList.sort", time_op(lambda: sshuffled.copy().sort(),
+                                              ops=len(words), repeat=5), ref.median_ns,
+        "list.sort")
     widx = rng.integers(0, len(words), 100_000).tolist()
     ref = time_op(getitem_all, words, widx, ops=len(widx), repeat=5)
     add("x[i] words", "list", ref)

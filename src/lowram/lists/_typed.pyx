@@ -147,29 +147,64 @@ cdef inline void _put_f(char* d, int code, Py_ssize_t i, double x) noexcept nogi
         (<double*>d)[i] = x
 
 
-cdef void _convert(const char* src, int scode, char* dst, int dcode, Py_ssize_t n) noexcept nogil:
-    """Copy ``n`` items from ``src`` (type ``scode``) to ``dst`` (type ``dcode``)."""
+ctypedef fused src_t:
+    int8_t
+    int16_t
+    int32_t
+    int64_t
+    float
+    double
+
+ctypedef fused dst_t:
+    int8_t
+    int16_t
+    int32_t
+    int64_t
+    float
+    double
+
+
+cdef void _cast(const src_t* src, dst_t* dst, Py_ssize_t n) noexcept nogil:
+    # one loop per pair of types, so the compiler vectorises it (a type switch per item
+    # does not); callers pass values the destination holds (checked, or widening)
     cdef Py_ssize_t k
+    for k in range(n):
+        dst[k] = <dst_t>src[k]
+
+
+cdef void _cast_from(const src_t* src, char* dst, int dcode, Py_ssize_t n) noexcept nogil:
+    if dcode == I8:
+        _cast(src, <int8_t*>dst, n)
+    elif dcode == I16:
+        _cast(src, <int16_t*>dst, n)
+    elif dcode == I32:
+        _cast(src, <int32_t*>dst, n)
+    elif dcode == I64:
+        _cast(src, <int64_t*>dst, n)
+    elif dcode == F32:
+        _cast(src, <float*>dst, n)
+    else:
+        _cast(src, <double*>dst, n)
+
+
+cdef void _convert(const char* src, int scode, char* dst, int dcode, Py_ssize_t n) noexcept nogil:
+    """Copy ``n`` items from ``src`` (type ``scode``) to ``dst`` (type ``dcode``): ints into
+    ints, floats into floats, or ints into floats (rounded as C's cast rounds; floats into
+    ints are never asked for: IntList refuses floats)."""
     if scode == dcode:
         memmove(dst, src, n * _SIZES[scode])
-    elif scode >= F32:
-        for k in range(n):
-            _put_f(dst, dcode, k, _get_f(src, scode, k))
+    elif scode == I8:
+        _cast_from(<const int8_t*>src, dst, dcode, n)
+    elif scode == I16:
+        _cast_from(<const int16_t*>src, dst, dcode, n)
+    elif scode == I32:
+        _cast_from(<const int32_t*>src, dst, dcode, n)
+    elif scode == I64:
+        _cast_from(<const int64_t*>src, dst, dcode, n)
+    elif scode == F32:
+        _cast_from(<const float*>src, dst, dcode, n)
     else:
-        for k in range(n):
-            _put_i(dst, dcode, k, _get_i(src, scode, k))
-
-
-cdef void _convert_any(const char* src, int scode, char* dst, int dcode,
-                       Py_ssize_t n) noexcept nogil:
-    """:func:`_convert` between any two type codes: ints into floats round as C's cast does
-    (floats into ints are never asked for: IntList refuses floats)."""
-    cdef Py_ssize_t k
-    if (scode >= F32) == (dcode >= F32):
-        _convert(src, scode, dst, dcode, n)
-    elif scode < F32:
-        for k in range(n):
-            _put_f(dst, dcode, k, <double>_get_i(src, scode, k))
+        _cast_from(<const double*>src, dst, dcode, n)
 
 
 cdef void _extremes(const elem_t* p, Py_ssize_t n, elem_t* lo, elem_t* hi,
@@ -608,7 +643,7 @@ cdef class _TypedList:
         self._own()   # (a shared list: its copy is ours before we size it)
         old = self._len
         self._reserve(old + n)
-        _convert_any(<const char*>&raw[0], scode, self._data + old * self._isize,
+        _convert(<const char*>&raw[0], scode, self._data + old * self._isize,
                      self._code, n)
         self._len = old + n
         self._mods += 1
@@ -631,7 +666,7 @@ cdef class _TypedList:
         self._own()
         old = self._len
         self._reserve(old + n)
-        _convert_any(other._data, other._code, self._data + old * self._isize, self._code, n)
+        _convert(other._data, other._code, self._data + old * self._isize, self._code, n)
         self._len = old + n
         self._mods += 1
         return 0
