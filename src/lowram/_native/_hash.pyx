@@ -133,10 +133,10 @@ cdef object _int_array(object items):
         return None
     arr = <cnp.ndarray>items
     if arr.dtype.char not in _INT_DTYPES:
-        if arr.dtype == object:
-            return None
-        raise TypeError(
-            f"lowram hashes numpy arrays of integers (or of objects), not of dtype {arr.dtype}")
+        if arr.dtype == object or arr.dtype.kind in "US":
+            return None   # hashed item by item, as the list of its items (str, bytes)
+        raise TypeError(f"lowram hashes numpy arrays of integers, strings or objects, not "
+                        f"of dtype {arr.dtype}")
     if arr.ndim != 1:
         arr = arr.reshape(-1)
     if arr.dtype.itemsize == 8:

@@ -9,6 +9,7 @@ so a sketch fed a column agrees with one fed the same strings as Python objects.
 
 cimport numpy as cnp
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
+from cpython.unicode cimport PyUnicode_DecodeUTF8
 from libc.string cimport memcpy
 
 from lowram._native._hash cimport lr_xxh3
@@ -176,4 +177,21 @@ def hash_spans(const uint8_t[::1] data, const off_t[::1] offsets, uint64_t seed)
     with nogil:
         for i in range(n):
             h[i] = lr_xxh3(p + offsets[i], <size_t>(offsets[i + 1] - offsets[i]), seed)
+    return out
+
+
+def decode_spans(const uint8_t[::1] data, const off_t[::1] offsets):
+    """Each item's bytes (spans already checked to be UTF-8) as a ``list`` of ``str``, made
+    in one C loop: for a structure whose lookup needs the str objects themselves.
+
+    >>> import numpy as np
+    >>> decode_spans(np.frombuffer("aé".encode(), np.uint8), np.array([0, 1, 3]))
+    ['a', 'é']
+    """
+    cdef Py_ssize_t i, n = offsets.shape[0] - 1
+    cdef list out = [None] * max(n, 0)
+    cdef const uint8_t* p = _ptr(data)
+    for i in range(n):
+        out[i] = PyUnicode_DecodeUTF8(<const char*>p + offsets[i],
+                                      offsets[i + 1] - offsets[i], NULL)
     return out

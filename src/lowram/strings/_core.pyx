@@ -13,6 +13,9 @@ import os
 
 import numpy as np
 
+from lowram._arrow import is_columnar, text_blocks
+from lowram._native._text import decode_spans
+
 from cpython.unicode cimport PyUnicode_Check, PyUnicode_CheckExact
 from cpython.object cimport PyObject
 from libc.stdint cimport uint32_t, uint64_t
@@ -269,14 +272,28 @@ cdef class SetCore:
         Cost: one lookup per item; memory: one byte per item in the result, and while it
         runs a snapshot of the batch (8 bytes per item) plus, for the sorted walk, 16 more.
 
+        A pyarrow or pandas string column (string, large_string, string_view, dictionary,
+        chunked; a Series of any string dtype) is read from its buffers, block by block
+        (64K rows), its strings made in C: the answers are the list's; a null or a row that
+        is not UTF-8 raises ValueError naming the row, as the constructors do.
+
         >>> from lowram import StringSet
         >>> StringSet(["a", "b"], backend="sorted").contains_many(["a", "x", 3]).tolist()
         [True, False, False]
+        >>> import pyarrow as pa
+        >>> StringSet(["a", "b"]).contains_many(pa.array(["a", "x", "b"])).tolist()
+        [True, False, True]
         """
-        batch = getattr(self._impl, "contains_many", None)
+        if is_columnar(strings):
+            parts = [self._contains_list(decode_spans(data, offs))
+                     for data, offs, row0 in text_blocks(strings, type(self).__name__)]
+            return np.concatenate(parts) if parts else np.zeros(0, dtype=np.bool_)
         # always a private snapshot: a key's own __hash__/__eq__ (str subclasses) may change
         # the caller's list while the unchecked C loop walks it
-        cdef list seq = list(strings)
+        return self._contains_list(list(strings))
+
+    cdef object _contains_list(self, list seq):
+        batch = getattr(self._impl, "contains_many", None)
         cdef Py_ssize_t i, n = len(seq)
         lowram_ready_all(seq)  # every backend's batch reads lengths (Python < 3.12)
         cdef unsigned char[::1] res
