@@ -98,6 +98,8 @@ def _result(value):
         return None
     if isinstance(value, np.ndarray):
         return value.tolist()
+    if isinstance(value, (int, float)):
+        return value
     if hasattr(value, "to_bytes") and not isinstance(value, (StringSet, MutableStringSet,
                                                              MutableStringMap)):
         return value.to_bytes()
