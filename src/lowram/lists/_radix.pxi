@@ -20,53 +20,44 @@
 
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
 
-ctypedef fused sortable_t:
-    int8_t
-    int16_t
-    int32_t
-    int64_t
-    float
-    double
-
-
-cdef inline uint64_t _sort_key(sortable_t v) noexcept nogil:
+cdef inline uint64_t _sort_key(elem_t v) noexcept nogil:
     cdef uint32_t b32, top32 = (<uint32_t>1) << 31
     cdef uint64_t b64, top64 = (<uint64_t>1) << 63
-    if sortable_t is float:
+    if elem_t is float:
         if v != v:
             return <uint32_t>0 - 1
         if v == 0:
             return top32
         memcpy(&b32, &v, 4)
         return <uint32_t>(~b32) if b32 & top32 else b32 | top32
-    elif sortable_t is double:
+    elif elem_t is double:
         if v != v:
             return <uint64_t>0 - 1
         if v == 0:
             return top64
         memcpy(&b64, &v, 8)
         return ~b64 if b64 & top64 else b64 | top64
-    elif sortable_t is int8_t:
+    elif elem_t is int8_t:
         return (<uint8_t>v) ^ (<uint8_t>0x80)
-    elif sortable_t is int16_t:
+    elif elem_t is int16_t:
         return (<uint16_t>v) ^ (<uint16_t>0x8000)
-    elif sortable_t is int32_t:
+    elif elem_t is int32_t:
         return (<uint32_t>v) ^ top32
     else:
         return (<uint64_t>v) ^ top64
 
 
-cdef int _radix_sort(sortable_t* data, Py_ssize_t n) except -1:
+cdef int _radix_sort(elem_t* data, Py_ssize_t n) except -1:
     """Sort ``data[:n]`` ascending, stably, in place (scratch: ``n`` items). GIL held."""
-    cdef int width = sizeof(sortable_t)
+    cdef int width = sizeof(elem_t)
     cdef Py_ssize_t (*counts)[256]
     cdef Py_ssize_t k, total, c
     cdef int b, shift
     cdef uint64_t key
-    cdef sortable_t* src = data
-    cdef sortable_t* dst
-    cdef sortable_t* scratch
-    cdef sortable_t* swap
+    cdef elem_t* src = data
+    cdef elem_t* dst
+    cdef elem_t* scratch
+    cdef elem_t* swap
     if n < 2:
         return 0
     k = 1
@@ -75,11 +66,11 @@ cdef int _radix_sort(sortable_t* data, Py_ssize_t n) except -1:
     if k == n:
         return 0   # already in order (a common case, found in one pass that stops early)
     counts = <Py_ssize_t (*)[256]>PyMem_Malloc(width * 256 * sizeof(Py_ssize_t))
-    scratch = <sortable_t*>PyMem_Malloc(n * sizeof(sortable_t))
+    scratch = <elem_t*>PyMem_Malloc(n * sizeof(elem_t))
     if counts == NULL or scratch == NULL:
         PyMem_Free(counts)
         PyMem_Free(scratch)
-        raise MemoryError(f"sort needs a scratch buffer of {n * sizeof(sortable_t)} bytes")
+        raise MemoryError(f"sort needs a scratch buffer of {n * sizeof(elem_t)} bytes")
     memset(counts, 0, width * 256 * sizeof(Py_ssize_t))
     for k in range(n):   # every byte's histogram in one pass
         key = _sort_key(data[k])
@@ -103,7 +94,7 @@ cdef int _radix_sort(sortable_t* data, Py_ssize_t n) except -1:
         src = dst
         dst = swap
     if src != data:
-        memcpy(data, src, n * sizeof(sortable_t))
+        memcpy(data, src, n * sizeof(elem_t))
     PyMem_Free(counts)
     PyMem_Free(scratch)
     return 0

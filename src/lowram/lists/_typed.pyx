@@ -147,14 +147,7 @@ cdef inline void _put_f(char* d, int code, Py_ssize_t i, double x) noexcept nogi
         (<double*>d)[i] = x
 
 
-ctypedef fused src_t:
-    int8_t
-    int16_t
-    int32_t
-    int64_t
-    float
-    double
-
+# the same six item types as elem_t, named apart: a cast's two sides vary independently
 ctypedef fused dst_t:
     int8_t
     int16_t
@@ -164,7 +157,7 @@ ctypedef fused dst_t:
     double
 
 
-cdef void _cast(const src_t* src, dst_t* dst, Py_ssize_t n) noexcept nogil:
+cdef void _cast(const elem_t* src, dst_t* dst, Py_ssize_t n) noexcept nogil:
     # one loop per pair of types, so the compiler vectorises it (a type switch per item
     # does not); callers pass values the destination holds (checked, or widening)
     cdef Py_ssize_t k
@@ -172,7 +165,7 @@ cdef void _cast(const src_t* src, dst_t* dst, Py_ssize_t n) noexcept nogil:
         dst[k] = <dst_t>src[k]
 
 
-cdef void _cast_from(const src_t* src, char* dst, int dcode, Py_ssize_t n) noexcept nogil:
+cdef void _cast_from(const elem_t* src, char* dst, int dcode, Py_ssize_t n) noexcept nogil:
     if dcode == I8:
         _cast(src, <int8_t*>dst, n)
     elif dcode == I16:
