@@ -9,9 +9,11 @@ timeout), torn reads, other exceptions and invariant failures. The target (issue
 cannot crash or corrupt a container"): zero of each over ten minutes per kind::
 
     python benchmarks/stress_threads.py --minutes 10
-    python benchmarks/stress_threads.py --minutes 1 --kinds StrList IntList
+    python benchmarks/stress_threads.py --minutes 10 --kinds StrList IntList --keep-others
 
-Writes ``benchmarks/results/stress_threads.json`` and prints a table.
+Writes ``benchmarks/results/stress_threads.json`` and prints a table. Each row names the
+commit and date it ran at; ``--keep-others`` keeps the rows of the kinds not run this time
+(a rerun of the kinds whose code changed), and the table and exit code cover them too.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import print_table, write_results  # noqa: E402
+from _common import RESULTS, _commit, print_table, write_results  # noqa: E402
 
 HARNESS = Path(__file__).resolve().parents[1] / "tools" / "thread_stress.py"
 
@@ -85,6 +87,16 @@ def run_kind(kind: str, minutes: float, segment: float, threads: int, memory_gb:
     return row
 
 
+def _kept_rows(kinds: list[str]) -> list[dict]:
+    """The previous file's rows of kinds other than ``kinds``, each with its commit and date."""
+    path = RESULTS / "stress_threads.json"
+    if not path.exists():
+        return []
+    previous = json.loads(path.read_text(encoding="utf-8"))
+    default = {"commit": previous.get("commit"), "date": previous.get("date", "")[:10]}
+    return [{**default, **row} for row in previous["rows"] if row["kind"] not in kinds]
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--minutes", type=float, default=10.0, help="per kind (default 10)")
@@ -95,6 +107,8 @@ def main(argv=None) -> int:
     ap.add_argument("--memory-gb", type=float, default=8.0,
                     help="address-space cap of each interpreter (default 8)")
     ap.add_argument("--kinds", nargs="+", default=None, help="default: every kind")
+    ap.add_argument("--keep-others", action="store_true",
+                    help="keep the previous results' rows of the kinds not run now")
     args = ap.parse_args(argv)
     listed = subprocess.run([sys.executable, str(HARNESS), "--list"], capture_output=True,
                             text=True, check=True).stdout.split()
@@ -105,10 +119,15 @@ def main(argv=None) -> int:
     with ThreadPoolExecutor(args.jobs) as pool:
         rows = list(pool.map(lambda k: run_kind(k, args.minutes, args.segment, args.threads,
                                                 args.memory_gb), kinds))
+    stamp = {"commit": _commit(), "date": time.strftime("%Y-%m-%d", time.gmtime())}
+    rows = [{**row, **stamp} for row in rows]
+    if args.keep_others:
+        rows = _kept_rows(kinds) + rows
+        rows.sort(key=lambda r: listed.index(r["kind"]) if r["kind"] in listed else len(listed))
     columns = ["kind", "segments", "seconds", "ops", "refused", "crashes", "hangs", "torn",
-               "errors", "checks_failed"]
+               "errors", "checks_failed", "commit"]
     print_table(rows, columns, f"{args.threads} threads on one container, "
-                               f"{args.minutes:g} min per kind")
+                               f"{args.minutes:g} min per kind run now")
     path = write_results("stress_threads", rows, notes=(
         f"{args.threads} threads mixing every op of tools/thread_stress.py on one container, "
         f"a fresh container every 0.5 s, segments of {args.segment:g} s in fresh "
