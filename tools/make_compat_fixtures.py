@@ -13,12 +13,15 @@ Run it with an *installed* lowram (a wheel, not the source tree), from the repos
     python tools/make_compat_fixtures.py
 
 It replaces the files it wrote before. Fixtures are a record of old formats: regenerate
-them only on purpose (a new structure, or a deliberate new format, keeping the old files
-that must still open).
+them only on purpose (a deliberate new format, keeping the old files that must still open).
+A new structure adds its group alone, leaving every other file as it is:
+
+    python tools/make_compat_fixtures.py --only counters
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import os
@@ -228,6 +231,19 @@ def strings(w: Writer):
     w.both("mutablestringmap_counted", "MutableStringMap", counted, check, BYTES_OPENERS)
 
 
+def counters(w: Writer):
+    from lowram import StringCounter
+
+    c = StringCounter("the cat sat on the mat and the dog sat too".split())
+    c.update({"café": 3, "Привіт": -2, "日本語": 2**40, "lone\udc80surrogate": 1, "": 0})
+    del c["mat"]
+    c["mat"] = 7   # removed, then inserted again: now last in order
+    check = {"items": [[k, v] for k, v in c.items()], "absent": ABSENT}
+    w.both("stringcounter", "StringCounter", c, check, BYTES_OPENERS)
+    w.both("stringcounter_empty", "StringCounter", StringCounter(),
+           {"items": [], "absent": ABSENT}, BYTES_OPENERS)
+
+
 def registers(sk):
     regs = sk.registers()
     return {str(i): int(regs[i]) for i in range(len(regs)) if regs[i]}
@@ -353,27 +369,43 @@ def git_commit() -> str:
         return "unknown"
 
 
+#: the fixture groups, in the order they are written
+GROUPS = {"lists": lists, "strings": strings, "counters": counters, "sketches": sketches}
+
+
 def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--only", choices=sorted(GROUPS),
+                    help="write this group's files and entries only, keeping every other")
+    args = ap.parse_args()
     where = os.path.dirname(lowram.__file__)
     if Path(where).resolve().is_relative_to(ROOT / "src"):
         sys.exit(f"lowram is imported from the source tree ({where}); install a wheel first")
     DATA.mkdir(parents=True, exist_ok=True)
-    for old in DATA.iterdir():
-        if old.suffix in (".pickle", ".lowram", ".json"):
-            old.unlink()
+    written_by = {"lowram": lowram.__version__, "git_commit": git_commit(),
+                  "python": platform.python_version(), "byteorder": sys.byteorder,
+                  "pickle_protocols": list(PROTOCOLS)}
     w = Writer(DATA)
-    lists(w)
-    strings(w)
-    sketches(w)
-    doc = {
-        "written_by": {"lowram": lowram.__version__, "git_commit": git_commit(),
-                       "python": platform.python_version(), "byteorder": sys.byteorder,
-                       "pickle_protocols": list(PROTOCOLS)},
-        "float_encoding": "items_hex: float.hex(), or 'inf', '-inf', 'nan'",
-        "bytes_encoding": "{\"hex\": ...}",
-        "structures": w.structures,
-        "hash64": hash_values(),
-    }
+    if args.only:
+        doc = json.loads((DATA / "expected.json").read_text(encoding="ascii"))
+        GROUPS[args.only](w)
+        for name, entry in w.structures.items():
+            entry["written_by"] = written_by   # newer than the file's written_by
+        doc["structures"].update(w.structures)
+        w.structures = doc["structures"]
+    else:
+        for old in DATA.iterdir():
+            if old.suffix in (".pickle", ".lowram", ".json"):
+                old.unlink()
+        for group in GROUPS.values():
+            group(w)
+        doc = {
+            "written_by": written_by,
+            "float_encoding": "items_hex: float.hex(), or 'inf', '-inf', 'nan'",
+            "bytes_encoding": "{\"hex\": ...}",
+            "structures": w.structures,
+            "hash64": hash_values(),
+        }
     text = dumps(doc, levels=4)
     assert json.loads(text) == json.loads(json.dumps(doc))
     (DATA / "expected.json").write_text(text + "\n", encoding="ascii")

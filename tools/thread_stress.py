@@ -567,6 +567,124 @@ def _mutable_map():
                 verify)
 
 
+@_kind("StringCounter")
+def _string_counter():
+    counters = [f"c{i}" for i in range(50)]
+
+    def check_item(k, v, what):
+        if k in KEY_SET:
+            if v != _value(k):
+                raise Torn(f"{what} gave {k!r}: {v!r}, never stored (expected {_value(k)})")
+        elif k in counters:   # only ever added to (subtract({k: 0}) inserts a 0)
+            if type(v) is not int or v < 0:
+                raise Torn(f"{what} gave counter {k!r}: {v!r}")
+        else:
+            raise Torn(f"{what} gave key {k!r}, never stored")
+
+    def pick(rng, n):
+        return [counters[rng.randrange(len(counters))] for _ in range(n)]
+
+    def setitem(c, rng):
+        k = _keys(rng, 1)[0]
+        c[k] = _value(k)
+
+    def add_in_place(c, rng):
+        c[pick(rng, 1)[0]] += rng.randrange(1, 5)
+
+    def update_list(c, rng):
+        c.update(pick(rng, 40))
+
+    def update_gen(c, rng):
+        c.update(k for k in pick(rng, 40) if rng.random() < 0.99 or time.sleep(0))
+
+    def update_mapping(c, rng):
+        c.update({k: rng.randrange(1, 3) for k in pick(rng, 10)}, c0=1)
+
+    def update_column(c, rng):
+        import pyarrow as pa
+        c.update(pa.chunked_array([pick(rng, 20), pick(rng, 20)]))
+
+    def update_bad(c, rng):
+        c.update(pick(rng, 10) + [5])
+
+    def subtract_zero(c, rng):
+        c.subtract({k: 0 for k in pick(rng, 5)})
+
+    def delitem(c, rng):
+        del c[_keys(rng, 1)[0]]
+
+    def pop(c, rng):
+        k = _keys(rng, 1)[0]
+        v = c.pop(k, None)
+        if v is not None:
+            check_item(k, v, "pop()")
+
+    def popitem(c, rng):
+        check_item(*c.popitem(), "popitem()")
+
+    def setdefault(c, rng):
+        k = _keys(rng, 1)[0]
+        check_item(k, c.setdefault(k, _value(k)), "setdefault()")
+
+    def get(c, rng):
+        for k in _keys(rng, 10) + pick(rng, 5):
+            v = c.get(k)
+            if v is not None:
+                check_item(k, v, "get()")
+            v = c[k]
+            if v:
+                check_item(k, v, "c[k]")
+
+    def items(c, rng):
+        for k, v in c.items():
+            check_item(k, v, "items()")
+
+    def ranked(c, rng):
+        for k, v in c.most_common(rng.choice([None, 1, 5])):
+            check_item(k, v, "most_common()")
+        _ = c.total()
+
+    def algebra(c, rng):
+        other = lowram.StringCounter(pick(rng, 10))
+        for result in (c + other, c | other, c & other, +c):
+            for k, v in result.items():
+                if k not in KEY_SET and k not in counters:
+                    raise Torn(f"an operator gave key {k!r}")
+        c += other
+
+    def clear(c, rng):
+        if rng.random() < 0.05:
+            c.clear()
+
+    def copies(c, rng):
+        for k, v in c.copy().items():
+            check_item(k, v, "copy()")
+        for k, v in pickle.loads(pickle.dumps(c)).items():
+            check_item(k, v, "pickle")
+        for k, v in lowram.StringCounter.from_bytes(c.to_bytes()).items():
+            check_item(k, v, "to_bytes()")
+        _ = (c == dict(c.items()), len(c), c.nbytes, sys.getsizeof(c))
+
+    ops = {
+        "c[k] = v": (setitem, ()), "c[k] += n": (add_in_place, ()),
+        "update(list)": (update_list, ()), "update(generator)": (update_gen, ()),
+        "update(mapping)": (update_mapping, ()), "update(arrow)": (update_column, ()),
+        "update(bad item)": (update_bad, (TypeError,)), "subtract": (subtract_zero, ()),
+        "del c[k]": (delitem, ()), "pop": (pop, ()), "popitem": (popitem, (KeyError,)),
+        "setdefault": (setdefault, ()), "get/c[k]": (get, ()),
+        "items": (items, (RuntimeError,)), "most_common/total": (ranked, (RuntimeError,)),
+        "+ | & +=": (algebra, (RuntimeError,)), "clear": (clear, ()),
+        "copy/pickle/bytes": (copies, (RuntimeError,)),
+    }
+
+    def verify(c):
+        for k, v in c.items():
+            check_item(k, v, "the final counter")
+        if len(list(c.keys())) != len(c):
+            raise Torn("len() differs from the keys iterated")
+    return Kind(lambda: lowram.StringCounter({k: _value(k) for k in KEYS[:100]}), ops, verify)
+
+
 # ---------------------------------------------------------------- sketches
 
 #: a small instance of each sketch kind (``lowram.sketches._base.KINDS``)

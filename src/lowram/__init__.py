@@ -4,7 +4,7 @@
   :class:`PackedIntArray`;
 * string sets and maps: :class:`StringSet`, :class:`StringMap` (marisa, DAWG, datrie, sorted,
   builtin backends) and the mutable HAT-tries :class:`MutableStringSet` and
-  :class:`MutableStringMap`;
+  :class:`MutableStringMap`; :class:`StringCounter`, a ``collections.Counter`` of str;
 * sketches: :class:`HyperLogLog`, :class:`LogLog`, :class:`SuperLogLog`, :class:`KMinValues`,
   :class:`BloomFilter`, :class:`ScalableBloomFilter`, :class:`CountMinSketch`,
   :class:`MorrisCounter`, on the stable :func:`hash64`;
@@ -20,7 +20,7 @@ from .hashing import hash64, hash64_many
 from .lists import BitList, FloatList, IntList, PackedIntArray, StrList
 from .sketches import (BloomFilter, CountMinSketch, HyperLogLog, KMinValues, LogLog,
                        MorrisCounter, ScalableBloomFilter, SuperLogLog)
-from .strings import MutableStringMap, MutableStringSet, StringMap, StringSet
+from .strings import MutableStringMap, MutableStringSet, StringCounter, StringMap, StringSet
 
 __version__ = "0.1.0"
 
@@ -42,6 +42,7 @@ __all__ = [
     "PackedIntArray",
     "ScalableBloomFilter",
     "StrList",
+    "StringCounter",
     "StringMap",
     "StringSet",
     "SuperLogLog",

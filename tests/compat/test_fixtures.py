@@ -165,6 +165,16 @@ def check_mutablestringmap(m, c):
     assert m["new key"] == -7 and len(m) == len(c["items"]) + 1
 
 
+def check_stringcounter(c, want):
+    items = _items(want["items"])
+    assert list(c.items()) == items and len(c) == len(items)
+    assert all(c[k] == v and type(c[k]) is int for k, v in items)
+    assert not any(k in c for k in want["absent"]) and all(c[k] == 0 for k in want["absent"])
+    c._check()
+    c["new key"] += 3
+    assert list(c.items())[-1] == ("new key", 3) and len(c) == len(items) + 1
+
+
 def _close_estimate(got, want) -> bool:
     """An estimate computed from a sketch's state. The state itself (registers, hashes,
     counters) is compared exactly; the float made from it may differ in its last bit between

@@ -39,3 +39,13 @@ def test_readme_examples():
     result = doctest.testfile(str(README), module_relative=False,
                               optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+COUNTER_DOC = README.parent / "docs" / "counter.md"
+
+
+@pytest.mark.skipif(not COUNTER_DOC.exists(), reason="docs/ is not beside the tests")
+def test_counter_doc_examples():
+    result = doctest.testfile(str(COUNTER_DOC), module_relative=False,
+                              optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

@@ -103,4 +103,7 @@ REPORT = [
     dict(name="MutableStringMap", kinds=("tokens",),
          builder="lowram.strings:MutableStringMap.counted", family="lowram",
          note="HAT-trie str->int64: exact counts of every token"),
+    dict(name="StringCounter", kinds=("tokens",), builder="lowram.strings:StringCounter",
+         family="lowram",
+         note="collections.Counter of str: compact insertion-ordered hash table"),
 ]
