@@ -28,6 +28,7 @@ def _samples():
         "StringMap": lambda: lowram.StringMap({"a": 1, "b": 2}),
         "MutableStringSet": lambda: lowram.MutableStringSet(words),
         "MutableStringMap": lambda: lowram.MutableStringMap({"a": 1}),
+        "StringCounter": lambda: lowram.StringCounter(words),
         "BloomFilter": lambda: lowram.BloomFilter(100, 0.01),
         "ScalableBloomFilter": lambda: lowram.ScalableBloomFilter(100, 0.01),
         "CountMinSketch": lambda: lowram.CountMinSketch(64, 3),
