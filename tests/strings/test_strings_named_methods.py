@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import collections.abc
 import copy
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lowram.strings import StringSet, backends
+from lowram.strings import MutableStringMap, MutableStringSet, StringSet, backends
 
 BACKENDS = backends.names("set")
 # keys every backend holds (no "\x00", no lone surrogate, few distinct characters)
@@ -122,3 +123,48 @@ def test_operators_take_sets_only_as_set_does(op):
             exec(f"z = y {op} other" if "=" not in op else f"y {op} other; z = y", scope)
             exec(f"z = y {op} other" if "=" not in op else f"y {op} other; z = y", want)
             assert scope["z"] == want["z"], (op, other)
+
+
+# ------------------------------------------------------------------- operators refuse as frozenset's
+
+OPERANDS = ["abc", ["a"], ("a",), iter(["a"]), {"a": 1}, 5, None, {"a"}, frozenset("a"),
+            {"a": 1}.keys()]
+OPERATORS = ["__and__", "__or__", "__sub__", "__xor__", "__rand__", "__ror__", "__rsub__",
+             "__rxor__"]
+
+
+def _outcome(call):
+    try:
+        result = call()
+    except TypeError:
+        return "TypeError"
+    return "NotImplemented" if result is NotImplemented else set(result)
+
+
+@pytest.mark.parametrize("op", OPERATORS)
+def test_stringset_operators_take_what_frozenset_takes(op):
+    """``StringSet & "abc"`` raised nothing where ``frozenset & "abc"`` is a TypeError:
+    each operator answers (a set, or NotImplemented) exactly where frozenset's does."""
+    s, f = StringSet(["a", "b"]), frozenset(["a", "b"])
+    for other in OPERANDS:
+        ours = _outcome(lambda: getattr(s, op)(other))
+        theirs = _outcome(lambda: getattr(f, op)(other))
+        if theirs == "NotImplemented" and isinstance(other, collections.abc.Set):
+            theirs = ours   # frozenset defers to another Set type, which then answers
+        assert ours == theirs, (op, other)
+
+
+def test_mutable_set_looks_a_set_argument_up_as_set_does():
+    """set looks a set argument up as its frozenset: absent, no TypeError; a map refuses it
+    as unhashable, as dict does."""
+    m, model = MutableStringSet(["a"]), {"a"}
+    for call in (lambda s: {1} in s, lambda s: s.discard({1}), lambda s: frozenset() in s):
+        assert call(m) == call(model)
+    with pytest.raises(KeyError):
+        m.remove({1})
+    for call in (lambda s: [] in s, lambda s: s.discard([])):
+        with pytest.raises(TypeError):
+            call(m)
+    with pytest.raises(TypeError):
+        {1} in MutableStringMap({"a": 1})
+    assert list(m) == ["a"]

@@ -375,3 +375,24 @@ class StringSet(SetCore, collections.abc.Set):
 
 def _from_bytes(data) -> StringSet:
     return StringSet.from_bytes(data)
+
+
+def _sets_only(name):
+    """``collections.abc.Set``'s operator ``name`` for set operands only: Set's mixins take
+    any iterable, frozenset's operators (and so StringSet's) refuse a list or a str."""
+    mixin = getattr(collections.abc.Set, name)
+
+    def operator(self, other):
+        if not isinstance(other, collections.abc.Set):
+            return NotImplemented
+        return mixin(self, other)
+
+    operator.__name__ = operator.__qualname__ = name
+    operator.__doc__ = f"``{name}`` with another set, as frozenset's (TypeError otherwise)."
+    return operator
+
+
+for _name in ("__and__", "__rand__", "__or__", "__ror__", "__sub__", "__rsub__", "__xor__",
+              "__rxor__"):
+    setattr(StringSet, _name, _sets_only(_name))
+del _name

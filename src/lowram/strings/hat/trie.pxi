@@ -56,6 +56,13 @@ cdef _KeyIterator _iterate(_HatTrie s, const uint8_t *prefix, size_t n, int mode
     return it
 
 
+cdef inline bint _looked_up_as_frozenset(object trie, object key):
+    """A ``set`` given to a set's ``in``, ``discard`` or ``remove`` is looked up as the
+    frozenset of its items, as ``set`` does (so it is absent: no key is a frozenset); a map,
+    as ``dict``, refuses it as unhashable."""
+    return isinstance(key, set) and isinstance(trie, MutableStringSet)
+
+
 cdef class _HatTrie:
     """What MutableStringSet and MutableStringMap share: the trie, its tuning, size, checks,
     prefix tests, copies and the file format.
@@ -156,7 +163,7 @@ cdef class _HatTrie:
             lowram_key_done(&k)
             return r == 1
         lowram_key_done(&k)
-        if r == 1:
+        if r == 1 and not _looked_up_as_frozenset(self, key):
             hash(key)   # an unhashable key is a TypeError, as for set and dict
         return False
 
@@ -164,7 +171,7 @@ cdef class _HatTrie:
         """Remove key: 1, or 0 when absent (any non-str is absent)."""
         cdef lowram_key k
         cdef int r
-        if _query_key(key, &k):
+        if _looked_up_as_frozenset(self, key) or _query_key(key, &k):
             return 0
         r = hat_remove(self._t, k.p, <size_t>k.n)
         lowram_key_done(&k)
