@@ -5,6 +5,7 @@ calling ``x[0]``, ``x[1]``, ... for ever)."""
 
 from __future__ import annotations
 
+import collections
 import copy
 import inspect
 import pickle
@@ -96,3 +97,41 @@ def test_protocol_answers_in_time(name, protocol):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
+
+
+# ------------------------------------------------------------------- dir() parity
+
+#: each public container and the builtin it replaces
+BUILTIN_OF = {
+    "IntList": list, "FloatList": list, "StrList": list, "BitList": list,
+    "PackedIntArray": tuple, "StringSet": frozenset, "MutableStringSet": set,
+    "StringMap": dict, "MutableStringMap": dict, "StringCounter": collections.Counter,
+}
+
+#: what each leaves out of its builtin's dir() on purpose, and why
+LEFT_OUT = {
+    # a frozen array: no concatenation or repetition into a new packed array (pack again
+    # from numpy); pickling goes through __reduce__
+    "PackedIntArray": {"__add__", "__mul__", "__rmul__", "__getnewargs__"},
+    # a frozen mapping: no method that changes it; dict.fromkeys builds a dict of None
+    "StringMap": {"__delitem__", "__ior__", "__setitem__", "clear", "fromkeys", "pop",
+                  "popitem", "setdefault", "update"},
+    # a compiled class: no instance __dict__ (weak references work all the same), and
+    # Counter's private helper
+    "StringCounter": {"__dict__", "__module__", "__weakref__", "_keep_positive"},
+}
+
+
+def test_every_container_has_its_builtins_names():
+    from lowram.sketches._base import Sketch
+
+    assert set(BUILTIN_OF) <= set(CLASSES)
+    for name in set(CLASSES) - set(BUILTIN_OF):   # a new container names its builtin above
+        assert issubclass(getattr(lowram, name), Sketch), f"{name} has no builtin listed"
+    for name, builtin in BUILTIN_OF.items():
+        cls = getattr(lowram, name)
+        missing = set(dir(builtin)) - set(dir(cls)) - LEFT_OUT.get(name, set())
+        assert not missing, f"{name} lacks {sorted(missing)} of {builtin.__name__}"
+        for left in LEFT_OUT.get(name, ()):
+            assert left in dir(builtin), f"{name}: {left} is not a name of {builtin.__name__}"
+        assert cls[str].__origin__ is cls   # __class_getitem__, as list[int]

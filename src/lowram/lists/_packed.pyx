@@ -12,8 +12,11 @@ may sit at any address: a memory-mapped file's payload starts where the envelope
 an 8-byte boundary, and is read in place.
 """
 
+import operator
 import os
 import struct
+import sys
+import types
 
 import numpy as np
 
@@ -24,7 +27,7 @@ from cpython.long cimport PyLong_Check
 from cpython.mem cimport PyMem_Calloc, PyMem_Free
 from cpython.number cimport PyIndex_Check, PyNumber_AsSsize_t
 from cpython.slice cimport PySlice_GetIndicesEx
-from lowram.lists._index cimport item_position
+from lowram.lists._index cimport clamp_bound, item_position
 from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint64_t
 from libc.string cimport memcpy
 
@@ -241,8 +244,13 @@ cdef class PackedIntArray:
             arr = ints
             if arr.dtype.kind == "u" and arr.size and int(arr.max()) > 9223372036854775807:
                 raise OverflowError(f"{int(arr.max())} does not fit in int64")
+        elif isinstance(ints, IntList):
+            arr = np.asarray(ints)
         else:
-            arr = np.asarray(ints if isinstance(ints, IntList) else IntList(ints))
+            try:
+                arr = np.asarray(IntList(ints))
+            except (TypeError, OverflowError, ValueError) as e:   # name the class called
+                raise type(e)(str(e).replace("IntList", "PackedIntArray")) from None
         return PackedIntArray._from_int64(arr)
 
     # ------------------------------------------------------------ sequence
@@ -279,10 +287,98 @@ cdef class PackedIntArray:
         it._i = 0
         return it
 
+    cdef int _target(self, object value, uint64_t *field) except -1:
+        """How to look ``value`` up: 1, ``field`` holding the packed field of an equal item;
+        0, no item can equal it (a number out of range, a float with a fraction, NaN); 2,
+        compare item by item in Python (any other kind of object)."""
+        cdef int64_t v
+        if PyLong_Check(value) or (PyIndex_Check(value) and not isinstance(value, float)):
+            value = operator.index(value)
+        elif isinstance(value, float):
+            if not value.is_integer():
+                return 0
+            value = int(value)
+        else:
+            return 2
+        if not (-0x8000000000000000 <= value <= 0x7FFFFFFFFFFFFFFF):
+            return 0
+        v = value
+        field[0] = <uint64_t>v - <uint64_t>self._ref
+        if v < self._ref or field[0] > self._mask:
+            return 0
+        return 1
+
+    cdef Py_ssize_t _scan(self, uint64_t field, Py_ssize_t start, Py_ssize_t stop,
+                          bint count) noexcept nogil:
+        """First position in [start, stop) whose packed field is ``field`` (-1), or with
+        ``count`` how many: reads the words in place, no item unpacked to an int."""
+        cdef Py_ssize_t i, found = 0
+        cdef uint64_t pos, v
+        cdef Py_ssize_t w
+        cdef int off
+        for i in range(start, stop):
+            if self._bits == 0:
+                v = 0
+            else:
+                pos = <uint64_t>i * self._bits
+                w = <Py_ssize_t>(pos >> 6)
+                off = <int>(pos & 63)
+                v = _word(self._base, w) >> off
+                if off + self._bits > 64:
+                    v |= _word(self._base, w + 1) << (64 - off)
+                v &= self._mask
+            if v == field:
+                if not count:
+                    return i
+                found += 1
+        return found if count else -1
+
+    cdef Py_ssize_t _find(self, object value, Py_ssize_t start, Py_ssize_t stop,
+                          bint count) except -2:
+        cdef uint64_t field = 0
+        cdef int how = self._target(value, &field)
+        cdef Py_ssize_t i, found = 0
+        if how == 1:
+            with nogil:   # the words never change: the array is frozen
+                i = self._scan(field, start, stop, count)
+            return i
+        if how == 2:
+            for i in range(start, stop):
+                if _read(self._base, i, self._bits, self._mask, self._ref) == value:
+                    if not count:
+                        return i
+                    found += 1
+        return found if count else -1
+
     def __contains__(self, value):
-        if not PyLong_Check(value) and not isinstance(value, float):
-            return any(v == value for v in self)
-        return bool(np.any(self.to_numpy() == value))
+        """``value in a``: compares with the packed fields in place, no item unpacked. O(n)."""
+        return self._find(value, 0, self._len, False) >= 0
+
+    def count(self, value):
+        """Number of items equal to ``value``, as ``tuple.count``. O(n), on the packed words.
+
+        >>> PackedIntArray.from_iterable([7, 5, 7]).count(7), PackedIntArray.from_iterable([7]).count(7.5)
+        (2, 0)
+        """
+        return self._find(value, 0, self._len, True)
+
+    def index(self, value, start=0, stop=sys.maxsize):
+        """Position of the first item equal to ``value`` in ``[start, stop)``, as
+        ``tuple.index`` (ValueError when there is none). O(n), on the packed words.
+
+        >>> PackedIntArray.from_iterable([5, 6, 5]).index(5, 1)
+        2
+        """
+        cdef Py_ssize_t a = clamp_bound(PyNumber_AsSsize_t(operator.index(start), None),
+                                        self._len)
+        cdef Py_ssize_t b = clamp_bound(PyNumber_AsSsize_t(operator.index(stop), None),
+                                        self._len)
+        cdef Py_ssize_t i = self._find(value, a, b, False) if a < b else -1
+        if i < 0:
+            raise ValueError(f"PackedIntArray.index(x): x not in array")
+        return i
+
+    __class_getitem__ = classmethod(types.GenericAlias)
 
     def to_numpy(self):
         """Unpack every item into a new int64 ndarray. O(n).

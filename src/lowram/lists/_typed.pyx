@@ -28,6 +28,7 @@ GIL needs a per-object lock at the same places):
 
 import collections
 import sys
+import types
 
 import numpy as np
 
@@ -371,6 +372,8 @@ cdef class _Iterator:
 
 cdef class _TypedList:
     """Shared implementation of :class:`IntList` and :class:`FloatList` (private)."""
+
+    __class_getitem__ = classmethod(types.GenericAlias)   # IntList[int], as list[int]
 
     cdef char* _data
     cdef Py_ssize_t _len

@@ -58,6 +58,7 @@ from libc.string cimport memcmp, memcpy, memset
 from lowram._native._hash cimport lr_xxh3
 
 import itertools
+import types as _types
 import collections.abc as _abc
 
 import numpy

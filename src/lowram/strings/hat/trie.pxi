@@ -77,6 +77,7 @@ cdef class _HatTrie:
 
     _lowram_sizeof_is_total = True
     _kind = None  # the file envelope's kind, set by each subclass
+    __class_getitem__ = classmethod(_types.GenericAlias)   # MutableStringSet[str], as set[str]
 
     def __dealloc__(self):
         hat_free(self._t)
