@@ -166,6 +166,30 @@ def lists(w: Writer):
         w.both(f"packed_{tag}", "PackedIntArray", a, check, MMAP_OPENERS)
 
 
+def list_files(w: Writer):
+    """The growable lists' files (``save``/``load``/``from_bytes``), added after their
+    pickles; each opened read and mapped."""
+    from lowram import BitList, FloatList, IntList, StrList
+
+    for name, values, dtype in (("int16", [0, -32768, 32767, 300, -1], None),
+                                ("fixed_int64", [5, -6, 2**62], "int64"),
+                                ("empty", [], None)):
+        x = IntList(values, dtype=dtype)
+        w.saved(f"intlist_file_{name}", "IntList", x,
+                {"items": values, "dtype": x.dtype, "fixed": dtype is not None},
+                MMAP_OPENERS)
+    floats = [0.0, -0.0, 1.5, 0.1, math.pi, math.inf, -math.inf, math.nan]
+    for dtype in ("float64", "float32"):
+        x = FloatList(floats, dtype=dtype)
+        w.saved(f"floatlist_file_{dtype}", "FloatList", x,
+                {"items_hex": [fhex(v) for v in x.tolist()], "dtype": dtype}, MMAP_OPENERS)
+    bits = [bool((i * 5) % 3 == 0 or i % 7 == 2) for i in range(29)]   # not a whole byte
+    w.saved("bitlist_file", "BitList", BitList(bits), {"items": bits}, MMAP_OPENERS)
+    strs = ["hello", "", "héllo", "Привіт", "日本語", "emoji 🎉", "nul\x00inside",
+            "lone\udc80surrogate"]
+    w.saved("strlist_file", "StrList", StrList(strs), {"items": strs}, MMAP_OPENERS)
+
+
 def set_check(s):
     return {
         "backend": s.backend,
@@ -370,7 +394,8 @@ def git_commit() -> str:
 
 
 #: the fixture groups, in the order they are written
-GROUPS = {"lists": lists, "strings": strings, "counters": counters, "sketches": sketches}
+GROUPS = {"lists": lists, "list_files": list_files, "strings": strings, "counters": counters,
+          "sketches": sketches}
 
 
 def main():

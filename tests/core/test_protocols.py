@@ -135,3 +135,17 @@ def test_every_container_has_its_builtins_names():
         for left in LEFT_OUT.get(name, ()):
             assert left in dir(builtin), f"{name}: {left} is not a name of {builtin.__name__}"
         assert cls[str].__origin__ is cls   # __class_getitem__, as list[int]
+
+
+@pytest.mark.parametrize("name", CLASSES)
+def test_every_load_takes_mmap(name, tmp_path):
+    """Every class that saves loads with ``mmap=True`` and ``mmap=False`` (a map where its
+    format allows it, else a read), and both give back what was saved."""
+    obj = SAMPLES[name]
+    if not hasattr(obj, "save"):
+        pytest.skip(f"{name} has no files")
+    path = tmp_path / "x.lowram"
+    obj.save(path)
+    for mmap in (False, True):
+        loaded = type(obj).load(path, mmap=mmap)
+        assert type(loaded) is type(obj) and loaded.to_bytes() == obj.to_bytes(), mmap

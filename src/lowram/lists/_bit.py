@@ -7,12 +7,14 @@ would need a per-object lock.
 
 from __future__ import annotations
 
+import struct
 import sys
 
 import numpy as np
 from bitarray import bitarray as _bitarray
 
 from .._arrow import bool_chunks, is_columnar, require_pyarrow
+from . import _files
 from ._sequence import MAX_INDEX, ListBehaviour, norm_range
 from ._typed import BufferInfo
 
@@ -387,6 +389,58 @@ class BitList(ListBehaviour):
     def __reduce__(self):
         bits = self._bits.copy()   # one step: bytes and length of the same moment
         return (_rebuild_bitlist, (bits.tobytes(), len(bits)))
+
+    # ------------------------------------------------------------ files (lists/_files.py)
+
+    _FILE_KIND = "BitList"
+    _MAPPABLE = False
+
+    def to_bytes(self) -> bytes:
+        """The list in lowram's checksummed envelope (``lists/_files.py`` gives the format).
+        O(n / 8).
+
+        >>> BitList.from_bytes(BitList([1, 0, 1]).to_bytes())
+        BitList([True, False, True])
+        """
+        return _files.to_bytes(self)
+
+    @classmethod
+    def from_bytes(cls, data) -> "BitList":
+        """Rebuild from :meth:`to_bytes` output; ``lowram.FormatError`` if it is damaged."""
+        return _files.from_bytes(cls, data)
+
+    def save(self, path) -> None:
+        """Write to ``path`` atomically (temp file, fsync, replace). O(n / 8)."""
+        _files.save(self, path)
+
+    @classmethod
+    def load(cls, path, *, mmap: bool = False) -> "BitList":
+        """Read a file written by :meth:`save`; ``lowram.FormatError`` naming it if damaged.
+
+        ``mmap`` is taken as by every lowram ``load``; a BitList is always read into memory
+        (``bitarray`` owns its buffer).
+        """
+        return _files.load(cls, path, mmap)
+
+    def _payload(self) -> bytes:
+        bits = self._bits.copy()   # one step: bytes and length of the same moment
+        return struct.pack("<Q", len(bits)) + bits.tobytes()   # unused bits: zero
+
+    @classmethod
+    def _from_payload(cls, payload, source, mapped) -> "BitList":
+        from ..errors import FormatError
+
+        view = memoryview(payload).cast("B")
+        if len(view) < 8:
+            raise FormatError(f"{source}: BitList header truncated")
+        (n,) = struct.unpack_from("<Q", view)
+        body = view[8:]
+        if len(body) != (n + 7) // 8:
+            raise FormatError(f"{source}: BitList of {n} bits needs {(n + 7) // 8} bytes, "
+                              f"not {len(body)}")
+        if n % 8 and body[-1] & ((1 << (8 - n % 8)) - 1):
+            raise FormatError(f"{source}: BitList's unused bits are not zero")
+        return _rebuild_bitlist(body.tobytes(), n)
 
     # ------------------------------------------------------------ memory
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import struct
 import sys
 
 import numpy as np
 
 from .._arrow import is_columnar, require_pyarrow, text_chunks
 from .._native._text import check_spans
+from . import _files
 from ._sequence import MAX_INDEX, ListBehaviour, norm_range
 from ._typed import BufferInfo, IntList, StrListCore, shared_intlist, text_has_byte
 
@@ -194,6 +196,69 @@ class StrList(StrListCore, ListBehaviour):
 
     def __reduce__(self):
         return (_rebuild_strlist, self._snapshot())
+
+    # ------------------------------------------------------------ files (lists/_files.py)
+
+    _FILE_KIND = "StrList"
+    _MAPPABLE = False
+
+    def to_bytes(self) -> bytes:
+        """The list in lowram's checksummed envelope (``lists/_files.py`` gives the format).
+        O(total text).
+
+        >>> StrList.from_bytes(StrList(["a", "é", ""]).to_bytes())
+        StrList(['a', 'é', ''])
+        """
+        return _files.to_bytes(self)
+
+    @classmethod
+    def from_bytes(cls, data) -> "StrList":
+        """Rebuild from :meth:`to_bytes` output; ``lowram.FormatError`` if it is damaged."""
+        return _files.from_bytes(cls, data)
+
+    def save(self, path) -> None:
+        """Write to ``path`` atomically (temp file, fsync, replace). O(total text)."""
+        _files.save(self, path)
+
+    @classmethod
+    def load(cls, path, *, mmap: bool = False) -> "StrList":
+        """Read a file written by :meth:`save`; ``lowram.FormatError`` naming it if damaged.
+
+        ``mmap`` is taken as by every lowram ``load``; a StrList is always read into memory
+        (its text is checked, and it grows in place).
+        """
+        return _files.load(cls, path, mmap)
+
+    def _payload(self) -> bytes:
+        text, offsets = self._snapshot()
+        offs = np.asarray(offsets).astype("<i8")
+        return struct.pack("<Q", len(offs) - 1) + offs.tobytes() + text
+
+    @classmethod
+    def _from_payload(cls, payload, source, mapped) -> "StrList":
+        from ..errors import FormatError
+
+        view = memoryview(payload).cast("B")
+        if len(view) < 16:
+            raise FormatError(f"{source}: StrList header truncated")
+        (n,) = struct.unpack_from("<Q", view)
+        if n > (len(view) - 16) // 8:
+            raise FormatError(f"{source}: StrList of {n} items does not fit in "
+                              f"{len(view)} bytes")
+        offs = np.frombuffer(view, "<i8", n + 1, 8).astype(np.int64)
+        text = view[8 * (n + 2):].tobytes()
+        if offs[0] != 0 or offs[-1] != len(text) or (n and (np.diff(offs) < 0).any()):
+            raise FormatError(f"{source}: StrList offsets are not 0 .. {len(text)}, "
+                              f"non-decreasing")
+        try:
+            text.decode("utf-8", "surrogatepass")
+        except UnicodeDecodeError as e:
+            raise FormatError(f"{source}: StrList text is not UTF-8 ({e.reason} at byte "
+                              f"{e.start})") from None
+        starts = offs[:-1][offs[:-1] < len(text)]
+        if ((np.frombuffer(text, np.uint8)[starts] & 0xC0) == 0x80).any():
+            raise FormatError(f"{source}: a StrList item starts inside a character")
+        return _rebuild_strlist(text, IntList(offs))
 
     # ------------------------------------------------------------ memory
 

@@ -27,12 +27,14 @@ GIL needs a per-object lock at the same places):
 """
 
 import collections
+import struct
 import sys
 import types
 
 import numpy as np
 
 from lowram._arrow import immutable, is_columnar, number_chunks
+from lowram.lists import _files
 
 cimport cython
 from cpython.long cimport PyLong_AsDouble, PyLong_AsLongLongAndOverflow, PyLong_Check
@@ -1298,6 +1300,66 @@ cdef class _TypedList:
         data = PyBytes_FromStringAndSize(self._data, self._len * self._isize)
         return (_rebuild, (type(self), _NAMES[code], bool(self._fixed), data))
 
+    # ------------------------------------------------------------ files (lists/_files.py)
+
+    _MAPPABLE = True
+
+    def to_bytes(self):
+        """The list in lowram's checksummed envelope (``lists/_files.py`` gives the format).
+        O(n).
+
+        >>> IntList.from_bytes(IntList([1, -2, 300]).to_bytes())
+        IntList([1, -2, 300])
+        """
+        return _files.to_bytes(self)
+
+    @classmethod
+    def from_bytes(cls, data):
+        """Rebuild from :meth:`to_bytes` output; ``lowram.FormatError`` if it is damaged."""
+        return _files.from_bytes(cls, data)
+
+    def save(self, path):
+        """Write to ``path`` atomically (temp file, fsync, replace). O(n)."""
+        _files.save(self, path)
+
+    @classmethod
+    def load(cls, path, *, mmap=False):
+        """Read a file written by :meth:`save`; ``lowram.FormatError`` naming it if damaged.
+
+        With ``mmap=True`` the items are the file itself, mapped read-only: nothing is
+        copied, every process that maps the file shares one copy in the page cache, and the
+        list copies its items into memory of its own on its first change (the file is never
+        written). ``__sizeof__`` then counts the object only.
+
+        >>> import os, tempfile; p = os.path.join(tempfile.mkdtemp(), "x.lowram")
+        >>> IntList(range(1000)).save(p); x = IntList.load(p, mmap=True)
+        >>> x[999], x.mapped, x.__sizeof__() < 200
+        (999, True, True)
+        >>> x.append(5); x.mapped
+        False
+        """
+        return _files.load(cls, path, mmap)
+
+    @property
+    def mapped(self):
+        """True while the items are a mapped file's (``load(path, mmap=True)``)."""
+        return isinstance(self._base, _MappedItems)
+
+    def _payload(self):
+        cdef int code = self._code
+        cdef bint fixed = self._fixed
+        cdef Py_ssize_t n = self._len
+        # one step: the bytes are of the same moment as the code and length above
+        data = PyBytes_FromStringAndSize(self._data, n * self._isize)
+        if sys.byteorder != "little":
+            data = np.frombuffer(data, _NAMES[code]).byteswap().tobytes()
+        start = _files.items_start(type(self)._FILE_KIND, _LIST_HEAD.size)
+        return _LIST_HEAD.pack(code, fixed, n) + bytes(start - _LIST_HEAD.size) + data
+
+    @classmethod
+    def _from_payload(cls, payload, source, mapped):
+        return _typed_from_payload(cls, payload, source, mapped)
+
     # ------------------------------------------------------------ buffer and memory
 
     def __getbuffer__(self, Py_buffer *buffer, int flags):
@@ -1323,7 +1385,10 @@ cdef class _TypedList:
 
     def __sizeof__(self):
         """Bytes held in RAM: the object plus the whole buffer (capacity, not length; for
-        items shared with Arrow, the block this list keeps alive)."""
+        items shared with Arrow, the block this list keeps alive; for a mapped file's items,
+        nothing: they are the page cache's, shared by every process mapping the file)."""
+        if isinstance(self._base, _MappedItems):
+            return object.__sizeof__(self)
         if isinstance(self._base, _Block):
             return object.__sizeof__(self) + (<_Block>self._base).n
         return object.__sizeof__(self) + self._cap * self._isize
@@ -1500,6 +1565,55 @@ cdef class _TypedList:
 include "_shared.pxi"
 
 
+_LIST_HEAD = struct.Struct("<BB6xQ")   # item type code, fixed width, item count
+
+
+class _MappedItems:
+    """The base of a list whose items are a mapped file's: it holds the view into the map
+    (which keeps the map open) while the list reads from it."""
+    __slots__ = ("view",)
+
+    def __init__(self, view):
+        self.view = view
+
+
+def _typed_from_payload(cls, payload, source, mapped):
+    """A typed list from a format-1 payload (``lists/_files.py``), every field checked; with
+    ``mapped``, the list reads its items from the payload in place."""
+    from lowram.errors import FormatError
+
+    cdef _TypedList out
+    cdef const unsigned char[::1] raw
+    kind = cls._FILE_KIND
+    size = len(payload)
+    if size < _LIST_HEAD.size:
+        raise FormatError(f"{source}: {kind} header truncated")
+    code, fixed, n = _LIST_HEAD.unpack_from(payload)
+    codes = {4, 5} if issubclass(cls, FloatList) else {0, 1, 2, 3}
+    if code not in codes or fixed > 1:
+        raise FormatError(f"{source}: {kind} header is invalid (item type code {code}, "
+                          f"fixed {fixed})")
+    start = _files.items_start(kind, _LIST_HEAD.size)
+    view = memoryview(payload).cast("B")
+    if size < start or any(view[_LIST_HEAD.size:start]):
+        raise FormatError(f"{source}: {kind} header padding is not zero bytes")
+    if (size - start) % _SIZES[code] or (size - start) // _SIZES[code] != n:
+        raise FormatError(f"{source}: {kind} body is {size - start} bytes, not {n} items "
+                          f"of {_SIZES[code]} bytes")
+    items = view[start:]
+    if mapped is not None and n and sys.byteorder == "little":
+        out = cls.__new__(cls)
+        out._set_code(code)
+        out._fixed = fixed
+        raw = items
+        out._borrow(_MappedItems(items), <const char*>&raw[0], n)
+        return out
+    data = items.tobytes()
+    if sys.byteorder != "little":
+        data = np.frombuffer(data, _NAMES[code]).byteswap().tobytes()
+    return _rebuild(cls, _NAMES[code], bool(fixed), data)
+
+
 def _rebuild(cls, dtype, fixed, data):
     """Unpickle a typed list from its item type and raw native bytes."""
     cdef _TypedList out = cls.__new__(cls)
@@ -1547,6 +1661,8 @@ cdef class IntList(_TypedList):
     ('int16', 1000, IntList([2, 3]))
     """
 
+    _FILE_KIND = "IntList"   # the envelope kind of its files
+
     def __init__(self, iterable=(), *, dtype=None):
         self._check_exports()
         self._len = 0
@@ -1579,6 +1695,8 @@ cdef class FloatList(_TypedList):
     >>> FloatList([0.1], dtype='float32')[0] == 0.1
     False
     """
+
+    _FILE_KIND = "FloatList"   # the envelope kind of its files
 
     def __init__(self, iterable=(), *, dtype="float64"):
         self._check_exports()

@@ -208,8 +208,12 @@ class Sketch:
         atomic_write(path, self.to_bytes())
 
     @classmethod
-    def load(cls, path):
-        """Read a sketch written by :meth:`save`; ``lowram.FormatError`` if it is damaged."""
+    def load(cls, path, *, mmap=False):
+        """Read a sketch written by :meth:`save`; ``lowram.FormatError`` if it is damaged.
+
+        ``mmap`` is taken as by every lowram ``load``; a sketch whose state is rebuilt on
+        load is read into memory either way (BloomFilter maps its bits: see its ``load``).
+        """
         return cls._resolve(read_file(path), str(path))
 
     def __reduce__(self):

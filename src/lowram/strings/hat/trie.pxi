@@ -374,8 +374,11 @@ cdef class _HatTrie:
         atomic_write(path, self.to_bytes())
 
     @classmethod
-    def load(cls, path):
+    def load(cls, path, *, mmap=False):
         """Read a file written by :meth:`save`; FormatError naming the file if it is damaged.
+
+        ``mmap`` is taken as by every lowram ``load``; a HAT-trie is rebuilt from the file's
+        sorted keys, so it is read into memory either way.
 
         >>> MutableStringSet.load(__file__)
         Traceback (most recent call last):
