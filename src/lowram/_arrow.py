@@ -131,6 +131,29 @@ def _refuse_nulls(chunk, row0: int, what: str) -> None:
             f"fill them with pyarrow.compute.fill_null(column, value)")
 
 
+def object_strings(obj, what: str = "lowram"):
+    """The items of a pandas ``object`` Series of str as a list (a copy of the pointers: no
+    new str), its nulls refused as a column's are; None for anything else.
+
+    Its rows are Python str already, so a batch lookup reads them in place faster than
+    through Arrow (which would encode every row to UTF-8 first)."""
+    module = type(obj).__module__ or ""
+    if not module.startswith("pandas") or getattr(getattr(obj, "dtype", None), "kind",
+                                                  None) != "O" or getattr(obj, "ndim", 1) != 1:
+        return None
+    from pandas.api.types import infer_dtype
+
+    if infer_dtype(obj, skipna=True) != "string":
+        return None
+    nulls = np.asarray(obj.isna())
+    if nulls.any():
+        raise ValueError(
+            f"{what} holds no null, and this column has {int(nulls.sum())} (first at row "
+            f"{int(nulls.argmax())}): drop them with series.dropna() or fill them with "
+            f"series.fillna(value)")
+    return obj.to_numpy(dtype=object).tolist()
+
+
 def _buffer_array(buf, dtype, offset: int, count: int) -> np.ndarray:
     """``count`` items of ``dtype`` from an Arrow buffer, starting at item ``offset``."""
     if count == 0 or buf is None:

@@ -13,7 +13,7 @@ import os
 
 import numpy as np
 
-from lowram._arrow import is_columnar, text_blocks
+from lowram._arrow import is_columnar, object_strings, text_blocks
 from lowram._native._text import decode_spans
 
 from cpython.unicode cimport PyUnicode_Check, PyUnicode_CheckExact
@@ -284,6 +284,9 @@ cdef class SetCore:
         >>> StringSet(["a", "b"]).contains_many(pa.array(["a", "x", "b"])).tolist()
         [True, False, True]
         """
+        rows = object_strings(strings, type(self).__name__)
+        if rows is not None:
+            return self._contains_list(rows)
         if is_columnar(strings):
             parts = [self._contains_list(decode_spans(data, offs))
                      for data, offs, row0 in text_blocks(strings, type(self).__name__)]

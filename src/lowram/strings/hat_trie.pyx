@@ -63,7 +63,7 @@ import collections.abc as _abc
 
 import numpy
 
-from lowram._arrow import is_columnar, text_blocks
+from lowram._arrow import is_columnar, object_strings, text_blocks
 from lowram._fileformat import atomic_write, pack, read_file, unpack
 from lowram.strings._prefix import MISSING, longest_prefix
 

@@ -314,7 +314,10 @@ cdef class MutableStringSet(_SetAlgebra):
         cdef PyObject *held[_RING]
         cdef int codes[_RING]
         cdef Py_ssize_t i, j, c, n, coded = 0, done = 0
-        if is_columnar(keys):
+        rows = object_strings(keys, _KIND)
+        if rows is not None:
+            keys = rows
+        elif is_columnar(keys):
             return self._contains_column(keys)
         seq = keys if type(keys) is list or type(keys) is tuple else list(keys)
         n = PySequence_Fast_GET_SIZE(seq)
