@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from lowram import (BloomFilter, CountMinSketch, HyperLogLog, KMinValues, MutableStringMap,
-                    MutableStringSet, ScalableBloomFilter, StringSet)
+                    MutableStringSet, ScalableBloomFilter, StringCounter, StringMap, StringSet)
 from lowram.strings import backends
 
 pa = pytest.importorskip("pyarrow")
@@ -60,6 +60,9 @@ for _b in backends.names():
         lambda b=_b: StringSet(STORED, backend=b), lambda c, x: c.contains_many(x), QUERY)
     CASES[f"StringSet[{_b}](...)"] = (
         lambda: None, lambda c, x, b=_b: StringSet(x, backend=b), QUERY)
+    CASES[f"StringMap[{_b}].get_many"] = (
+        lambda b=_b: StringMap({k: i for i, k in enumerate(STORED)}, backend=b),
+        lambda c, x: c.get_many(x, -1), QUERY)
 CASES.update({
     "MutableStringSet.contains_many": (lambda: MutableStringSet(STORED),
                                        lambda c, x: c.contains_many(x), QUERY),
@@ -72,6 +75,15 @@ CASES.update({
                                    lambda c, x: c.increment(x, 2), not QUERY),
     "MutableStringMap.counted": (lambda: None, lambda c, x: MutableStringMap.counted(x),
                                  QUERY),
+    "MutableStringMap.get_many": (lambda: MutableStringMap({k: i for i, k in enumerate(STORED)}),
+                                  lambda c, x: c.get_many(x, -1), QUERY),
+    "StringCounter(...)": (lambda: None, lambda c, x: StringCounter(x), QUERY),
+    "StringCounter.update": (lambda: StringCounter(["keep", "apple"]),
+                             lambda c, x: c.update(x), not QUERY),
+    "StringCounter.subtract": (lambda: StringCounter(["keep", "apple"]),
+                               lambda c, x: c.subtract(x), not QUERY),
+    "StringCounter.get_many": (lambda: StringCounter(STORED + STORED[:3]),
+                               lambda c, x: c.get_many(x, -1), QUERY),
     "BloomFilter.contains_many": (lambda: _filled(BloomFilter(1000, 0.01)),
                                   lambda c, x: c.contains_many(x), QUERY),
     "BloomFilter.update": (lambda: BloomFilter(1000, 0.01), lambda c, x: c.update(x),
@@ -98,10 +110,12 @@ def _result(value):
         return None
     if isinstance(value, np.ndarray):
         return value.tolist()
-    if isinstance(value, (int, float)):
-        return value
+    if isinstance(value, (int, float, list)):
+        return value   # a count, or get_many's answers in order
+    if isinstance(value, StringCounter):
+        return list(value.items())   # insertion order is part of the answer
     if hasattr(value, "to_bytes") and not isinstance(value, (StringSet, MutableStringSet,
-                                                             MutableStringMap)):
+                                                             MutableStringMap, StringMap)):
         return value.to_bytes()
     if isinstance(value, MutableStringMap):
         return dict(value.items())

@@ -9,7 +9,9 @@ import sys
 
 import numpy as np
 
+from .._arrow import is_columnar, object_strings, text_blocks
 from .._fileformat import HEADER_SIZE, atomic_write, pack, unpack
+from .._native._text import decode_spans
 from ..errors import FormatError, LowramError
 from . import backends
 from ._files import read_or_map
@@ -191,6 +193,23 @@ class StringMap(collections.abc.Mapping):
             return self[key]
         except KeyError:
             return default
+
+    def get_many(self, keys, default=None) -> list:
+        """``[m.get(k, default) for k in keys]``. ``keys`` may be a list, tuple, generator,
+        numpy array, or a pyarrow or pandas string column (a null raises ValueError, as the
+        constructors refuse one). Cost: one lookup per key.
+
+        >>> StringMap({"a": 1, "b": 2}, backend="sorted").get_many(["b", "x"], 0)
+        [2, 0]
+        """
+        if isinstance(keys, str):
+            raise TypeError("get_many() takes an iterable of str keys, not one str")
+        rows = object_strings(keys, "StringMap")
+        if rows is None and is_columnar(keys):
+            rows = [key for data, offs, row0 in text_blocks(keys, "StringMap")
+                    for key in decode_spans(data, offs)]
+        get = self.get
+        return [get(key, default) for key in (keys if rows is None else rows)]
 
     def __iter__(self):
         for key, _ in self._items(""):
