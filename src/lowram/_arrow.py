@@ -132,26 +132,29 @@ def _refuse_nulls(chunk, row0: int, what: str) -> None:
 
 
 def object_strings(obj, what: str = "lowram"):
-    """The items of a pandas ``object`` Series of str as a list (a copy of the pointers: no
-    new str), its nulls refused as a column's are; None for anything else.
+    """The items of a pandas ``object`` Series as a list (a copy of the pointers: no new
+    object), its nulls (None, NaN, ``pandas.NA``, ``NaT``) refused as a column's are; None
+    for anything else.
 
-    Its rows are Python str already, so a batch lookup reads them in place faster than
-    through Arrow (which would encode every row to UTF-8 first)."""
+    Its rows are Python objects already, so a batch lookup reads them in place, with the
+    answers of the list of its items, faster than through Arrow (which would encode every
+    row to UTF-8 first)."""
     module = type(obj).__module__ or ""
     if not module.startswith("pandas") or getattr(getattr(obj, "dtype", None), "kind",
                                                   None) != "O" or getattr(obj, "ndim", 1) != 1:
         return None
-    from pandas.api.types import infer_dtype
+    import pandas as pd
 
-    if infer_dtype(obj, skipna=True) != "string":
-        return None
-    nulls = np.asarray(obj.isna())
-    if nulls.any():
+    from ._native._text import first_null
+
+    items = obj.to_numpy(dtype=object).tolist()
+    first = first_null(items, (pd.NA, pd.NaT))
+    if first >= 0:
+        count = int(np.asarray(obj.isna()).sum())
         raise ValueError(
-            f"{what} holds no null, and this column has {int(nulls.sum())} (first at row "
-            f"{int(nulls.argmax())}): drop them with series.dropna() or fill them with "
-            f"series.fillna(value)")
-    return obj.to_numpy(dtype=object).tolist()
+            f"{what} holds no null, and this column has {count} (first at row {first}): "
+            f"drop them with series.dropna() or fill them with series.fillna(value)")
+    return items
 
 
 def _buffer_array(buf, dtype, offset: int, count: int) -> np.ndarray:

@@ -152,3 +152,19 @@ def test_a_null_is_refused_and_changes_nothing(case, form):
     with pytest.raises(ValueError, match="null"):
         call(container, column)
     assert _container(container) == before
+
+
+@pytest.mark.parametrize("null", [None, float("nan"), np.float64("nan"), "NA", "NaT"])
+@pytest.mark.parametrize("case", ["StringSet[builtin].contains_many",
+                                  "StringSet[marisa].contains_many",
+                                  "MutableStringSet.contains_many", "MutableStringMap.get_many",
+                                  "StringCounter.get_many", "StringMap[sorted].get_many"])
+def test_an_object_series_answers_as_its_list_and_refuses_every_null(case, null):
+    """A pandas object Series is read as the list of its objects (mixed kinds answer as the
+    list does); each kind of null pandas counts (None, NaN, pd.NA, NaT) is refused."""
+    make, call, _ = CASES[case]
+    mixed = ["apple", 5, b"apple", "x", "zebra"]
+    assert _result(call(make(), pd.Series(mixed, dtype=object))) == _result(call(make(), mixed))
+    null = {"NA": pd.NA, "NaT": pd.NaT}.get(null, null)
+    with pytest.raises(ValueError, match="null"):
+        call(make(), pd.Series(["apple", null], dtype=object))

@@ -195,3 +195,21 @@ def decode_spans(const uint8_t[::1] data, const off_t[::1] offsets):
         out[i] = PyUnicode_DecodeUTF8(<const char*>p + offsets[i],
                                       offsets[i + 1] - offsets[i], NULL)
     return out
+
+
+def first_null(list items, tuple singletons=()):
+    """Position of the first null of ``items`` (None, a float NaN, or one of ``singletons``,
+    such as ``pandas.NA``), or -1: what pandas counts as missing in an object column, found
+    in one C loop instead of ``Series.isna()``'s pass."""
+    cdef Py_ssize_t i, n = len(items)
+    cdef object o, s
+    for i in range(n):
+        o = items[i]
+        if type(o) is str:
+            continue
+        if o is None or (isinstance(o, float) and o != o):
+            return i
+        for s in singletons:   # by identity: pandas.NA == x is NA, whose truth is an error
+            if o is s:
+                return i
+    return -1
