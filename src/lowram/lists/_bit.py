@@ -14,7 +14,7 @@ import numpy as np
 from bitarray import bitarray as _bitarray
 
 from .._arrow import bool_chunks, is_columnar, require_pyarrow
-from . import _files
+from ._files import FileMethods
 from ._sequence import MAX_INDEX, ListBehaviour, norm_range
 from ._typed import BufferInfo
 
@@ -66,7 +66,7 @@ def _bits_of(iterable) -> _bitarray:
     return out
 
 
-class BitList(ListBehaviour):
+class BitList(ListBehaviour, FileMethods):
     """A ``list`` of bools stored at one bit each (a ``bitarray`` inside).
 
     Items read back as ``bool``; ``True``/``False`` and the ints 0 and 1 are accepted, any
@@ -393,34 +393,6 @@ class BitList(ListBehaviour):
     # ------------------------------------------------------------ files (lists/_files.py)
 
     _FILE_KIND = "BitList"
-    _MAPPABLE = False
-
-    def to_bytes(self) -> bytes:
-        """The list in lowram's checksummed envelope (``lists/_files.py`` gives the format).
-        O(n / 8).
-
-        >>> BitList.from_bytes(BitList([1, 0, 1]).to_bytes())
-        BitList([True, False, True])
-        """
-        return _files.to_bytes(self)
-
-    @classmethod
-    def from_bytes(cls, data) -> "BitList":
-        """Rebuild from :meth:`to_bytes` output; ``lowram.FormatError`` if it is damaged."""
-        return _files.from_bytes(cls, data)
-
-    def save(self, path) -> None:
-        """Write to ``path`` atomically (temp file, fsync, replace). O(n / 8)."""
-        _files.save(self, path)
-
-    @classmethod
-    def load(cls, path, *, mmap: bool = False) -> "BitList":
-        """Read a file written by :meth:`save`; ``lowram.FormatError`` naming it if damaged.
-
-        ``mmap`` is taken as by every lowram ``load``; a BitList is always read into memory
-        (``bitarray`` owns its buffer).
-        """
-        return _files.load(cls, path, mmap)
 
     def _payload(self) -> bytes:
         bits = self._bits.copy()   # one step: bytes and length of the same moment

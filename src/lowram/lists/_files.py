@@ -59,3 +59,38 @@ def load(cls, path, mmap: bool = False):
         return cls._from_payload(env.payload, source, mapped)
     env = read_file(path, kind=cls._FILE_KIND, versions=(VERSION,))
     return cls._from_payload(env.payload, source, None)
+
+
+class FileMethods:
+    """``to_bytes``, ``from_bytes``, ``save`` and ``load`` of a Python-fronted list (StrList,
+    BitList), which gives ``_FILE_KIND``, ``_payload()`` and ``_from_payload``. Such a list is
+    always read into memory (``mmap`` is taken as by every lowram ``load``): its items are
+    checked, and it grows in place.
+
+    >>> from lowram import BitList, StrList
+    >>> StrList.from_bytes(StrList(["a", "é", ""]).to_bytes())
+    StrList(['a', 'é', ''])
+    >>> BitList.from_bytes(BitList([1, 0, 1]).to_bytes())
+    BitList([True, False, True])
+    """
+
+    __slots__ = ()
+    _MAPPABLE = False
+
+    def to_bytes(self) -> bytes:
+        """The list in lowram's checksummed envelope (this module gives the format). O(n)."""
+        return to_bytes(self)
+
+    @classmethod
+    def from_bytes(cls, data):
+        """Rebuild from :meth:`to_bytes` output; ``lowram.FormatError`` if it is damaged."""
+        return from_bytes(cls, data)
+
+    def save(self, path) -> None:
+        """Write to ``path`` atomically (temp file, fsync, replace). O(n)."""
+        save(self, path)
+
+    @classmethod
+    def load(cls, path, *, mmap: bool = False):
+        """Read a file written by :meth:`save`; ``lowram.FormatError`` naming it if damaged."""
+        return load(cls, path, mmap)

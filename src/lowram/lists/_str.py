@@ -9,14 +9,14 @@ import numpy as np
 
 from .._arrow import is_columnar, require_pyarrow, text_chunks
 from .._native._text import check_spans
-from . import _files
+from ._files import FileMethods
 from ._sequence import MAX_INDEX, ListBehaviour, norm_range
 from ._typed import BufferInfo, IntList, StrListCore, shared_intlist, text_has_byte
 
 __all__ = ["StrList"]
 
 
-class StrList(StrListCore, ListBehaviour):
+class StrList(StrListCore, ListBehaviour, FileMethods):
     """A ``list`` of ``str`` held as one UTF-8 buffer plus an auto-width offsets IntList.
 
     Item ``i`` is ``buffer[offsets[i]:offsets[i+1]]`` decoded. Memory: the UTF-8 bytes plus 1
@@ -200,34 +200,6 @@ class StrList(StrListCore, ListBehaviour):
     # ------------------------------------------------------------ files (lists/_files.py)
 
     _FILE_KIND = "StrList"
-    _MAPPABLE = False
-
-    def to_bytes(self) -> bytes:
-        """The list in lowram's checksummed envelope (``lists/_files.py`` gives the format).
-        O(total text).
-
-        >>> StrList.from_bytes(StrList(["a", "é", ""]).to_bytes())
-        StrList(['a', 'é', ''])
-        """
-        return _files.to_bytes(self)
-
-    @classmethod
-    def from_bytes(cls, data) -> "StrList":
-        """Rebuild from :meth:`to_bytes` output; ``lowram.FormatError`` if it is damaged."""
-        return _files.from_bytes(cls, data)
-
-    def save(self, path) -> None:
-        """Write to ``path`` atomically (temp file, fsync, replace). O(total text)."""
-        _files.save(self, path)
-
-    @classmethod
-    def load(cls, path, *, mmap: bool = False) -> "StrList":
-        """Read a file written by :meth:`save`; ``lowram.FormatError`` naming it if damaged.
-
-        ``mmap`` is taken as by every lowram ``load``; a StrList is always read into memory
-        (its text is checked, and it grows in place).
-        """
-        return _files.load(cls, path, mmap)
 
     def _payload(self) -> bytes:
         text, offsets = self._snapshot()
