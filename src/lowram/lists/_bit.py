@@ -149,8 +149,12 @@ class BitList(ListBehaviour, FileMethods):
         bits = self._bits
         i = len(bits) - 1
         while i >= 0:
-            if i < len(bits):
-                yield bool(bits[i])
+            try:   # one read: a check of len() first could be stale by the read
+                value = bits[i]
+            except IndexError:   # another thread shrank the list: go on below it
+                pass
+            else:
+                yield bool(value)
             i -= 1
 
     def __contains__(self, value) -> bool:
