@@ -32,5 +32,5 @@ def test_or_refuses_what_dict_refuses_and_copy_is_self():
     with pytest.raises(TypeError, match="unsupported operand"):
         [("b", 2)] | m
     assert m.copy() is m
-    with pytest.raises(TypeError):   # values keep StringMap's rule: all int or all bytes
-        m | {"b": b"x"}
+    mixed = m | {"b": b"x"}   # values of any kind, each kept
+    assert dict(mixed) == {"a": 1, "b": b"x"} and mixed.value_kind == "mixed"

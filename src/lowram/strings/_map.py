@@ -1,4 +1,4 @@
-"""StringMap: a frozen mapping from str to int or bytes over the StringSet backends."""
+"""StringMap: a frozen mapping from str to values of any kind over the StringSet backends."""
 
 from __future__ import annotations
 
@@ -16,35 +16,45 @@ from ..errors import FormatError, LowramError
 from . import backends
 from ._files import read_or_map
 from ._prefix import MISSING, longest_prefix
-from ._values import ValueStore
+from ._values import KINDS, PickleNotAllowed, ValueStore
 
 __all__ = ["StringMap"]
 
 _KIND = "StringMap/"
 #: version 2 pads the index and the values to start 8-byte aligned in a file (for mmap); the
-#: pad lengths sit in bytes that version 1 wrote as zeros, so both read with one parser
-_VERSION = 2
-_VERSIONS = (1, 2)
-# keys, has-empty, value kind, index pad, values pad, index bytes, values bytes
+#: pad lengths sit in bytes that version 1 wrote as zeros, so both read with one parser.
+#: Version 3 stores values of every kind (``_values.KINDS``; 1 and 2 held int or bytes, the
+#: codes 0 and 1 there), and the value of "" may be of another kind than the others.
+_VERSION = 3
+_VERSIONS = (1, 2, 3)
+# keys, has-empty, value kind code, index pad, values pad, index bytes, values bytes
 _HEAD = struct.Struct("<QBBBB4xQQ")
 
 
 class StringMap(collections.abc.Mapping):
-    """A frozen mapping from ``str`` to ``int`` or ``bytes``, held compactly.
+    """A frozen mapping from ``str`` to values of any kind, held compactly.
 
     A complete :class:`collections.abc.Mapping`, iterating in sorted code-point order, plus
     prefix queries that return items. The keys live in one of the StringSet backends
     (``marisa``, ``dawg``, ``datrie``, ``sorted``, ``builtin``; ``auto`` as for
-    :class:`lowram.StringSet`), which maps each key to an index; the values live in one numpy
-    array (ints, narrowest dtype holding them all) or one bytes blob with offsets. Values
-    must be all ``int`` (64-bit) or all ``bytes``. Later pairs win, as in ``dict``.
-    Cost: a lookup is the backend's lookup plus one array read.
+    :class:`lowram.StringSet`), which maps each key to an index; the values live in one
+    column per kind, with no Python object per value: ints in the narrowest numpy dtype
+    holding them, floats as float32 when that is exact else float64, bools as bits, str as
+    one UTF-8 blob with 4-byte offsets, bytes likewise, None as nothing; any other object
+    (a tuple, an int past 64 bits, a bytearray) is kept by reference, so ``m[k] is v`` as
+    in ``dict``. Mixed kinds add one tag byte and a small rank per value. Every value comes
+    back as the kind it went in as (``True`` stays a bool, ``1.0`` a float); numpy scalars
+    are taken as their Python values. :attr:`value_kind` says which layout was chosen.
+    Later pairs win, as in ``dict``. Cost: a lookup is the backend's lookup plus one array
+    read (and a UTF-8 decode for str values).
 
     >>> m = StringMap({"apple": 3, "app": 1, "banana": 7}, backend="marisa")
     >>> m["app"], len(m), list(m), m.get("x", 0)
     (1, 3, ['app', 'apple', 'banana'], 0)
     >>> m.prefixes("apples"), m.longest_prefix("apples"), list(m.items("ap"))
     ([('app', 1), ('apple', 3)], ('apple', 3), [('app', 1), ('apple', 3)])
+    >>> lemmas = StringMap({"ran": "run", "mice": "mouse"}); lemmas["mice"], lemmas.value_kind
+    ('mouse', 'str')
     """
 
     __slots__ = ("_index", "_values", "_empty", "__weakref__")
@@ -63,13 +73,12 @@ class StringMap(collections.abc.Mapping):
                                 f"{key!r}")
         empty = source.pop("", MISSING)
         keys = sorted(source)
-        first = next(iter(source.values()), empty)
-        kind = "bytes" if isinstance(first, (bytes, bytearray, memoryview)) else "int"
         if empty is not MISSING:
-            empty = ValueStore.build([empty], [""], kind=kind)
+            empty = ValueStore.build([empty])
         values = [source[k] for k in keys]
-        check = ValueStore.build(values, keys, kind=kind)  # type/range errors before building
-        self._install(keys, check, empty, backend)
+        store = ValueStore.build(values)
+        del values
+        self._install(keys, store, empty, backend)
 
     def _install(self, keys: list, check: ValueStore, empty, backend: str) -> None:
         """Build the index of sorted distinct ``keys`` ("" apart) and attach the values."""
@@ -91,8 +100,9 @@ class StringMap(collections.abc.Mapping):
     def from_arrow(cls, keys, values, *, backend: str = "auto") -> "StringMap":
         """A map of an Arrow (or pandas) column of keys to the column of their values.
 
-        ``keys``: a string column; ``values``: an integer column (values stay ints) or a
-        string/binary column (values are bytes) of the same length. A key that occurs
+        ``keys``: a string column; ``values`` a column of the same length: integers (values
+        are ints), floating point (floats), booleans (bools), strings (str) or binary
+        (bytes). A key that occurs
         several times keeps its last value, as ``dict(zip(keys, values))`` does. Columns
         are pyarrow Arrays, ChunkedArrays, one-column Tables/RecordBatches or pandas Series
         (not streams: the two must be read side by side). Keys are read from the Arrow
@@ -104,7 +114,7 @@ class StringMap(collections.abc.Mapping):
         >>> StringMap.from_arrow(pa.array(["b", "a", "b"]), pa.array([1, 2, 3]))
         StringMap({'a': 2, 'b': 3}, backend='builtin')
         """
-        from .._arrow import column_kind, is_stream, number_chunks, text_chunks
+        from .._arrow import bool_chunks, column_kind, is_stream, number_chunks, text_chunks
         from ._sortedkeys import collect_column
 
         for column, what in ((keys, "keys"), (values, "values")):
@@ -120,25 +130,32 @@ class StringMap(collections.abc.Mapping):
         if kind == "null":   # an empty column of no type (column_kind refused nulls)
             kind = "int"
             pick = np.zeros(0, np.int64)
-        elif kind == "int":
-            parts = list(number_chunks(values, "StringMap values", "iu"))
+        elif kind in ("int", "float"):
+            parts = list(number_chunks(values, "StringMap values",
+                                       "iu" if kind == "int" else "f"))
             pick = np.concatenate(parts) if parts else np.zeros(0, np.int64)
-        elif kind == "text":
-            chunks = list(text_chunks(values, "StringMap values", utf8=False))
-        else:
-            raise TypeError(f"StringMap values are ints or bytes, not {kind}s")
+        elif kind == "bool":
+            parts = [np.unpackbits(np.frombuffer(bits, np.uint8), count=offset + n,
+                                   bitorder="little")[offset:].astype(bool)
+                     for bits, offset, n in bool_chunks(values, "StringMap values")]
+            pick = np.concatenate(parts) if parts else np.zeros(0, bool)
+        else:   # text: column_kind refused any other
+            text = "str" if _is_string_type(values) else "bytes"
+            chunks = list(text_chunks(values, "StringMap values", utf8=text == "str"))
         sorted_keys, has_empty, rows, empty_row = collect_column(keys, "StringMap")
         key_list = list(sorted_keys)
         del sorted_keys
         empty, last = MISSING, np.array([empty_row])
-        if kind == "int":
-            store = ValueStore.from_ints(pick[rows])
+        build = {"int": ValueStore.from_ints, "float": ValueStore.from_floats,
+                 "bool": ValueStore.from_bools}.get(kind)
+        if build is not None:
+            store = build(pick[rows])
             if has_empty:
-                empty = ValueStore.from_ints(pick[last])
+                empty = build(pick[last])
         else:
-            store = ValueStore.build(_spans_at(chunks, rows), kind="bytes")
+            store = ValueStore.from_spans(text, _spans_at(chunks, rows))
             if has_empty:
-                empty = ValueStore.build(_spans_at(chunks, last), kind="bytes")
+                empty = ValueStore.from_spans(text, _spans_at(chunks, last))
         out = cls.__new__(cls)
         out._install(key_list, store, empty, backend)
         return out
@@ -150,8 +167,17 @@ class StringMap(collections.abc.Mapping):
 
     @property
     def value_kind(self) -> str:
-        """``"int"`` or ``"bytes"``."""
-        return self._values.kind
+        """How the values are stored: ``"int"``, ``"float"``, ``"bool"``, ``"str"``,
+        ``"bytes"``, ``"none"`` (all None), ``"object"`` (references) or ``"mixed"`` (several
+        kinds). An empty map says ``"int"``.
+
+        >>> StringMap({"a": 1.5, "b": 2.0}).value_kind, StringMap({"a": 1, "b": "x"}).value_kind
+        ('float', 'mixed')
+        """
+        values, empty = self._values, self._empty
+        if empty is None or empty.kind == values.kind:
+            return values.kind
+        return empty.kind if not len(values) else "mixed"
 
     @property
     def nbytes(self) -> int:
@@ -336,6 +362,9 @@ class StringMap(collections.abc.Mapping):
     def to_bytes(self) -> bytes:
         """Serialise into lowram's envelope (magic, version, backend, CRC-32).
 
+        A map holding objects (values of kind ``object``) pickles them: opening those
+        bytes then needs ``allow_pickle=True``. TypeError names a value pickle refuses.
+
         >>> m = StringMap({"a": b"x"}, backend="sorted")
         >>> StringMap.from_bytes(m.to_bytes()) == m
         True
@@ -347,19 +376,24 @@ class StringMap(collections.abc.Mapping):
         # the index and the values start 8-byte aligned in a file, so a map can use them
         pad_index = -(HEADER_SIZE + len(kind) + _HEAD.size) % 8
         pad_values = -len(index) % 8
-        head = _HEAD.pack(len(self), self._empty is not None, self._values.kind == "bytes",
+        head = _HEAD.pack(len(self), self._empty is not None, KINDS.index(self._values.kind),
                           pad_index, pad_values, len(index), len(values))
         return pack(kind, _VERSION, b"".join([head, b"\0" * pad_index, index,
                                               b"\0" * pad_values, values, empty]))
 
     @classmethod
-    def from_bytes(cls, data, *, source: str = "StringMap data") -> "StringMap":
-        """Open bytes made by :meth:`to_bytes`; damaged data raises ``lowram.FormatError``."""
+    def from_bytes(cls, data, *, source: str = "StringMap data",
+                   allow_pickle: bool = False) -> "StringMap":
+        """Open bytes made by :meth:`to_bytes`; damaged data raises ``lowram.FormatError``.
+
+        Values of kind ``object`` were pickled, and unpickling can run any code: they open
+        only with ``allow_pickle=True`` (else ValueError says so), for data you trust.
+        """
         env = unpack(data, kind=_KIND, versions=_VERSIONS, source=source)
-        return cls._open(env.kind, memoryview(env.payload), source)
+        return cls._open(env.kind, memoryview(env.payload), source, allow_pickle=allow_pickle)
 
     @classmethod
-    def _open(cls, kind, payload, source, mapped=False):
+    def _open(cls, kind, payload, source, mapped=False, allow_pickle=False):
         name = kind[len(_KIND):]
         try:
             backend_cls = backends.lookup(name, "map")
@@ -367,30 +401,30 @@ class StringMap(collections.abc.Mapping):
             raise FormatError(f"{source}: unknown StringMap backend {name!r}") from None
         if len(payload) < _HEAD.size:
             raise FormatError(f"{source}: StringMap payload shorter than its header")
-        count, has_empty, is_bytes, pad_index, pad_values, n_index, n_values = \
+        count, has_empty, kind_code, pad_index, pad_values, n_index, n_values = \
             _HEAD.unpack_from(payload)
         start = _HEAD.size + pad_index
         values_start = start + n_index + pad_values
         rest = len(payload) - values_start - n_values
-        if has_empty > 1 or is_bytes > 1 or pad_index > 7 or pad_values > 7 or rest < 0 \
+        if has_empty > 1 or kind_code >= len(KINDS) or pad_index > 7 or pad_values > 7 or rest < 0 \
                 or (rest > 0) != bool(has_empty) or count < has_empty:
             raise FormatError(f"{source}: malformed StringMap header")
         try:
             index = backend_cls.from_payload(payload[start:start + n_index], mapped,
                                              count - has_empty)
             values = ValueStore.from_bytes(payload[values_start:values_start + n_values],
-                                           copy=not mapped)
-            empty = (ValueStore.from_bytes(payload[values_start + n_values:])
+                                           copy=not mapped, allow_pickle=allow_pickle)
+            empty = (ValueStore.from_bytes(payload[values_start + n_values:],
+                                           allow_pickle=allow_pickle)
                      if has_empty else None)
-        except FormatError:
+        except (FormatError, PickleNotAllowed):
             raise
         except Exception as exc:
             raise FormatError(f"{source}: the {name} payload does not open: {exc}") from None
         if len(values) != count - has_empty or (backend_cls.cheap_count and
                                                 index.count() != count - has_empty):
             raise FormatError(f"{source}: key and value counts disagree with the header")
-        if values.kind != ("bytes" if is_bytes else "int") or \
-                (empty is not None and (len(empty) != 1 or empty.kind != values.kind)):
+        if values.kind != KINDS[kind_code] or (empty is not None and len(empty) != 1):
             raise FormatError(f"{source}: value kinds disagree with the header")
         self = cls.__new__(cls)
         self._index, self._values, self._empty = index, values, empty
@@ -401,7 +435,7 @@ class StringMap(collections.abc.Mapping):
         atomic_write(path, self.to_bytes())
 
     @classmethod
-    def load(cls, path, *, mmap: bool = True) -> "StringMap":
+    def load(cls, path, *, mmap: bool = True, allow_pickle: bool = False) -> "StringMap":
         """Open a file written by :meth:`save`; damaged files raise ``lowram.FormatError``.
 
         With ``mmap=True`` a backend that supports it (``marisa``, ``dawg``, ``datrie``,
@@ -412,7 +446,8 @@ class StringMap(collections.abc.Mapping):
         :meth:`lowram.StringSet.load`: a CRC-32 is no defence against a crafted file, which
         the ``dawg`` and ``datrie`` readers (lowram's own, bounds-checked) answer with
         ``lowram.FormatError`` or wrong answers, but the marisa library would parse as it
-        is: open only ``marisa`` files you trust.
+        is: open only ``marisa`` files you trust. Values of kind ``object`` were pickled
+        and open only with ``allow_pickle=True``, as :meth:`from_bytes` says.
 
         >>> import os, tempfile
         >>> path = os.path.join(tempfile.mkdtemp(), "counts.lowram")
@@ -423,9 +458,11 @@ class StringMap(collections.abc.Mapping):
         kind, payload, mapped = read_or_map(
             path, kind=_KIND, versions=_VERSIONS, mmap=mmap,
             can_map=lambda name: backends.can_map(name, "map"))
-        return cls._open(kind, payload, os.fsdecode(os.fspath(path)), mapped=mapped)
+        return cls._open(kind, payload, os.fsdecode(os.fspath(path)), mapped=mapped,
+                         allow_pickle=allow_pickle)
 
     def __reduce__(self):
+        # pickled objects inside a pickle: the pickle is trusted already
         return (_from_bytes, (self.to_bytes(),))
 
     def _check(self) -> None:
@@ -452,5 +489,20 @@ def _spans_at(chunks, rows) -> list:
     return out
 
 
+def _is_string_type(column) -> bool:
+    """Whether a text column (Arrow, or pandas made Arrow) holds str (UTF-8 string types)
+    rather than bytes (binary types)."""
+    import pyarrow as pa
+
+    from .._arrow import column_kind
+
+    _, column = column_kind(column, "StringMap values")
+    t = column.schema.field(0).type if hasattr(column, "schema") else column.type
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    return not (pa.types.is_binary(t) or pa.types.is_large_binary(t) or
+                str(t) == "binary_view")
+
+
 def _from_bytes(data) -> StringMap:
-    return StringMap.from_bytes(data)
+    return StringMap.from_bytes(data, allow_pickle=True)
