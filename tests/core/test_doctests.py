@@ -41,11 +41,15 @@ def test_readme_examples():
     assert result.attempted > 0 and result.failed == 0
 
 
-COUNTER_DOC = README.parent / "docs" / "counter.md"
+DOCS = sorted(p.name for p in (README.parent / "docs").glob("*.md") if ">>> " in p.read_text())
 
 
-@pytest.mark.skipif(not COUNTER_DOC.exists(), reason="docs/ is not beside the tests")
-def test_counter_doc_examples():
-    result = doctest.testfile(str(COUNTER_DOC), module_relative=False,
+def test_the_docs_with_examples_are_found():
+    assert not (README.parent / "docs").exists() or {"counter.md", "maps.md"} <= set(DOCS)
+
+
+@pytest.mark.parametrize("name", DOCS)
+def test_doc_examples(name):
+    result = doctest.testfile(str(README.parent / "docs" / name), module_relative=False,
                               optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0

@@ -10,7 +10,8 @@ float     one float32 array when every value is exactly a float32 (``-0.0``, inf
           included), else float64
 bool      one bit per value (numpy ``packbits``, little bit order)
 none      nothing but the count
-str       the UTF-8 bytes back to back in one blob, with 4-byte offsets (8 past 4 GiB)
+str       the UTF-8 bytes back to back in one blob, with 4-byte offsets (8 past 4 GiB); a
+          lone surrogate is kept ("surrogatepass"), so every str round-trips
 bytes     as str, without the decoding
 object    references (one numpy object array): any other value, the object itself, so
           ``m[k] is v`` as in ``dict``; pickled only when the map is saved
@@ -157,7 +158,7 @@ class ValueStore:
         if kind == "none":
             return cls("none", n)
         if kind in ("str", "bytes"):
-            blobs = [v.encode("utf-8") for v in values] if kind == "str" else values
+            blobs = [v.encode("utf-8", "surrogatepass") for v in values] if kind == "str" else values
             return cls._spans(kind, blobs)
         if kind == "object":
             return cls("object", n, array=np.fromiter(values, dtype=object, count=n))
@@ -234,7 +235,7 @@ class ValueStore:
             return int(self.array[i])
         if kind == "str":
             offsets = self.offsets
-            return str(self.blob[int(offsets[i]):int(offsets[i + 1])], "utf-8")
+            return str(self.blob[int(offsets[i]):int(offsets[i + 1])], "utf-8", "surrogatepass")
         if kind == "float":
             return float(self.array[i])
         if kind == "bytes":
@@ -428,7 +429,7 @@ class ValueStore:
         blob = body[(n + 1) * width:]
         if kind == "str":
             try:
-                str(blob, "utf-8")
+                str(blob, "utf-8", "surrogatepass")
             except UnicodeDecodeError:
                 raise ValueError("value store str values are not UTF-8") from None
             if not _on_boundaries(blob, offsets):

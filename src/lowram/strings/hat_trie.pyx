@@ -57,7 +57,10 @@ from libc.string cimport memcmp, memcpy, memset
 
 from lowram._native._hash cimport lr_xxh3
 
+import copy as _copy
 import itertools
+import os as _os
+import sys as _sys
 import types as _types
 import collections.abc as _abc
 
@@ -80,4 +83,5 @@ include "hat/trie.pxi"
 include "hat/columns.pxi"
 include "hat/set_algebra.pxi"
 include "hat/set.pxi"
+include "hat/values.pxi"
 include "hat/map.pxi"

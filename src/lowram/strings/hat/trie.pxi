@@ -36,8 +36,8 @@ cdef class _KeyIterator:
             if self.mode == _KEYS:
                 return _decode(p, n)
             if self.mode == _VALUES:
-                return _rd64(hat_cursor_value(self.cur))
-            return (_decode(p, n), _rd64(hat_cursor_value(self.cur)))
+                return self.owner._load(hat_cursor_value(self.cur))
+            return (_decode(p, n), self.owner._load(hat_cursor_value(self.cur)))
         if r < 0:
             raise MemoryError()
         hat_cursor_free(self.cur)
@@ -81,6 +81,10 @@ cdef class _HatTrie:
 
     def __dealloc__(self):
         hat_free(self._t)
+
+    cdef object _load(self, const uint8_t *w):
+        """The value a key's value bytes hold (a map overrides it)."""
+        return _rd64(w)
 
     cdef int _new_trie(self, uint32_t burst, uint32_t load, uint8_t vwidth) except -1:
         """Replace the trie with an empty one of this tuning (the old one is freed)."""
@@ -260,7 +264,7 @@ cdef class _HatTrie:
                     raise MemoryError()
                 if not items:
                     return [_decode(k.p, lens[i]) for i in range(m)]
-                return [(_decode(k.p, lens[i]), _rd64(hat_value(self._t, k.p, lens[i])))
+                return [(_decode(k.p, lens[i]), self._load(hat_value(self._t, k.p, lens[i])))
                         for i in range(m)]
             finally:
                 free(lens)
@@ -298,6 +302,10 @@ cdef class _HatTrie:
         >>> MutableStringSet.from_bytes(MutableStringSet(["a", "b"]).to_bytes())
         MutableStringSet(['a', 'b'])
         """
+        return pack(type(self)._kind, _FORMAT, self._payload(False))
+
+    cdef bytes _payload(self, bint ordinal):
+        """The format 1 payload; with ordinal, each key's value is its position in it."""
         cdef _Buffer out = _Buffer()
         cdef _Buffer utf = _Buffer()
         cdef hat_cursor *cur = hat_cursor_new(self._t, NULL, 0)
@@ -307,7 +315,7 @@ cdef class _HatTrie:
         cdef size_t n, prevlen = 0, shared, cap = 0
         cdef uint32_t head[2]
         cdef uint64_t count = self._t.size
-        cdef int64_t v
+        cdef int64_t v = 0
         cdef bint values = self._t.vwidth != 0
         cdef int r
         if cur == NULL:
@@ -323,7 +331,7 @@ cdef class _HatTrie:
                     break
                 if r < 0:
                     raise MemoryError()
-                if values:
+                if values and not ordinal:
                     v = _rd64(hat_cursor_value(cur))
                 utf.n = 0
                 utf.reserve(2 * n)  # the key code to UTF-8: no character more than doubles
@@ -337,6 +345,7 @@ cdef class _HatTrie:
                 out.write(p + shared, n - shared)
                 if values:
                     out.varint((<uint64_t>v << 1) ^ <uint64_t>(v >> 63))  # zigzag
+                    v += ordinal
                 if n > cap:
                     free(prev)
                     cap = n
@@ -348,7 +357,7 @@ cdef class _HatTrie:
         finally:
             hat_cursor_free(cur)
             free(prev)
-        return pack(type(self)._kind, _FORMAT, PyBytes_FromStringAndSize(<char *>out.p, out.n))
+        return PyBytes_FromStringAndSize(<char *>out.p, out.n)
 
     @classmethod
     def from_bytes(cls, data):
