@@ -65,9 +65,12 @@ def fhex(x: float) -> str:
 
 
 def enc(v):
-    """A map value as JSON: ints as they are, bytes as {"hex": ...}."""
+    """A map value as JSON keeping its type: ints, floats, bools, str and None as they are,
+    bytes as {"hex": ...}, tuples as {"tuple": [...]}."""
     if isinstance(v, bytes):
         return {"hex": v.hex()}
+    if isinstance(v, tuple):
+        return {"tuple": [enc(x) for x in v]}
     return v
 
 
@@ -115,6 +118,12 @@ class Writer:
 BYTES_OPENERS = [("load", None), ("from_bytes", None)]
 MMAP_OPENERS = [("load", None), ("load", {"mmap": False}), ("load", {"mmap": True}),
                 ("from_bytes", None)]
+#: files holding pickled objects open only with allow_pickle=True
+PICKLED_OPENERS = [("load", {"allow_pickle": True}), ("from_bytes", {"allow_pickle": True})]
+MMAP_PICKLED_OPENERS = PICKLED_OPENERS + [("load", {"mmap": True, "allow_pickle": True})]
+#: values of every kind a map holds, mixed (tuples and a big int are kept by reference)
+MIXED_VALUES = [0, -1, 2**63 - 1, 2**70, 0.5, -0.0, float("inf"), True, False, None, "",
+                "é\U0001f600", b"", b"\x00\xff", (1, "a")]
 
 
 def lists(w: Writer):
@@ -233,6 +242,25 @@ def strings(w: Writer):
                               for q in PREFIXES_OF}}
         w.both(f"stringmap_{backend}_bytes", "StringMap", m, check, MMAP_OPENERS)
 
+    for backend in BACKENDS:   # format 3: str, float and mixed values
+        keys = WORDS + (EVERY_STR if backend in ("sorted", "builtin") else [])
+        kinds = {
+            "str": ([f"v{i}" + "é" * (i % 3) for i in range(len(keys))], MMAP_OPENERS),
+            "float": ([i / 3 for i in range(len(keys))], MMAP_OPENERS),
+            "mixed": ([MIXED_VALUES[i % len(MIXED_VALUES)] for i in range(len(keys))],
+                      MMAP_PICKLED_OPENERS),
+        }
+        for kind, (values, openers) in kinds.items():
+            m = StringMap(dict(zip(keys, values)), backend=backend)
+            assert m.value_kind == kind, (backend, kind, m.value_kind)
+            check = {"backend": backend, "value_kind": kind,
+                     "items": [[k, enc(v)] for k, v in m.items()], "absent": ABSENT,
+                     "items_with_prefix": {p: [[k, enc(v)] for k, v in m.items(p)]
+                                           for p in PREFIX_QUERIES},
+                     "prefixes": {q: [[k, enc(v)] for k, v in m.prefixes(q)]
+                                  for q in PREFIXES_OF}}
+            w.both(f"stringmap_{backend}_{kind}", "StringMap", m, check, openers)
+
     keys = WORDS + [k for k in EVERY_STR if "\udc80" not in k]  # no lone surrogates here
     s = MutableStringSet(keys)
     check = {"keys": list(s), "absent": ABSENT,
@@ -253,6 +281,19 @@ def strings(w: Writer):
     check = {"items": [[k, v] for k, v in counted.items()], "absent": ABSENT,
              "items_with_prefix": {}, "prefixes": {}}
     w.both("mutablestringmap_counted", "MutableStringMap", counted, check, BYTES_OPENERS)
+    for kind, values, openers in (   # format 2: values of other kinds
+            ("str", [f"v{i}" for i in range(len(keys))], BYTES_OPENERS),
+            ("float", [i / 3 for i in range(len(keys))], BYTES_OPENERS),
+            ("object", [MIXED_VALUES[i % len(MIXED_VALUES)] for i in range(len(keys))],
+             PICKLED_OPENERS)):
+        m = MutableStringMap(zip(keys, values))
+        assert m.value_kind == kind
+        check = {"items": [[k, enc(v)] for k, v in m.items()], "absent": ABSENT,
+                 "items_with_prefix": {p: [[k, enc(v)] for k, v in m.items(p)]
+                                       for p in PREFIX_QUERIES},
+                 "prefixes": {q: [[k, enc(v)] for k, v in m.prefixes(q)]
+                              for q in PREFIXES_OF}}
+        w.both(f"mutablestringmap_{kind}", "MutableStringMap", m, check, openers)
 
 
 def counters(w: Writer):

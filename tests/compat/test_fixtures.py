@@ -41,8 +41,10 @@ def _id(entry) -> str:
 
 
 def _dec(v):
-    """Inverse of the generator's ``enc``: {"hex": ...} is bytes."""
-    return bytes.fromhex(v["hex"]) if isinstance(v, dict) else v
+    """Inverse of the generator's ``enc``: {"hex": ...} is bytes, {"tuple": [...]} a tuple."""
+    if isinstance(v, dict):
+        return tuple(map(_dec, v["tuple"])) if "tuple" in v else bytes.fromhex(v["hex"])
+    return v
 
 
 def _float(s: str) -> float:
@@ -139,11 +141,15 @@ def _items(pairs):
     return [(k, _dec(v)) for k, v in pairs]
 
 
+def _same(a, b) -> bool:
+    return _same_float(a, b) if type(a) is float and type(b) is float else a == b
+
+
 def _check_string_map(m, c):
     items = _items(c["items"])
     assert list(m.items()) == items and list(m) == [k for k, _ in items]
     assert len(m) == len(items) and dict(m) == dict(items)
-    assert all(m[k] == v and type(m[k]) is type(v) for k, v in items)
+    assert all(_same(m[k], v) and type(m[k]) is type(v) for k, v in items)
     assert not any(k in m for k in c["absent"])
     for k in c["absent"]:
         with pytest.raises(KeyError):

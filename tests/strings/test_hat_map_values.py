@@ -171,6 +171,13 @@ def test_nbytes_follows_resident_memory():
     assert abs(grown - held) < 0.2 * held + (1 << 20), (grown, held)
 
 
+def test_init_again_starts_the_values_over():
+    m = MutableStringMap(a="x" * 100_000, b=(1,))
+    m.__init__(c="y")
+    assert m == {"c": "y"} and m.value_kind == "str" and m._stats()["arena_bytes"] == 2
+    m._check()
+
+
 def test_sizeof_is_total():
     m = MutableStringMap(a="x" * 1000)
     assert sys.getsizeof(m) > 1000 + m._stats()["bytes"]

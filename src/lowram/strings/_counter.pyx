@@ -214,8 +214,10 @@ cdef class StringCounter:
     otherwise). Built from, or updated with, a pyarrow or pandas string column, it counts
     from the column's buffers in C.
 
-    Cost: about 25 bytes per distinct key plus the key's UTF-8 bytes; a lookup or an
-    increment hashes the key once and usually reads one entry. ``most_common(n)`` is
+    Cost: per distinct key, its UTF-8 bytes plus its offset and its count (4 bytes each
+    until the arena passes 4 GiB or a count passes int32, then 8), its index entry and the
+    tables' growth room (:attr:`nbytes` gives the total; the README, the figures); a lookup
+    or an increment hashes the key once and usually reads one entry. ``most_common(n)`` is
     O(len * log n).
 
     >>> c = StringCounter("to be or not to be".split())

@@ -94,6 +94,7 @@ cdef class MutableStringMap(_HatTrie):
         :class:`MutableStringSet`.
         """
         self._reset(_burst, _load)
+        self._vals.adopt(V_INT)   # __init__ again on a used map: its values go with its keys
         self.update(mapping_or_pairs, **kwargs)
 
     # ------------------------------------------------------------------ internals

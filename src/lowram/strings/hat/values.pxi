@@ -98,7 +98,10 @@ cdef class _Undo(_Buffer):
 
 cdef inline object _plain(object v):
     """v, or its Python value for a numpy scalar (np.int64 -> int) or a memoryview (bytes)."""
-    if isinstance(v, _np_generic) or type(v) is memoryview:
+    t = type(v)
+    if t is int or t is str or t is float:   # the common kinds, without an isinstance walk
+        return v
+    if isinstance(v, _np_generic) or t is memoryview:
         return _classify_value(v)[1]
     return v
 
