@@ -38,10 +38,14 @@ def test_the_first_value_decides_the_layout(value, kind):
 
 def test_another_kind_widens_to_objects_keeping_every_value():
     m = MutableStringMap((f"k{i}", f"v{i}") for i in range(5000))
+    it = iter(m.items())
+    assert next(it) == ("k0", "v0")
+    m["k1"] = 7   # widens; a live iterator goes on, as dict's does after a value change
+    assert next(it) == ("k1", 7)
     m["int"] = 7
     assert m.value_kind == "object"
     assert m["k4999"] == "v4999" and m["int"] == 7 and len(m) == 5001
-    assert dict(m) == {**{f"k{i}": f"v{i}" for i in range(5000)}, "int": 7}
+    assert dict(m) == {**{f"k{i}": f"v{i}" for i in range(5000)}, "k1": 7, "int": 7}
     m._check()
 
 

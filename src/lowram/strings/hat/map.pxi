@@ -114,9 +114,9 @@ cdef class MutableStringMap(_HatTrie):
             vals.adopt(kind)
             return kind
         if vals.kind != V_OBJ:
+            # every slot is rewritten in this one step; a live iterator reads slot and
+            # layout together at each step, so it goes on (the keys did not change)
             vals.widen(self._t, log)
-            self._version += 1   # values move: a live values iterator stays right, but
-                                 # iterators over a map that changed kind are stopped too
         return V_OBJ
 
     cdef int _put(self, lowram_key *k, object value, _Undo log) except -1:
