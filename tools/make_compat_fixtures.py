@@ -209,6 +209,15 @@ def set_check(s):
     }
 
 
+def map_check(m, **fields) -> dict:
+    """What a StringMap or MutableStringMap fixture must read back: ``fields``, then its
+    items, absent keys and prefix queries, each value typed by :func:`enc`."""
+    return {**fields, "items": [[k, enc(v)] for k, v in m.items()], "absent": ABSENT,
+            "items_with_prefix": {p: [[k, enc(v)] for k, v in m.items(p)]
+                                  for p in PREFIX_QUERIES},
+            "prefixes": {q: [[k, enc(v)] for k, v in m.prefixes(q)] for q in PREFIXES_OF}}
+
+
 def strings(w: Writer):
     from lowram import MutableStringMap, MutableStringSet, StringMap, StringSet
 
@@ -224,23 +233,14 @@ def strings(w: Writer):
         values = [lo, hi] + [(i * 37) % 100 - (50 if lo < 0 else 0) for i in range(len(keys) - 2)]
         m = StringMap(dict(zip(keys, values)), backend=backend)
         assert m.backend == backend and m.value_kind == "int"
-        check = {"backend": backend, "value_kind": "int",
-                 "items": [[k, v] for k, v in m.items()], "absent": ABSENT,
-                 "items_with_prefix": {p: [[k, v] for k, v in m.items(p)]
-                                       for p in PREFIX_QUERIES},
-                 "prefixes": {q: [[k, v] for k, v in m.prefixes(q)] for q in PREFIXES_OF}}
-        w.both(f"stringmap_{backend}_int", "StringMap", m, check, MMAP_OPENERS)
+        w.both(f"stringmap_{backend}_int", "StringMap", m,
+               map_check(m, backend=backend, value_kind="int"), MMAP_OPENERS)
 
         blobs = [b"", b"\x00\xff", "é".encode()] + [bytes([i]) * (i % 4) for i in range(len(keys))]
         m = StringMap(dict(zip(keys, blobs)), backend=backend)
         assert m.value_kind == "bytes"
-        check = {"backend": backend, "value_kind": "bytes",
-                 "items": [[k, enc(v)] for k, v in m.items()], "absent": ABSENT,
-                 "items_with_prefix": {p: [[k, enc(v)] for k, v in m.items(p)]
-                                       for p in PREFIX_QUERIES},
-                 "prefixes": {q: [[k, enc(v)] for k, v in m.prefixes(q)]
-                              for q in PREFIXES_OF}}
-        w.both(f"stringmap_{backend}_bytes", "StringMap", m, check, MMAP_OPENERS)
+        w.both(f"stringmap_{backend}_bytes", "StringMap", m,
+               map_check(m, backend=backend, value_kind="bytes"), MMAP_OPENERS)
 
     for backend in BACKENDS:   # format 3: str, float and mixed values
         keys = WORDS + (EVERY_STR if backend in ("sorted", "builtin") else [])
@@ -253,13 +253,8 @@ def strings(w: Writer):
         for kind, (values, openers) in kinds.items():
             m = StringMap(dict(zip(keys, values)), backend=backend)
             assert m.value_kind == kind, (backend, kind, m.value_kind)
-            check = {"backend": backend, "value_kind": kind,
-                     "items": [[k, enc(v)] for k, v in m.items()], "absent": ABSENT,
-                     "items_with_prefix": {p: [[k, enc(v)] for k, v in m.items(p)]
-                                           for p in PREFIX_QUERIES},
-                     "prefixes": {q: [[k, enc(v)] for k, v in m.prefixes(q)]
-                                  for q in PREFIXES_OF}}
-            w.both(f"stringmap_{backend}_{kind}", "StringMap", m, check, openers)
+            w.both(f"stringmap_{backend}_{kind}", "StringMap", m,
+                   map_check(m, backend=backend, value_kind=kind), openers)
 
     keys = WORDS + [k for k in EVERY_STR if "\udc80" not in k]  # no lone surrogates here
     s = MutableStringSet(keys)
@@ -273,10 +268,7 @@ def strings(w: Writer):
 
     values = [-2**63, 2**63 - 1, 0, -1, 63, 64, -64, -65] + list(range(100, 100 + len(keys)))
     m = MutableStringMap(zip(keys, values))
-    check = {"items": [[k, v] for k, v in m.items()], "absent": ABSENT,
-             "items_with_prefix": {p: [[k, v] for k, v in m.items(p)] for p in PREFIX_QUERIES},
-             "prefixes": {q: [[k, v] for k, v in m.prefixes(q)] for q in PREFIXES_OF}}
-    w.both("mutablestringmap", "MutableStringMap", m, check, BYTES_OPENERS)
+    w.both("mutablestringmap", "MutableStringMap", m, map_check(m), BYTES_OPENERS)
     counted = MutableStringMap.counted("the cat sat on the mat and the dog sat too".split())
     check = {"items": [[k, v] for k, v in counted.items()], "absent": ABSENT,
              "items_with_prefix": {}, "prefixes": {}}
@@ -288,12 +280,7 @@ def strings(w: Writer):
              PICKLED_OPENERS)):
         m = MutableStringMap(zip(keys, values))
         assert m.value_kind == kind
-        check = {"items": [[k, enc(v)] for k, v in m.items()], "absent": ABSENT,
-                 "items_with_prefix": {p: [[k, enc(v)] for k, v in m.items(p)]
-                                       for p in PREFIX_QUERIES},
-                 "prefixes": {q: [[k, enc(v)] for k, v in m.prefixes(q)]
-                              for q in PREFIXES_OF}}
-        w.both(f"mutablestringmap_{kind}", "MutableStringMap", m, check, openers)
+        w.both(f"mutablestringmap_{kind}", "MutableStringMap", m, map_check(m), openers)
 
 
 def counters(w: Writer):

@@ -491,6 +491,38 @@ def test_nbytes_counts_the_native_memory():
     assert c.nbytes == empty.nbytes
 
 
+def test_index_entry_numbers_widen_past_16_bits():
+    """The index holds 16-bit entry numbers while they fit; removals and new keys push the
+    numbers past 65,535 without a rebuild (a new key reuses a removed slot), and a failed
+    batch across the widening leaves the counter as it was."""
+    c, ref = StringCounter(), collections.Counter()
+    first = [f"a{i}" for i in range(60_000)]
+    c.update(first)
+    ref.update(first)
+    for k in first[::2]:
+        del c[k]
+        del ref[k]
+    more = [f"b{i}" for i in range(20_000)]
+    c.update(more)
+    ref.update(more)
+    c._check()
+    assert c == ref and list(c) == list(ref)
+    before = c.copy()
+
+    def failing():
+        yield from (f"c{i}" for i in range(70_000))
+        raise ZeroDivisionError
+
+    with pytest.raises(ZeroDivisionError):
+        c.update(failing())
+    c._check()
+    assert c == before and list(c) == list(before)
+    c.update(f"c{i}" for i in range(70_000))
+    ref.update(f"c{i}" for i in range(70_000))
+    c._check()
+    assert c == ref and list(c.items())[-3:] == list(ref.items())[-3:]
+
+
 def test_compact_against_counter():
     """The layout's reason to exist: far fewer bytes per key than Counter (the benchmark
     measures resident memory; this is the deterministic part)."""

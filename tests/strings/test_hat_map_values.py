@@ -124,15 +124,7 @@ def test_files_keep_every_kind(values, tmp_path):
     assert unpack(MutableStringMap(a=1).to_bytes()).version == 1   # ints: format 1, as before
 
 
-def test_pickled_objects_open_only_when_allowed(tmp_path):
-    m = MutableStringMap(a=(1, 2), b="x")
-    with pytest.raises(ValueError, match="allow_pickle=True"):
-        MutableStringMap.from_bytes(m.to_bytes())
-    m.save(tmp_path / "m.lowram")
-    with pytest.raises(ValueError, match="allow_pickle=True"):
-        MutableStringMap.load(tmp_path / "m.lowram")
-    assert MutableStringMap.load(tmp_path / "m.lowram", allow_pickle=True) == m
-    assert pickle.loads(pickle.dumps(m)) == m
+def test_unpicklable_values_fail_on_save():   # the allow_pickle guard: test_map_values.py
     with pytest.raises(TypeError, match="pickle refused"):
         MutableStringMap(a=lambda: 0).to_bytes()
 

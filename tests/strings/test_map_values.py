@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lowram.strings import StringMap, backends
+from lowram.strings import MutableStringMap, StringMap, backends
 from lowram.strings._values import KINDS, ValueStore, classify
 
 sys.path.insert(0, os.path.dirname(__file__))  # the shared strategies of test_strings.py
@@ -153,19 +153,21 @@ def test_files_keep_every_kind(name, mmap, tmp_path):
         same_items(StringMap.load(path, mmap=mmap), kind_values)
 
 
-@pytest.mark.parametrize("name", BACKENDS)
+@pytest.mark.parametrize("name", BACKENDS + ["MutableStringMap"])
 def test_pickled_objects_open_only_when_allowed(name, tmp_path):
+    cls = MutableStringMap if name == "MutableStringMap" else StringMap
+    build = cls if cls is MutableStringMap else (lambda d: StringMap(d, backend=name))
     d = {"a": (1, 2), "b": 3}
-    m = StringMap(d, backend=name)
+    m = build(d)
     with pytest.raises(ValueError, match="allow_pickle=True"):
-        StringMap.from_bytes(m.to_bytes())
+        cls.from_bytes(m.to_bytes())
     m.save(tmp_path / "m.lowram")
     with pytest.raises(ValueError, match="allow_pickle=True"):
-        StringMap.load(tmp_path / "m.lowram")
-    assert StringMap.load(tmp_path / "m.lowram", allow_pickle=True) == d
+        cls.load(tmp_path / "m.lowram")
+    assert cls.load(tmp_path / "m.lowram", allow_pickle=True) == d
     assert pickle.loads(pickle.dumps(m)) == d   # a pickle is trusted already
-    plain = StringMap({"a": "x", "b": 1}, backend=name)
-    assert StringMap.from_bytes(plain.to_bytes()) == plain   # nothing pickled: no flag
+    plain = build({"a": "x", "b": 1})
+    assert cls.from_bytes(plain.to_bytes()) == plain   # nothing pickled: no flag
 
 
 def test_value_kind_with_the_empty_key():

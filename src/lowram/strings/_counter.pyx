@@ -11,7 +11,8 @@ Layout (CPython's compact dict, without its per-entry hash and object pointers):
   then 64; the top bit marks a removed key) and its count (int32 until a count needs 64
   bits: the counts widen as IntList's items do);
 * the **index**: a power-of-two table, at most 7/8 full, of one tag byte per slot (0 empty,
-  1 removed, 2..255 eight bits of the key's hash) and a 32-bit entry number. A probe scans
+  1 removed, 2..255 eight bits of the key's hash) and an entry number, 16 bits while every
+  entry number fits, then 32 (CPython's dict narrows its index the same way). A probe scans
   the tag bytes, which sit together in memory, and reads an entry only when its tag matches,
   so a lookup of an absent key seldom touches the arena.
 
@@ -32,7 +33,7 @@ a per-object lock.
 cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
-from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport qsort
 from libc.string cimport memcmp, memcpy, memmove, memset
 
@@ -238,7 +239,8 @@ cdef class StringCounter:
     cdef bint _owide, _cwide
     cdef size_t _n, _ecap, _live
     cdef uint8_t *_tags
-    cdef uint32_t *_slots
+    cdef void *_slots      # uint16_t entries, or uint32_t once _swide
+    cdef bint _swide
     cdef size_t _mask, _filled
     cdef unsigned long _version, _changes
     cdef int _batch
@@ -250,7 +252,7 @@ cdef class StringCounter:
     def __cinit__(self, *args, **kwargs):
         self._offs = PyMem_Malloc(4)
         self._tags = <uint8_t *>PyMem_Malloc(8)
-        self._slots = <uint32_t *>PyMem_Malloc(8 * 4)
+        self._slots = PyMem_Malloc(8 * 2)
         if self._offs == NULL or self._tags == NULL or self._slots == NULL:
             raise MemoryError()
         (<uint32_t *>self._offs)[0] = 0
@@ -577,9 +579,9 @@ cdef class StringCounter:
             q = PyMem_Realloc(self._tags, 8)
             if q != NULL:
                 self._tags = <uint8_t *>q
-            q = PyMem_Realloc(self._slots, 8 * 4)
+            q = PyMem_Realloc(self._slots, 8 * (4 if self._swide else 2))
             if q != NULL:
-                self._slots = <uint32_t *>q
+                self._slots = q
             self._mask = 7
         memset(self._tags, LR_C_EMPTY, self._mask + 1)
         self._filled = 0
@@ -793,7 +795,8 @@ cdef class StringCounter:
 
     cdef size_t _native(self):
         return (self._acap + (self._ecap + 1) * (8 if self._owide else 4)
-                + self._ecap * (8 if self._cwide else 4) + (self._mask + 1) * 5)
+                + self._ecap * (8 if self._cwide else 4)
+                + (self._mask + 1) * (5 if self._swide else 3))
 
     @property
     def nbytes(self):
@@ -822,8 +825,8 @@ cdef class StringCounter:
         for j in range(self._mask + 1):
             if self._tags[j] != LR_C_EMPTY:
                 filled += 1
-                if self._tags[j] != LR_C_GONE and (self._slots[j] >= self._n
-                                                    or _dead(self, self._slots[j])):
+                if self._tags[j] != LR_C_GONE and (_sget(self, j) >= self._n
+                                                    or _dead(self, _sget(self, j))):
                     raise AssertionError(f"slot {j} names a removed entry")
         if filled != self._filled or self._filled * 8 > (self._mask + 1) * 7:
             raise AssertionError("index fill")
@@ -964,6 +967,7 @@ cdef class StringCounter:
         self._live, o._live = o._live, self._live
         self._tags, o._tags = o._tags, self._tags
         self._slots, o._slots = o._slots, self._slots
+        self._swide, o._swide = o._swide, self._swide
         self._mask, o._mask = o._mask, self._mask
         self._filled, o._filled = o._filled, self._filled
         self._version += 1

@@ -71,6 +71,32 @@ cdef inline uint64_t _hash_entry(StringCounter c, size_t e) noexcept nogil:
     return lr_xxh3(c._arena + a, <size_t>(_off(c, e + 1) - a), _SEED)
 
 
+cdef inline size_t _sget(StringCounter c, size_t j) noexcept nogil:
+    """The entry number in index slot j."""
+    return (<uint32_t *>c._slots)[j] if c._swide else (<uint16_t *>c._slots)[j]
+
+
+cdef inline void _sset(StringCounter c, size_t j, size_t e) noexcept nogil:
+    if c._swide:
+        (<uint32_t *>c._slots)[j] = <uint32_t>e
+    else:
+        (<uint16_t *>c._slots)[j] = <uint16_t>e
+
+
+cdef int _widen_slots(StringCounter c) except -1:
+    """The index's entry numbers to 32 bits (an entry number past 16 bits is coming)."""
+    cdef size_t j, size = c._mask + 1
+    cdef uint32_t *w = <uint32_t *>PyMem_Malloc(size * 4)
+    if w == NULL:
+        raise MemoryError(f"StringCounter: no memory to widen an index of {size} slots")
+    for j in range(size):
+        w[j] = (<uint16_t *>c._slots)[j]
+    PyMem_Free(c._slots)
+    c._slots = w
+    c._swide = True
+    return 0
+
+
 cdef Py_ssize_t _find(StringCounter c, const uint8_t *p, size_t n, uint64_t h,
                       size_t *where) noexcept nogil:
     """The entry of key (p, n) with hash h, or -1; ``where``: its slot, or the slot a new
@@ -82,7 +108,7 @@ cdef Py_ssize_t _find(StringCounter c, const uint8_t *p, size_t n, uint64_t h,
     while True:
         t = c._tags[j]
         if t == tag:
-            e = c._slots[j]
+            e = <uint32_t>_sget(c, j)
             a = _off(c, e)
             if _off(c, e + 1) - a == n and memcmp(c._arena + a, p, n) == 0:
                 where[0] = j
@@ -101,7 +127,7 @@ cdef size_t _slot_of(StringCounter c, size_t e) noexcept nogil:
     cdef uint64_t h = _hash_entry(c, e)
     cdef size_t j = h & c._mask, step = 1
     cdef uint8_t tag = _tag(h)
-    while not (c._tags[j] == tag and c._slots[j] == e):
+    while not (c._tags[j] == tag and _sget(c, j) == e):
         j = (j + step) & c._mask
         step += 1
     return j
@@ -146,16 +172,20 @@ cdef size_t _index_size(size_t keys, bint growing) noexcept nogil:
 cdef int _reindex(StringCounter c, size_t size) except -1:
     """Rebuild the index with ``size`` slots (a power of two), from the live entries."""
     cdef uint8_t *tags = <uint8_t *>PyMem_Malloc(size)
-    cdef uint32_t *slots = <uint32_t *>PyMem_Malloc(size * 4)
+    cdef bint wide
+    cdef void *slots
     cdef size_t e, j, step, mask = size - 1
     cdef uint64_t h
-    if tags == NULL or slots == NULL:
+    if tags == NULL:
+        raise MemoryError(f"StringCounter: no memory for an index of {size} slots")
+    if c._batch == 0 and c._n > c._live:
+        _compact(c)   # (before the width is chosen: it may lower the entry numbers)
+    wide = c._n > 0xFFFF   # entry numbers 0..n-1 in 16 bits while they fit
+    slots = PyMem_Malloc(size * (4 if wide else 2))
+    if slots == NULL:
         PyMem_Free(tags)
-        PyMem_Free(slots)
         raise MemoryError(f"StringCounter: no memory for an index of {size} slots")
     memset(tags, LR_C_EMPTY, size)
-    if c._batch == 0 and c._n > c._live:
-        _compact(c)
     for e in range(c._n):
         if _dead(c, e):
             continue
@@ -166,11 +196,15 @@ cdef int _reindex(StringCounter c, size_t size) except -1:
             j = (j + step) & mask
             step += 1
         tags[j] = _tag(h)
-        slots[j] = <uint32_t>e
+        if wide:
+            (<uint32_t *>slots)[j] = <uint32_t>e
+        else:
+            (<uint16_t *>slots)[j] = <uint16_t>e
     PyMem_Free(c._tags)
     PyMem_Free(c._slots)
     c._tags = tags
     c._slots = slots
+    c._swide = wide
     c._mask = mask
     c._filled = c._live
     return 0
@@ -225,6 +259,8 @@ cdef int _append(StringCounter c, const uint8_t *p, size_t n, uint64_t h, int64_
     cdef size_t where
     cdef size_t e
     _room(c, n)
+    if not c._swide and c._n > 0xFFFF:   # entry number c._n needs 32 bits
+        _widen_slots(c)
     if not c._cwide and (v < LR_C_I32_MIN or v > LR_C_I32_MAX):
         _widen_counts(c)
     _find(c, p, n, h, &where)   # the index may have been rebuilt by _room
@@ -237,7 +273,7 @@ cdef int _append(StringCounter c, const uint8_t *p, size_t n, uint64_t h, int64_
     if c._tags[where] == LR_C_EMPTY:
         c._filled += 1
     c._tags[where] = _tag(h)
-    c._slots[where] = <uint32_t>e
+    _sset(c, where, e)
     c._n += 1
     c._live += 1
     c._version += 1
