@@ -244,3 +244,38 @@ def test_from_arrow_keeps_the_column_kind():
                                                              else values.to_pylist()))))
     with pytest.raises(ValueError):
         StringMap.from_arrow(keys, pa.array(["w", None, "y", "z"]))
+
+
+def test_sorted_keys_that_are_not_utf8_are_refused_at_open(tmp_path):
+    # a crafted file with a valid checksum: keys' bytes not UTF-8, or an offset inside a
+    # character, are refused when the file opens (they used to fail on first iteration)
+    from lowram import FormatError
+    from lowram._fileformat import pack, unpack
+
+    m = StringMap({"aé": 1, "b": 2}, backend="sorted")
+    env = unpack(m.to_bytes())
+    payload = bytes(env.payload)
+    at = payload.index("é".encode())
+    for bad in (payload[:at] + b"\xff" + payload[at + 1:],        # not UTF-8
+                payload[:at] + b"\xa9" + payload[at + 1:]):        # a stray continuation
+        data = pack(env.kind, env.version, bad)
+        with pytest.raises(FormatError, match="UTF-8"):
+            StringMap.from_bytes(data)
+        (tmp_path / "m.lowram").write_bytes(data)
+        with pytest.raises(FormatError, match="UTF-8"):
+            StringMap.load(tmp_path / "m.lowram", mmap=True)
+    surrogate = StringMap({"\ud800": 1, "a": 2}, backend="sorted")   # kept by surrogatepass
+    assert StringMap.from_bytes(surrogate.to_bytes()) == {"\ud800": 1, "a": 2}
+
+
+def test_an_index_naming_a_missing_value_is_a_format_error():
+    from lowram import FormatError
+
+    m = StringMap({"a": 1, "b": 2, "c": 3}, backend="sorted")
+    m._values = ValueStore.build([1])   # as a crafted file's index past its values reads
+    with pytest.raises(FormatError, match="damaged"):
+        m["c"]
+    with pytest.raises(FormatError, match="damaged"):
+        list(m.items())
+    with pytest.raises(FormatError, match="damaged"):
+        m.prefixes("c")

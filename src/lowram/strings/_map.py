@@ -204,7 +204,7 @@ class StringMap(collections.abc.Mapping):
         i = self._index.index(key)
         if i < 0:
             raise KeyError(key)
-        return self._values[i]
+        return self._value(i)
 
     def __contains__(self, key) -> bool:
         if not isinstance(key, str):
@@ -249,7 +249,13 @@ class StringMap(collections.abc.Mapping):
             yield from index.iter_items(prefix)
 
     def _value(self, i):
-        return self._empty[0] if i < 0 else self._values[i]
+        if i < 0:
+            return self._empty[0]
+        try:
+            return self._values[i]
+        except IndexError:   # only a crafted file's index names a value it does not hold
+            raise FormatError(f"StringMap: the key index names value {i} of "
+                              f"{len(self._values)}: the file it came from is damaged") from None
 
     def keys(self, prefix: str | None = None):
         """A ``KeysView`` (no prefix), or a lazy iterator of the keys starting with ``prefix``.
@@ -304,7 +310,7 @@ class StringMap(collections.abc.Mapping):
         out = [("", self._empty[0])] if self._empty is not None else []
         clipped = self._index.clip(s)
         if clipped:
-            out.extend((k, self._values[i]) for k, i in self._index.prefix_items(clipped))
+            out.extend((k, self._value(i)) for k, i in self._index.prefix_items(clipped))
         return out
 
     def longest_prefix(self, s: str, default=MISSING):

@@ -512,4 +512,26 @@ cdef class SortedKeys:
             raise ValueError("sorted-keys payload length does not match its header")
         dtype = np.uint32 if width == 4 else np.uint64
         offsets = np.frombuffer(view[start:end], dtype=dtype)
-        return SortedKeys(view[end:], offsets)  # which checks the offsets
+        keys = SortedKeys(view[end:], offsets)  # which checks the offsets
+        _check_text(view[end:], offsets)
+        return keys
+
+
+def _check_text(data, offsets) -> None:
+    """ValueError unless ``data`` is UTF-8 (lone surrogates allowed, as keys keep them) with
+    every offset at the start of a character: read a MiB at a time, so a large mapped file
+    is checked without a copy of its text."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")("surrogatepass")
+    step = 1 << 20
+    try:
+        for at in range(0, len(data), step):
+            decoder.decode(data[at:at + step])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"sorted keys are not UTF-8 ({exc.reason})") from None
+    inner = np.asarray(offsets[1:-1], dtype=np.int64)
+    inner = inner[inner < len(data)]
+    if len(inner) and np.any((np.frombuffer(data, dtype=np.uint8)[inner] & 0xC0) == 0x80):
+        raise ValueError("sorted keys: an offset splits a character")

@@ -206,7 +206,7 @@ class ValueStore:
     def from_floats(cls, values: np.ndarray) -> "ValueStore":
         """Store a float array as float32 when that is exact for every value, else float64."""
         values = np.asarray(values, dtype=np.float64)
-        with np.errstate(over="ignore"):   # a value past float32's range: not exact
+        with np.errstate(over="ignore", invalid="ignore"):   # past float32: not exact
             narrow = values.astype(np.float32)
         exact = np.array_equal(narrow.astype(np.float64), values, equal_nan=True) and \
             np.array_equal(np.signbit(narrow), np.signbit(values))
