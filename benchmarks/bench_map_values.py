@@ -57,23 +57,24 @@ def _pairs(words, kind):
     return ((w, value(i, w)) for i, w in enumerate(words))
 
 
-# builders (module level: isolated_memory runs them in a fresh subprocess by name)
-def dict_str(words): return dict(_pairs(words, "str"))
-def dict_float(words): return dict(_pairs(words, "float"))
-def dict_int(words): return dict(_pairs(words, "int"))
-def dict_mixed(words): return dict(_pairs(words, "mixed"))
-def marisa_str(words): return StringMap(_pairs(words, "str"), backend="marisa")
-def marisa_float(words): return StringMap(_pairs(words, "float"), backend="marisa")
-def marisa_int(words): return StringMap(_pairs(words, "int"), backend="marisa")
-def marisa_mixed(words): return StringMap(_pairs(words, "mixed"), backend="marisa")
-def sorted_str(words): return StringMap(_pairs(words, "str"), backend="sorted")
-def sorted_float(words): return StringMap(_pairs(words, "float"), backend="sorted")
-def sorted_int(words): return StringMap(_pairs(words, "int"), backend="sorted")
-def sorted_mixed(words): return StringMap(_pairs(words, "mixed"), backend="sorted")
-def hat_str(words): return MutableStringMap(_pairs(words, "str"))
-def hat_float(words): return MutableStringMap(_pairs(words, "float"))
-def hat_int(words): return MutableStringMap(_pairs(words, "int"))
-def hat_mixed(words): return MutableStringMap(_pairs(words, "mixed"))
+BUILD = {"dict": dict,
+         "marisa": lambda pairs: StringMap(pairs, backend="marisa"),
+         "sorted": lambda pairs: StringMap(pairs, backend="sorted"),
+         "hat": MutableStringMap}
+
+
+def _builder(structure, kind):
+    def build(words):
+        return BUILD[structure](_pairs(words, kind))
+    build.__name__ = build.__qualname__ = f"{structure}_{kind}"
+    return build
+
+
+# isolated_memory runs a builder in a fresh subprocess by its module-level name, as
+# "bench_map_values:<structure>_<kind>"
+for _structure in BUILD:
+    for _kind in KINDS:
+        globals()[f"{_structure}_{_kind}"] = _builder(_structure, _kind)
 
 
 STRUCTURES = {"dict": "dict", "StringMap (marisa)": "marisa", "StringMap (sorted)": "sorted",

@@ -191,7 +191,7 @@ def test_damaged_value_stores_raise(values):
             damaged.append(blob[:at] + bytes([blob[at] ^ bit]) + blob[at + 1:])
     for data in damaged:
         try:
-            store = ValueStore.from_bytes(data, allow_pickle=not values[-1] == 2**70)
+            store = ValueStore.from_bytes(data, allow_pickle=True)
         except (ValueError, pickle.UnpicklingError, EOFError):
             continue
         except Exception as exc:   # pickle may raise others on a damaged pickle

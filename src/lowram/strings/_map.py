@@ -141,7 +141,8 @@ class StringMap(collections.abc.Mapping):
             pick = np.concatenate(parts) if parts else np.zeros(0, bool)
         else:   # text: column_kind refused any other
             text = "str" if _is_string_type(values) else "bytes"
-            chunks = list(text_chunks(values, "StringMap values", utf8=text == "str"))
+            src, starts, lengths = _spans_of(
+                text_chunks(values, "StringMap values", utf8=text == "str"))
         sorted_keys, has_empty, rows, empty_row = collect_column(keys, "StringMap")
         key_list = list(sorted_keys)
         del sorted_keys
@@ -153,9 +154,9 @@ class StringMap(collections.abc.Mapping):
             if has_empty:
                 empty = build(pick[last])
         else:
-            store = ValueStore.from_spans(text, _spans_at(chunks, rows))
+            store = ValueStore.gathered(text, src, starts[rows], lengths[rows])
             if has_empty:
-                empty = ValueStore.from_spans(text, _spans_at(chunks, last))
+                empty = ValueStore.gathered(text, src, starts[last], lengths[last])
         out = cls.__new__(cls)
         out._install(key_list, store, empty, backend)
         return out
@@ -484,25 +485,26 @@ class StringMap(collections.abc.Mapping):
         assert n == len(self)
 
 
-def _spans_at(chunks, rows) -> list:
-    """The bytes of column rows ``rows`` of checked text chunks (one bytes per row asked)."""
-    starts = np.cumsum([0] + [len(c) for c in chunks])
-    out = []
-    for row in rows.tolist():
-        c = int(np.searchsorted(starts, row, side="right")) - 1
-        chunk, i = chunks[c], row - int(starts[c])
-        out.append(chunk.data[int(chunk.offsets[i]):int(chunk.offsets[i + 1])].tobytes())
-    return out
+def _spans_of(chunks) -> tuple:
+    """(data, starts, lengths) of every row of checked text chunks: one uint8 array (the
+    chunk's own buffer when there is one chunk, else the chunks' bytes back to back) and
+    int64 arrays indexed by row."""
+    chunks = list(chunks)
+    if not chunks:
+        return np.zeros(0, np.uint8), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    data = [c.data for c in chunks]
+    bases = np.cumsum([0] + [len(d) for d in data[:-1]])
+    starts = np.concatenate([c.offsets[:-1].astype(np.int64) + base
+                             for c, base in zip(chunks, bases)])
+    lengths = np.concatenate([np.diff(c.offsets.astype(np.int64)) for c in chunks])
+    return (data[0] if len(data) == 1 else np.concatenate(data)), starts, lengths
 
 
 def _is_string_type(column) -> bool:
-    """Whether a text column (Arrow, or pandas made Arrow) holds str (UTF-8 string types)
-    rather than bytes (binary types)."""
+    """Whether an Arrow text column (as ``column_kind`` returned it) holds str (UTF-8
+    string types) rather than bytes (binary types)."""
     import pyarrow as pa
 
-    from .._arrow import column_kind
-
-    _, column = column_kind(column, "StringMap values")
     t = column.schema.field(0).type if hasattr(column, "schema") else column.type
     if pa.types.is_dictionary(t):
         t = t.value_type

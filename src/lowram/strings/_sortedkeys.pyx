@@ -513,14 +513,14 @@ cdef class SortedKeys:
         dtype = np.uint32 if width == 4 else np.uint64
         offsets = np.frombuffer(view[start:end], dtype=dtype)
         keys = SortedKeys(view[end:], offsets)  # which checks the offsets
-        _check_text(view[end:], offsets)
+        check_text(view[end:], offsets, "sorted keys")
         return keys
 
 
-def _check_text(data, offsets) -> None:
-    """ValueError unless ``data`` is UTF-8 (lone surrogates allowed, as keys keep them) with
-    every offset at the start of a character: read a MiB at a time, so a large mapped file
-    is checked without a copy of its text."""
+def check_text(data, offsets, what) -> None:
+    """ValueError naming ``what`` unless ``data`` is UTF-8 (lone surrogates allowed, as
+    keys and str values keep them) with every offset at the start of a character: read a
+    MiB at a time, so a large mapped file is checked without a copy of its text."""
     import codecs
 
     decoder = codecs.getincrementaldecoder("utf-8")("surrogatepass")
@@ -530,8 +530,8 @@ def _check_text(data, offsets) -> None:
             decoder.decode(data[at:at + step])
         decoder.decode(b"", final=True)
     except UnicodeDecodeError as exc:
-        raise ValueError(f"sorted keys are not UTF-8 ({exc.reason})") from None
+        raise ValueError(f"{what} are not UTF-8 ({exc.reason})") from None
     inner = np.asarray(offsets[1:-1], dtype=np.int64)
     inner = inner[inner < len(data)]
     if len(inner) and np.any((np.frombuffer(data, dtype=np.uint8)[inner] & 0xC0) == 0x80):
-        raise ValueError("sorted keys: an offset splits a character")
+        raise ValueError(f"{what}: an offset splits a character")

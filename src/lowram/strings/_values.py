@@ -111,10 +111,9 @@ class ValueStore:
     # ------------------------------------------------------------------ building
 
     @classmethod
-    def build(cls, values: list, keys: list | None = None, kind: str | None = None):
+    def build(cls, values: list, kind: str | None = None):
         """Store ``values`` (a list), each kind in its compact form; ``kind`` forces one
-        kind (the values must then all be of it). ``keys`` is accepted for callers that name
-        culprits; every value is storable, so none is refused."""
+        kind (the values must then all be of it). Every value is storable: none is refused."""
         types = set(map(type, values))
         if kind is None and len(types) == 1:
             only = next(iter(types))
@@ -159,13 +158,14 @@ class ValueStore:
             return cls("none", n)
         if kind in ("str", "bytes"):
             blobs = [v.encode("utf-8", "surrogatepass") for v in values] if kind == "str" else values
-            return cls._spans(kind, blobs)
+            return cls.from_spans(kind, blobs)
         if kind == "object":
             return cls("object", n, array=np.fromiter(values, dtype=object, count=n))
         raise ValueError(f"unknown value kind {kind!r}")
 
     @classmethod
-    def _spans(cls, kind: str, blobs: list) -> "ValueStore":
+    def from_spans(cls, kind: str, blobs: list) -> "ValueStore":
+        """Store a list of ``bytes`` as ``kind`` ``"str"`` (their UTF-8) or ``"bytes"``."""
         n = len(blobs)
         offsets = np.zeros(n + 1, dtype=np.uint64)
         np.cumsum(np.fromiter(map(len, blobs), dtype=np.uint64, count=n), out=offsets[1:])
@@ -219,10 +219,16 @@ class ValueStore:
                                                           bitorder="little"))
 
     @classmethod
-    def from_spans(cls, kind: str, blobs: list) -> "ValueStore":
-        """Store a list of ``bytes`` as ``kind`` ``"str"`` (UTF-8, already checked) or
-        ``"bytes"``."""
-        return cls._spans(kind, blobs)
+    def gathered(cls, kind: str, src, starts, lengths) -> "ValueStore":
+        """Store spans of the byte array ``src`` (``starts``/``lengths``, int64 arrays) as
+        ``kind`` ``"str"`` (checked UTF-8) or ``"bytes"``, copied in numpy with no Python
+        object per value."""
+        blob, offsets = _gather(src, starts, lengths)
+        if len(blob) < 2**32:
+            offsets = offsets.astype(np.uint32)
+        else:
+            offsets = offsets.astype(np.uint64)
+        return cls(kind, len(lengths), blob=blob, offsets=offsets)
 
     # ------------------------------------------------------------------ reading
 
@@ -279,24 +285,11 @@ class ValueStore:
 
     def _spans_permuted(self, order) -> "ValueStore":
         old = self.offsets.astype(np.int64)
-        lengths = np.diff(old)
         inverse = np.empty_like(order)
         inverse[order] = np.arange(len(order))
-        new_lengths = lengths[inverse]
-        offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
-        np.cumsum(new_lengths, out=offsets[1:])
-        src = np.frombuffer(self.blob, dtype=np.uint8)
-        dst = np.empty(len(src), dtype=np.uint8)
-        step = 65536   # values per gather, so the index array stays small
-        for lo in range(0, len(order), step):
-            hi = min(lo + step, len(order))
-            ln = new_lengths[lo:hi]
-            if not ln.sum():
-                continue
-            gather = np.repeat(old[inverse[lo:hi]] - offsets[lo:hi], ln) + \
-                np.arange(offsets[lo], offsets[hi])
-            dst[offsets[lo]:offsets[hi]] = src[gather]
-        return ValueStore(self.kind, self.count, blob=dst.tobytes(),
+        blob, offsets = _gather(np.frombuffer(self.blob, dtype=np.uint8), old[:-1][inverse],
+                                np.diff(old)[inverse])
+        return ValueStore(self.kind, self.count, blob=blob,
                           offsets=offsets.astype(self.offsets.dtype))
 
     def nbytes(self) -> int:
@@ -428,12 +421,9 @@ class ValueStore:
             raise ValueError("value store offsets are malformed")
         blob = body[(n + 1) * width:]
         if kind == "str":
-            try:
-                str(blob, "utf-8", "surrogatepass")
-            except UnicodeDecodeError:
-                raise ValueError("value store str values are not UTF-8") from None
-            if not _on_boundaries(blob, offsets):
-                raise ValueError("value store str offsets split a character")
+            from ._sortedkeys import check_text
+
+            check_text(blob, offsets, "value store str values")
         return cls(kind, n, blob=bytes(blob) if copy else blob, offsets=offsets)
 
     @classmethod
@@ -492,12 +482,23 @@ def _index(i, n: int) -> int:
     return i
 
 
-def _on_boundaries(blob, offsets) -> bool:
-    """Whether every offset starts a UTF-8 character (or is the end)."""
-    data = np.frombuffer(blob, dtype=np.uint8)
-    inner = offsets[1:-1].astype(np.int64)
-    inner = inner[inner < len(data)]
-    return not np.any((data[inner] & 0xC0) == 0x80)
+def _gather(src, starts, lengths) -> tuple:
+    """(bytes, int64 offsets): the spans ``src[starts[i]:starts[i] + lengths[i]]`` back to
+    back, copied by numpy in blocks of 65,536 spans so the index array stays small."""
+    starts = np.asarray(starts, dtype=np.int64)
+    lengths = np.asarray(lengths, dtype=np.int64)
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    dst = np.empty(int(offsets[-1]), dtype=np.uint8)
+    step = 65536
+    for lo in range(0, len(lengths), step):
+        hi = min(lo + step, len(lengths))
+        if offsets[hi] == offsets[lo]:
+            continue
+        at = np.repeat(starts[lo:hi] - offsets[lo:hi], lengths[lo:hi]) + \
+            np.arange(offsets[lo], offsets[hi])
+        dst[offsets[lo]:offsets[hi]] = src[at]
+    return dst.tobytes(), offsets
 
 
 def _pad8(n: int) -> int:

@@ -106,18 +106,17 @@ cdef class MutableStringMap(_HatTrie):
 
     cdef int _fit(self, int kind, _Undo log) except -1:
         """Make the map able to hold a value of kind: an empty map takes it up, another
-        kind widens the map to objects. Returns the kind to store the value as."""
+        kind widens the map to objects (``self._vals.kind`` then says how to store it)."""
         cdef _MapValues vals = self._vals
         if kind == vals.kind:
-            return kind
+            return 0
         if self._t.size == 0:
             vals.adopt(kind)
-            return kind
-        if vals.kind != V_OBJ:
+        elif vals.kind != V_OBJ:
             # every slot is rewritten in this one step; a live iterator reads slot and
             # layout together at each step, so it goes on (the keys did not change)
             vals.widen(self._t, log)
-        return V_OBJ
+        return 0
 
     cdef int _put(self, lowram_key *k, object value, _Undo log) except -1:
         """Set key k to value (logging the change when log is not None)."""
@@ -223,7 +222,7 @@ cdef class MutableStringMap(_HatTrie):
             # batch added go (their values wait for the next compaction); the values it
             # replaced stay replaced, as a dict's update interleaved with another thread's
             # changes keeps what it set
-            log.undo_inserts(self._t)
+            log.undo(self._t, False)
             try:
                 self._vals.rolled_back(None, self._t)   # recount the arena's waste
             except BaseException:

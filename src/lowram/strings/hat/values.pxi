@@ -14,6 +14,7 @@
 # compacted outside any batch. A batch with an undo log releases what it replaced only when
 # it succeeds, and what it allocated when it fails, so the log's old slots stay valid.
 
+from cpython.long cimport PyLong_AsLongLongAndOverflow
 from cpython.unicode cimport PyUnicode_DecodeUTF8
 
 from lowram.strings._values import classify as _classify_value
@@ -66,20 +67,9 @@ cdef class _Undo(_Buffer):
         self.write(<uint8_t *>&n64, 8)
         return 0
 
-    cdef void undo_inserts(self, hat_t *t) noexcept:
-        """Remove the keys the logged changes added (none of their old values is put back)."""
-        cdef size_t end = self.n, kpos
-        cdef uint64_t n64
-        while end:
-            memcpy(&n64, self.p + end - 8, 8)
-            kpos = end - 17 - <size_t>n64
-            if not self.p[end - 9]:
-                hat_remove(t, self.p + kpos, <size_t>n64)
-            end = kpos
-        self.n = 0
-
-    cdef void undo(self, hat_t *t) noexcept:
-        """Put back, newest first, what every logged change replaced (needs no memory)."""
+    cdef void undo(self, hat_t *t, bint values=True) noexcept:
+        """Put back, newest first, what every logged change replaced (needs no memory);
+        without values, only remove the keys the changes added (old slots left unread)."""
         cdef size_t end = self.n, kpos
         cdef uint64_t n64
         cdef uint8_t *w
@@ -87,7 +77,7 @@ cdef class _Undo(_Buffer):
             memcpy(&n64, self.p + end - 8, 8)
             kpos = end - 17 - <size_t>n64
             if self.p[end - 9]:
-                w = hat_value(t, self.p + kpos, <size_t>n64)
+                w = hat_value(t, self.p + kpos, <size_t>n64) if values else NULL
                 if w != NULL:
                     memcpy(w, self.p + end - 17, 8)
             else:
@@ -107,10 +97,13 @@ cdef inline object _plain(object v):
 
 
 cdef inline int _kind_of(object v) except -1:
-    """The kind a plain value is stored as."""
+    """The kind a plain value is stored as (``_values.classify``'s dispatch, in C for the
+    per-value path; an int past int64 is an object here, as the 8 value bytes hold int64)."""
+    cdef int overflow = 0
     t = type(v)
     if t is int:
-        return V_INT if _INT64_MIN <= v <= _INT64_MAX else V_OBJ
+        PyLong_AsLongLongAndOverflow(v, &overflow)
+        return V_OBJ if overflow else V_INT
     if t is str:
         return V_STR
     if t is float:
