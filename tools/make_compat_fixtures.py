@@ -421,9 +421,20 @@ def git_commit() -> str:
         return "unknown"
 
 
+def ints(w: Writer):
+    from lowram import IntSet
+
+    edges = [0, 1, -1, 2**31 - 1, -2**31, 2**31, 2**40, -2**63, 2**63 - 1, 2**63, 2**64 - 1]
+    for name, keys in (("intset", edges + list(range(-500, 500, 3))),
+                       ("intset_narrow", list(range(-300, 300, 7))), ("intset_empty", [])):
+        s = IntSet(keys, seed=2024)
+        w.both(name, "IntSet", s, {"keys": list(s), "seed": s.seed,
+                                   "absent": [3, -3, 2**62, 2**64 - 2]}, MMAP_OPENERS)
+
+
 #: the fixture groups, in the order they are written
 GROUPS = {"lists": lists, "list_files": list_files, "strings": strings, "counters": counters,
-          "sketches": sketches}
+          "sketches": sketches, "ints": ints}
 
 
 def main():

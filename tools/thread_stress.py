@@ -579,6 +579,109 @@ def _map_kind(_value, widen=False):
                 verify)
 
 
+INT_KEYS = sorted({v for i in range(-300, 300)
+                   for v in (i, i * 1_000_003, i * 2**40 + 7, 2**64 - 1 - abs(i))})
+INT_KEY_SET = set(INT_KEYS)
+
+
+def _ints(rng, k):
+    return [INT_KEYS[rng.randrange(len(INT_KEYS))] for _ in range(k)]
+
+
+def _check_ints(values, what):
+    for v in values:
+        if v not in INT_KEY_SET:
+            raise Torn(f"{what} gave {v!r}, never stored")
+
+
+@_kind("IntSet")
+def _int_set():
+    def add(s, rng):
+        s.add(_ints(rng, 1)[0])
+
+    def update(s, rng):
+        s.update(_ints(rng, 30))
+
+    def update_gen(s, rng):
+        s.update(k for k in _ints(rng, 30) if rng.random() < 0.99 or time.sleep(0))
+
+    def update_np(s, rng):
+        s.update(np.array([v for v in _ints(rng, 3000) if v < 2**63], dtype=np.int64))
+
+    def update_bad(s, rng):
+        s.update(_ints(rng, 10) + ["x"])
+
+    def discard(s, rng):
+        for k in _ints(rng, 10):
+            s.discard(k)
+
+    def remove(s, rng):
+        s.remove(_ints(rng, 1)[0])
+
+    def pop(s, rng):
+        _check_ints([s.pop()], "pop()")
+
+    def algebra(s, rng):
+        other = lowram.IntSet(_ints(rng, 40))
+        op = rng.randrange(4)
+        if op == 0:
+            s |= other
+        elif op == 1:
+            s -= other
+        elif op == 2:
+            s ^= other
+        else:
+            s &= lowram.IntSet(INT_KEY_SET - set(_ints(rng, 5)))
+
+    def clear(s, rng):
+        if rng.random() < 0.05:
+            s.clear()
+
+    def contains(s, rng):
+        keys = _ints(rng, 20)
+        _ = [k in s for k in keys]
+        hits = s.contains_many(np.array([k for k in keys if k < 2**63], dtype=np.int64))
+        if len(hits) != sum(k < 2**63 for k in keys):
+            raise Torn("contains_many gave a wrong number of answers")
+
+    def iterate(s, rng):
+        _check_ints(iter(s), "iteration")
+
+    def copies(s, rng):
+        _check_ints(s.copy(), "copy()")
+        _check_ints(pickle.loads(pickle.dumps(s)), "pickle")
+        _check_ints(lowram.IntSet.from_bytes(s.to_bytes()), "to_bytes()")
+        _ = (s == set(s), len(s), s.nbytes, sys.getsizeof(s), repr(s))
+
+    def arrays(s, rng):
+        try:
+            _check_ints(s.to_numpy().tolist(), "to_numpy()")
+        except OverflowError:   # negative ints beside ints from 2**63 up
+            pass
+
+    def named(s, rng):
+        other = _ints(rng, 20)
+        _check_ints(s.union(other), "union()")
+        _check_ints(s.intersection(other), "intersection()")
+        _ = s.issubset(INT_KEYS), s.isdisjoint(other)
+
+    ops = {
+        "add": (add, ()), "update(list)": (update, ()), "update(generator)": (update_gen, ()),
+        "update(ndarray)": (update_np, ()), "update(bad item)": (update_bad, (TypeError,)),
+        "discard": (discard, ()), "remove": (remove, (KeyError,)), "pop": (pop, (KeyError,)),
+        "|= -= ^= &=": (algebra, ()), "clear": (clear, ()), "in/contains_many": (contains, ()),
+        "iterate": (iterate, (RuntimeError,)), "copy/pickle/bytes": (copies, ()),
+        "to_numpy": (arrays, ()), "union/intersection": (named, ()),
+    }
+
+    def verify(s):
+        s._check()
+        _check_ints(s, "the final set")
+        if len(list(s)) != len(s):
+            raise Torn("len() differs from the keys iterated")
+    return Kind(lambda: lowram.IntSet(INT_KEYS[:100]), ops, verify)
+
+
 @_kind("MutableStringMap")
 def _mutable_map():
     return _map_kind(_value)

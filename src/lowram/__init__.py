@@ -2,6 +2,7 @@
 
 * typed lists: :class:`IntList`, :class:`FloatList`, :class:`BitList`, :class:`StrList`,
   :class:`PackedIntArray`;
+* sets of ints: :class:`IntSet` (a ``set`` of ints in a compact hash table);
 * string sets and maps: :class:`StringSet`, :class:`StringMap` (marisa, DAWG, datrie, sorted,
   builtin backends) and the mutable HAT-tries :class:`MutableStringSet` and
   :class:`MutableStringMap`; :class:`StringCounter`, a ``collections.Counter`` of str;
@@ -17,6 +18,7 @@ The public API is what ``__all__`` lists; everything else is private.
 from . import corpora, measure, parallel
 from .errors import FormatError, LowramError, MeasurementError
 from .hashing import hash64, hash64_many
+from .ints import IntSet
 from .lists import BitList, FloatList, IntList, PackedIntArray, StrList
 from .sketches import (BloomFilter, CountMinSketch, HyperLogLog, KMinValues, LogLog,
                        MorrisCounter, ScalableBloomFilter, SuperLogLog)
@@ -32,6 +34,7 @@ __all__ = [
     "FormatError",
     "HyperLogLog",
     "IntList",
+    "IntSet",
     "KMinValues",
     "LogLog",
     "LowramError",

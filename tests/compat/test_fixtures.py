@@ -131,6 +131,15 @@ def check_stringset(s, c):
     assert s == frozenset(c["keys"])
 
 
+def check_intset(s, c):
+    s._check()
+    assert list(s) == c["keys"] and s.seed == c["seed"]   # same seed: same order
+    assert len(s) == len(c["keys"]) and all(k in s for k in c["keys"])
+    assert not any(k in s for k in c["absent"])
+    s.add(12345)  # still a working mutable set
+    assert 12345 in s
+
+
 def check_mutablestringset(s, c):
     _check_string_set(s, c)
     s.add("new key")  # still a working mutable set

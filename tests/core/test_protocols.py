@@ -22,6 +22,7 @@ def _samples():
     made = {
         "BitList": lambda: lowram.BitList([1, 0, 1]),
         "IntList": lambda: lowram.IntList([1, 2, 3]),
+        "IntSet": lambda: lowram.IntSet([1, 2, 3]),
         "FloatList": lambda: lowram.FloatList([1.5, 2.0]),
         "StrList": lambda: lowram.StrList(words),
         "PackedIntArray": lambda: lowram.PackedIntArray.from_iterable([1, 2, 3]),
@@ -104,7 +105,7 @@ def test_protocol_answers_in_time(name, protocol):
 #: each public container and the builtin it replaces
 BUILTIN_OF = {
     "IntList": list, "FloatList": list, "StrList": list, "BitList": list,
-    "PackedIntArray": tuple, "StringSet": frozenset, "MutableStringSet": set,
+    "PackedIntArray": tuple, "StringSet": frozenset, "MutableStringSet": set, "IntSet": set,
     "StringMap": dict, "MutableStringMap": dict, "StringCounter": collections.Counter,
 }
 

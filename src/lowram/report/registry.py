@@ -79,6 +79,7 @@ def resolve(ref: str):
 FAMILIES = (
     "lowram.report.baselines",  # what a user has without lowram
     "lowram.lists._report",
+    "lowram.ints._report",
     "lowram.strings._report",
     "lowram.sketches._report",
 )

@@ -1,0 +1,5 @@
+"""Sets of ints in compact tables: :class:`IntSet` (a ``set`` of ints)."""
+
+from ._intset import IntSet
+
+__all__ = ["IntSet"]
