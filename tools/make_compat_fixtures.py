@@ -422,13 +422,25 @@ def git_commit() -> str:
 
 
 def ints(w: Writer):
-    from lowram import IntSet
+    from lowram import IntMap, IntSet
 
     edges = [0, 1, -1, 2**31 - 1, -2**31, 2**31, 2**40, -2**63, 2**63 - 1, 2**63, 2**64 - 1]
     for name, keys in (("intset", edges + list(range(-500, 500, 3))),
                        ("intset_narrow", list(range(-300, 300, 7))), ("intset_empty", [])):
         s = IntSet(keys, seed=2024)
         w.both(name, "IntSet", s, {"keys": list(s), "seed": s.seed,
+                                   "absent": [3, -3, 2**62, 2**64 - 2]}, MMAP_OPENERS)
+    for name, items, kind in (
+            ("intmap", {k: (k * 7) % 1000 - 500 for k in edges + list(range(-500, 500, 3))},
+             "int"),
+            ("intmap_wide", {k: (2**62 if k % 2 else -2**62) + k for k in range(-300, 300, 7)},
+             "int"),
+            ("intmap_float", {k: k / 4 for k in edges}, "float"),
+            ("intmap_empty", {}, "float")):
+        m = IntMap(items, seed=2024, value_kind=kind)
+        w.both(name, "IntMap", m, {"items": [[k, fhex(v) if kind == "float" else v]
+                                             for k, v in m.items()],
+                                   "seed": m.seed, "value_kind": kind,
                                    "absent": [3, -3, 2**62, 2**64 - 2]}, MMAP_OPENERS)
 
 

@@ -682,6 +682,94 @@ def _int_set():
     return Kind(lambda: lowram.IntSet(INT_KEYS[:100]), ops, verify)
 
 
+def _int_value(k):
+    """The value an IntMap stress run stores for key k (a read of anything else is torn)."""
+    return (k * 7919) % 2**40 - 2**39
+
+
+def _check_int_items(items, what):
+    # increments in flight on other threads (each +1 then -1, with resets between) leave a
+    # value at most one per thread away from the one stored
+    for k, v in items:
+        if k not in INT_KEY_SET or abs(v - _int_value(k)) > 8:
+            raise Torn(f"{what} gave {k!r}: {v!r}, never stored")
+
+
+@_kind("IntMap")
+def _int_map():
+    def put(m, rng):
+        k = _ints(rng, 1)[0]
+        m[k] = _int_value(k)
+
+    def update(m, rng):
+        m.update({k: _int_value(k) for k in _ints(rng, 30)})
+
+    def update_gen(m, rng):
+        m.update((k, _int_value(k)) for k in _ints(rng, 30) if rng.random() < 0.99 or time.sleep(0))
+
+    def update_np(m, rng):
+        ks = np.array([k for k in _ints(rng, 3000) if k < 2**63], dtype=np.int64)
+        m.update(ks, np.array([_int_value(k) for k in ks.tolist()], dtype=np.int64))
+
+    def update_bad(m, rng):
+        m.update([(k, _int_value(k)) for k in _ints(rng, 10)] + [(1, "x")])
+
+    def delete(m, rng):
+        for k in _ints(rng, 10):
+            m.pop(k, None)
+
+    def remove(m, rng):
+        del m[_ints(rng, 1)[0]]
+
+    def popitem(m, rng):
+        _check_int_items([m.popitem()], "popitem()")
+
+    def bump(m, rng):
+        k = _ints(rng, 1)[0]
+        if k in m:
+            m.increment(k, 1)
+            m.increment(k, -1)
+
+    def clear(m, rng):
+        if rng.random() < 0.05:
+            m.clear()
+
+    def reads(m, rng):
+        keys = _ints(rng, 20)
+        for k in keys:
+            v = m.get(k)
+            if v is not None:
+                _check_int_items([(k, v)], "get()")
+        ks = np.array([k for k in keys if k < 2**63], dtype=np.int64)
+        got = m.get_many(ks, 0)
+        _check_int_items([(k, v) for k, v in zip(ks.tolist(), got.tolist()) if v != 0],
+                         "get_many()")
+
+    def iterate(m, rng):
+        _check_int_items(m.items(), "items()")
+
+    def copies(m, rng):
+        _check_int_items(m.copy().items(), "copy()")
+        _check_int_items(pickle.loads(pickle.dumps(m)).items(), "pickle")
+        _check_int_items(lowram.IntMap.from_bytes(m.to_bytes()).items(), "to_bytes()")
+        _ = (len(m), m.nbytes, sys.getsizeof(m), repr(m), m.most_common(3))
+
+    ops = {
+        "m[k] = v": (put, ()), "update(dict)": (update, ()), "update(generator)": (update_gen, ()),
+        "update(arrays)": (update_np, ()), "update(bad item)": (update_bad, (TypeError,)),
+        "pop": (delete, ()), "del": (remove, (KeyError,)), "popitem": (popitem, (KeyError,)),
+        "increment": (bump, (KeyError,)), "clear": (clear, ()), "get/get_many": (reads, ()),
+        "iterate": (iterate, (RuntimeError,)), "copy/pickle/bytes": (copies, (RuntimeError,)),
+    }
+
+    def verify(m):
+        m._check()
+        _check_int_items(m.items(), "the final map")
+        if len(list(m)) != len(m):
+            raise Torn("len() differs from the keys iterated")
+    return Kind(lambda: lowram.IntMap({k: _int_value(k) for k in INT_KEYS[:100]}), ops, verify)
+
+
 @_kind("MutableStringMap")
 def _mutable_map():
     return _map_kind(_value)

@@ -140,6 +140,17 @@ def check_intset(s, c):
     assert 12345 in s
 
 
+def check_intmap(m, c):
+    m._check()
+    items = [(k, _float(v) if c["value_kind"] == "float" else v) for k, v in c["items"]]
+    assert [k for k, _ in items] == list(m) and m.seed == c["seed"]   # same seed, same order
+    assert all(_same(m[k], v) for k, v in items) and len(m) == len(items)
+    assert m.value_kind == c["value_kind"]
+    assert not any(k in m for k in c["absent"])
+    m[12345] = 1   # still a working mutable map
+    assert m[12345] == 1
+
+
 def check_mutablestringset(s, c):
     _check_string_set(s, c)
     s.add("new key")  # still a working mutable set

@@ -23,6 +23,7 @@ def _samples():
         "BitList": lambda: lowram.BitList([1, 0, 1]),
         "IntList": lambda: lowram.IntList([1, 2, 3]),
         "IntSet": lambda: lowram.IntSet([1, 2, 3]),
+        "IntMap": lambda: lowram.IntMap({1: 2, 3: 4}),
         "FloatList": lambda: lowram.FloatList([1.5, 2.0]),
         "StrList": lambda: lowram.StrList(words),
         "PackedIntArray": lambda: lowram.PackedIntArray.from_iterable([1, 2, 3]),
@@ -106,6 +107,7 @@ def test_protocol_answers_in_time(name, protocol):
 BUILTIN_OF = {
     "IntList": list, "FloatList": list, "StrList": list, "BitList": list,
     "PackedIntArray": tuple, "StringSet": frozenset, "MutableStringSet": set, "IntSet": set,
+    "IntMap": dict,
     "StringMap": dict, "MutableStringMap": dict, "StringCounter": collections.Counter,
 }
 

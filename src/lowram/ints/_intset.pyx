@@ -33,147 +33,13 @@ from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy
 
-cdef extern from "csrc/int_table.h":
-    ctypedef struct lri_table:
-        uint64_t n
-        uint64_t seed
-        uint64_t version
-        int w
-        int k
-    int lri_init(lri_table *t, uint64_t seed)
-    void lri_free(lri_table *t)
-    uint64_t lri_nbytes(const lri_table *t)
-    int lri_contains(const lri_table *t, uint64_t p)
-    int lri_add(lri_table *t, uint64_t p)
-    int lri_discard(lri_table *t, uint64_t p)
-    int lri_clear(lri_table *t)
-    int lri_copy(lri_table *dst, const lri_table *src)
-    int lri_widen(lri_table *t)
-    int lri_fits32(uint64_t p)
-    int lri_next(const lri_table *t, uint64_t *j, uint64_t *pos, uint64_t *p)
-    int lri_pop(lri_table *t, uint64_t *p)
-    int lri_add_bulk(lri_table *t, const uint64_t *ps, uint64_t m, int w_needed)
-    int lri_check(const lri_table *t)
-    void lri_contains_many(const lri_table *t, const uint64_t *ps, uint64_t n, uint8_t *out)
-
 __all__ = ["IntSet"]
 
-cdef enum:
-    CHUNK = 65536          # items converted from an iterable before they are added
-cdef uint64_t HI_BASE = 1ULL << 63
-cdef object U64_LIMIT = 1 << 64
 FORMAT = 1
 _KIND = "IntSet"
+_WHAT = "IntSet items"   # how errors name what they refuse
 
-# a value's place: the int64 table, the table of ints from 2**63 up, or no int at all
-cdef enum:
-    LO = 0
-    HI = 1
-    ABSENT = 2
-
-
-cdef object _as_int(object x):
-    """The int equal to x (a number of another kind: Decimal, Fraction, numpy bool or float,
-    complex with no imaginary part), or None."""
-    if isinstance(x, (str, bytes, bytearray, memoryview)):
-        return None
-    if isinstance(x, complex):
-        if x.imag != 0:
-            return None
-        x = x.real
-    if not (isinstance(x, numbers.Number) or isinstance(x, np.generic)
-            or hasattr(type(x), "__int__")):
-        return None
-    try:
-        i = int(x)
-        if i == x:
-            return i
-    except (TypeError, ValueError, OverflowError, ArithmeticError):
-        pass
-    return None
-
-
-cdef int _key(object x, uint64_t *p, bint strict) except -1:
-    """Where x goes (LO or HI, its pattern in *p), or ABSENT when it equals no int IntSet can
-    hold (only when not strict: strict raises TypeError or OverflowError instead)."""
-    cdef int overflow = 0
-    cdef long long v
-    cdef double d
-    cdef object i
-    if not PyLong_Check(x):
-        if isinstance(x, np.bool_):
-            x = int(x)
-        elif PyFloat_Check(x):
-            d = PyFloat_AS_DOUBLE(x)
-            if not isfinite(d) or d != floor(d):
-                if strict:
-                    raise TypeError(f"IntSet items must be int, not float {x!r}")
-                return ABSENT
-            x = int(d)
-        elif PyIndex_Check(x):
-            x = PyNumber_Index(x)
-        else:
-            i = _as_int(x)
-            if i is None:
-                if strict:
-                    raise TypeError(f"IntSet items must be int, not {type(x).__name__}")
-                hash(x)          # as set: an unhashable value is a TypeError, not absent
-                return ABSENT
-            x = i
-    v = PyLong_AsLongLongAndOverflow(x, &overflow)
-    if overflow == 0:
-        p[0] = <uint64_t>v
-        return LO
-    if overflow > 0 and x < U64_LIMIT:
-        p[0] = PyLong_AsUnsignedLongLong(x) - HI_BASE
-        return HI
-    if strict:
-        raise OverflowError(f"{x} is outside the ints IntSet holds (-2**63 to 2**64 - 1)")
-    return ABSENT
-
-
-cdef inline object _value(uint64_t p, int which):
-    if which == HI:
-        return PyLong_FromUnsignedLongLong(p + HI_BASE)
-    return PyLong_FromLongLong(<int64_t>p)
-
-
-# ------------------------------------------------------------------------- undo log --------
-
-cdef struct Undo:
-    uint64_t *keys        # patterns added, to remove if the batch fails
-    uint8_t *where        # LO or HI for each
-    Py_ssize_t n, cap
-    uint8_t was_empty[2]  # a table empty when the batch began is emptied again: no log
-
-
-cdef int _undo_push(Undo *u, uint64_t p, int which) except -1:
-    cdef Py_ssize_t cap
-    cdef void *a
-    cdef void *b
-    if u.n == u.cap:
-        cap = u.cap * 2 if u.cap else 1024
-        a = realloc(u.keys, cap * sizeof(uint64_t))
-        if a == NULL:
-            raise MemoryError()
-        u.keys = <uint64_t *>a
-        b = realloc(u.where, cap)
-        if b == NULL:
-            raise MemoryError()
-        u.where = <uint8_t *>b
-        u.cap = cap
-    u.keys[u.n] = p
-    u.where[u.n] = <uint8_t>which
-    u.n += 1
-    return 0
-
-
-cdef void _undo_free(Undo *u):
-    free(u.keys)
-    free(u.where)
-    u.keys = NULL
-    u.where = NULL
-    u.n = u.cap = 0
+include "_table.pxi"
 
 
 # ------------------------------------------------------------------------- the set ---------
@@ -211,7 +77,7 @@ cdef class IntSet:
     cdef object __weakref__
 
     def __cinit__(self, *args, **kwargs):
-        if lri_init(&self.lo, 0) < 0 or lri_init(&self.hi, 0) < 0:
+        if lri_init(&self.lo, 0, 0, 0) < 0 or lri_init(&self.hi, 0, 0, 0) < 0:
             raise MemoryError()
 
     def __dealloc__(self):
@@ -295,15 +161,15 @@ cdef class IntSet:
     def pop(self):
         """Remove and return an arbitrary item; KeyError if empty."""
         cdef uint64_t p
-        if lri_pop(&self.lo, &p):
+        if lri_pop(&self.lo, &p, NULL):
             return _value(p, LO)
-        if lri_pop(&self.hi, &p):
+        if lri_pop(&self.hi, &p, NULL):
             return _value(p, HI)
         raise KeyError("pop from an empty set")
 
     def clear(self):
         """Remove every item and give back the table's memory."""
-        if lri_clear(&self.lo) < 0 or lri_clear(&self.hi) < 0:
+        if lri_clear(&self.lo, 0) < 0 or lri_clear(&self.hi, 0) < 0:
             raise MemoryError()
 
     def copy(self):
@@ -339,7 +205,7 @@ cdef class IntSet:
                 for i in range(m):
                     if not lri_contains(t, ps[i]):
                         _undo_push(undo, ps[i], where)
-            if lri_add_bulk(t, ps, m, w_needed) < 0:
+            if lri_add_bulk(t, ps, NULL, 0, m, w_needed, 0, LRI_LAST) < 0:
                 raise MemoryError()
             return 0
         if w_needed > t.w and lri_widen(t) < 0:
@@ -358,7 +224,7 @@ cdef class IntSet:
             lri_discard(self._table(undo.where[i]), undo.keys[i])
         for i in range(2):
             if undo.was_empty[i]:
-                lri_clear(self._table(i))
+                lri_clear(self._table(i), 0)
 
     cdef int _add_array(self, object arr, Undo *undo) except -1:
         """Add a 1-d numpy array of ints, bools or integral floats (checked first)."""
@@ -426,15 +292,7 @@ cdef class IntSet:
 
     cdef object _patterns(self, int where):
         """One table's keys as a uint64 array of patterns, in iteration order."""
-        cdef lri_table *t = self._table(where)
-        cdef uint64_t j = 0, pos = 0, p
-        cdef Py_ssize_t i = 0
-        out = np.empty(t.n, dtype=np.uint64)
-        cdef uint64_t[::1] o = out
-        while lri_next(t, &j, &pos, &p):
-            o[i] = p
-            i += 1
-        return out
+        return _snapshot(self._table(where), False)[0]
 
     cdef int _add_other(self, object other, Undo *undo) except -1:
         cdef IntSet o
@@ -525,23 +383,15 @@ cdef class IntSet:
         """The items as a new numpy array: int64, or uint64 when some item is 2**63 or more
         (OverflowError when the set also holds a negative int: no numpy int type holds both).
         ``sorted=True`` sorts them (O(n log n)); else they come in iteration order."""
-        cdef uint64_t j, pos, p
-        cdef Py_ssize_t i = 0
-        cdef uint64_t[::1] out
-        cdef bint unsigned = self.hi.n > 0
-        result = np.empty(self.lo.n + self.hi.n, dtype=np.uint64 if unsigned else np.int64)
-        out = result.view(np.uint64)
-        j = pos = 0
-        while lri_next(&self.lo, &j, &pos, &p):
-            if unsigned and <int64_t>p < 0:
+        lo = self._patterns(LO)
+        hi = self._patterns(HI)
+        if len(hi):
+            if len(lo) and (lo.view(np.int64) < 0).any():
                 raise OverflowError("the set holds negative ints and ints from 2**63 up: "
                                     "no numpy int type holds both")
-            out[i] = p
-            i += 1
-        j = pos = 0
-        while lri_next(&self.hi, &j, &pos, &p):
-            out[i] = p + HI_BASE
-            i += 1
+            result = np.concatenate([lo, hi + np.uint64(HI_BASE)])
+        else:
+            result = lo.view(np.int64)
         if sorted:
             result.sort()
         return result
@@ -779,32 +629,17 @@ cdef class IntSet:
         """Bytes held in RAM (as ``sys.getsizeof`` without the GC header)."""
         return self.__sizeof__()
 
-    cdef bytes _keys(self, int where, int width):
-        cdef lri_table *t = self._table(where)
-        cdef uint64_t j = 0, pos = 0, p
-        cdef Py_ssize_t i = 0
-        out = np.empty(t.n, dtype="<i4" if width == 4 else "<i8")
-        cdef int32_t[::1] o4
-        cdef int64_t[::1] o8
-        if width == 4:
-            o4 = out
-            while lri_next(t, &j, &pos, &p):
-                o4[i] = <int32_t><int64_t>p
-                i += 1
-        else:
-            o8 = out
-            while lri_next(t, &j, &pos, &p):
-                o8[i] = <int64_t>p
-                i += 1
-        return out.tobytes()
+    cdef bytes _keys(self, object patterns, int width):
+        return patterns.view(np.int64).astype("<i4" if width == 4 else "<i8").tobytes()
 
     def to_bytes(self):
         """The set as bytes in lowram's checksummed envelope (4 or 8 bytes per item)."""
-        wl = 4 if self.lo.w == 32 else 8
-        wh = 4 if self.hi.w == 32 else 8
-        head = (int(self.lo.seed).to_bytes(8, "little") + int(self.lo.n).to_bytes(8, "little")
-                + int(self.hi.n).to_bytes(8, "little") + bytes([wl, wh]) + bytes(6))
-        return pack(_KIND, FORMAT, head + self._keys(LO, wl) + self._keys(HI, wh))
+        lo, hi = self._patterns(LO), self._patterns(HI)
+        wl = 4 if _fit32(lo) else 8
+        wh = 4 if _fit32(hi) else 8
+        head = (int(self.lo.seed).to_bytes(8, "little") + len(lo).to_bytes(8, "little")
+                + len(hi).to_bytes(8, "little") + bytes([wl, wh]) + bytes(6))
+        return pack(_KIND, FORMAT, head + self._keys(lo, wl) + self._keys(hi, wh))
 
     @classmethod
     def from_bytes(cls, data):
@@ -883,7 +718,8 @@ cdef object _from_payload(object payload, str source):
         if where == HI and n and part.min() < 0:
             raise FormatError(f"{source}: IntSet key from 2**63 up is out of range")
         keys = np.ascontiguousarray(part.astype(np.int64)).view(np.uint64)
-        if n and lri_add_bulk(out._table(where), &keys[0], n, 32 if w == 4 else 64) < 0:
+        if n and lri_add_bulk(out._table(where), &keys[0], NULL, 0, n, 32 if w == 4 else 64, 0,
+                                LRI_LAST) < 0:
             raise MemoryError()
         if out._table(where).n != n:
             raise FormatError(f"{source}: IntSet payload repeats keys ({n} stored, "

@@ -10,6 +10,8 @@ __all__ = ["REPORT", "cykhash_set", "roaring_set"]
 REPORT = [
     dict(name="IntSet", kinds=("ints", "counts"), builder="lowram.ints:IntSet",
          family="lowram", note="set of ints; compact hash table, remainders only"),
+    dict(name="IntMap.counted", kinds=("ints", "counts"), builder="lowram.ints:IntMap.counted",
+         family="lowram", note="count of each int; IntSet's table + dense values"),
     dict(name="cykhash Int64Set", kinds=("ints", "counts"), builder=":cykhash_set",
          family="peer", requires=("cykhash",), note="khash over whole int64 keys"),
     dict(name="pyroaring BitMap64", kinds=("ints", "counts"), builder=":roaring_set",

@@ -25,8 +25,8 @@ REPORT = [
     dict(name="array('q')", kinds=("ints", "counts"), builder=":int64_array", query="getitem"),
     dict(name="numpy int64", kinds=("ints", "counts"), builder=":int64_ndarray",
          query="getitem"),
-    dict(name="Counter", kinds=("tokens",), builder=":counter",
-         note="exact counts of every token"),
+    dict(name="Counter", kinds=("tokens", "ints", "counts"), builder=":counter",
+         note="exact counts of every item"),
 ]
 
 
