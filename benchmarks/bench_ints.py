@@ -1,4 +1,4 @@
-"""IntSet against set, cykhash, pyroaring and a sorted numpy array, in one run.
+"""IntSet and IntMap against set, dict, Counter, cykhash, pyroaring and numpy, in one run.
 
 Data: ``--n`` distinct random ints (default 10M) below 2**31 and below 2**62, in random
 order (the issue's two universes). Per universe and structure:
@@ -14,9 +14,15 @@ order (the issue's two universes). Per universe and structure:
 * batch lookup of ``--n`` random queries (about half present below 2**31): ``contains_many``
   against cykhash ``isin_int64`` and ``np.isin`` on the sorted array;
 * from Python, with fresh int objects in random order: ``x in s`` (through a C-level ``map``
-  of ``__contains__``, the same for both) and ``s.add(x)`` into an empty set, against ``set``;
+  of ``operator.contains``, which calls each class's ``in`` slot directly) and ``s.add(x)``
+  into an empty set, against ``set``;
 * patterned keys: ``contains_many`` of multiples of 2**20 and of a sequential run, each held
-  in a set of its own, against random keys of the same count (a ratio near 1: no degradation).
+  in a set of its own, against random keys of the same count (a ratio near 1: no degradation);
+* IntMap from int to int64 (random values): bytes per item built from arrays
+  (``update(keys, values)``) and one ``m[k] = v`` at a time, against ``dict`` and cykhash
+  ``Int64toInt64Map_from_buffers``; ``get_many`` against cykhash ``Int64toInt64Map_to``;
+* counting ``--n`` ints with ``--n``/10 distinct: ``IntMap.counted(array)`` against
+  ``collections.Counter`` of the list and ``np.unique(return_counts=True)``.
 
 Times are medians of rounds interleaved across structures; ratio columns are peer time /
 IntSet time for speed (above 1: IntSet faster) and IntSet bytes / peer bytes for memory::
@@ -28,6 +34,8 @@ from __future__ import annotations
 
 import argparse
 import collections
+import itertools
+import operator
 import os
 import sys
 
@@ -38,7 +46,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _common import optional, print_table, write_results  # noqa: E402
 from bench_hat_trie import interleaved  # noqa: E402
 
-from lowram.ints import IntSet  # noqa: E402
+from lowram.ints import IntMap, IntSet  # noqa: E402
 from lowram.measure import isolated_memory  # noqa: E402
 
 cykhash = optional("cykhash")
@@ -65,46 +73,102 @@ def random_ints(n: int, high: int, seed: int) -> np.ndarray:
 # read their data there from the .npy file the parent wrote: the whole array (freed before the
 # reading), or fresh int objects a block at a time (so no list of them stays behind).
 
-def spec_array(spec):
-    (path,) = spec
+def spec_array(path):
     return np.load(path)
 
 
-def spec_ints(spec):
-    (path,) = spec
-    a = np.load(path, mmap_mode="r")
-    for start in range(0, len(a), 1 << 16):
-        yield from a[start:start + (1 << 16)].tolist()
+def read_blocks(path, size=1 << 16):
+    """The .npy file's array a block at a time, read (not mapped: the pages of a mapped file
+    would count in the resident set measured)."""
+    with open(path, "rb") as f:
+        version = np.lib.format.read_magic(f)
+        read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                       else np.lib.format.read_array_header_2_0)
+        shape, _, dtype = read_header(f)
+        left = shape[0]
+        while left > 0:
+            block = np.fromfile(f, dtype=dtype, count=min(size, left))
+            left -= len(block)
+            yield block
+
+
+def spec_ints(path):
+    for block in read_blocks(path):
+        yield from block.tolist()
+
+
+def spec_pairs(path):
+    for keys, values in zip(read_blocks(path), read_blocks(path.replace(".npy", ".values.npy"))):
+        yield from zip(keys.tolist(), values.tolist())
 
 
 def build_intset_array(spec):
-    a = spec_array(spec)
+    (path,) = spec
+    a = spec_array(path)
     out = IntSet(a)
     del a
     return out
 
 
 def build_intset_add(spec):
+    (path,) = spec
     out = IntSet()
     add = out.add
-    for x in spec_ints(spec):
+    for x in spec_ints(path):
         add(x)
     return out
 
 
 def build_set(spec):
-    return set(spec_ints(spec))
+    (path,) = spec
+    return set(spec_ints(path))
+
+
+def spec_values(path):
+    return np.load(path.replace(".npy", ".values.npy"))
+
+
+def build_intmap_arrays(spec):
+    (path,) = spec
+    k, v = spec_array(path), spec_values(path)
+    out = IntMap()
+    out.update(k, v)
+    del k, v
+    return out
+
+
+def build_intmap_setitem(spec):
+    (path,) = spec
+    out = IntMap()
+    for key, value in spec_pairs(path):
+        out[key] = value
+    return out
+
+
+def build_dict(spec):
+    (path,) = spec
+    return dict(spec_pairs(path))
+
+
+def build_cykhash_map(spec):
+    (path,) = spec
+    k, v = spec_array(path), spec_values(path)
+    out = cykhash.Int64toInt64Map_from_buffers(k, v)
+    del k, v
+    return out
 
 
 def build_cykhash(spec):
-    a = spec_array(spec)
+    (path,) = spec
+    a = spec_array(path)
     out = cykhash.Int64Set_from_buffer(a)
     del a
     return out
 
 
 def build_roaring(spec):
-    a = spec_array(spec)
+    (path,) = spec
+    a = spec_array(path)
     if a.max() < 2 ** 32:
         out = pyroaring.BitMap(a.astype(np.uint32))
     else:
@@ -114,7 +178,8 @@ def build_roaring(spec):
 
 
 def build_sorted(spec):
-    a = spec_array(spec)
+    (path,) = spec
+    a = spec_array(path)
     out = np.unique(a)
     del a
     return out
@@ -129,6 +194,13 @@ RAM_BUILDERS = {
     "sorted numpy int64": build_sorted,
 }
 
+MAP_BUILDERS = {
+    "IntMap (arrays)": build_intmap_arrays,
+    "IntMap (setitem)": build_intmap_setitem,
+    "dict": build_dict,
+    "cykhash Int64toInt64Map": build_cykhash_map if cykhash else None,
+}
+
 
 def drain(iterator):
     collections.deque(iterator, 0)
@@ -139,6 +211,8 @@ def measure_universe(label, high, args):
     a = random_ints(n, high, 1)
     path = os.path.join(args.tmp, f"bench_ints_{n}_{label.replace('**', '^')}.npy")
     np.save(path, a)
+    np.save(path.replace(".npy", ".values.npy"),
+            np.random.default_rng(7).integers(-2**62, 2**62, n))
     q = np.where(np.random.default_rng(2).random(n) < 0.5, a,
                  random_ints(n, high, 3))           # about half hits
     rows = {}
@@ -185,8 +259,10 @@ def measure_universe(label, high, args):
             drain(map(target.add, fresh))
         return run
 
-    t_in = interleaved({"IntSet": lambda: drain(map(s.__contains__, qfresh)),
-                        "set": lambda: drain(map(pyset.__contains__, qfresh))}, args.rounds)
+    t_in = interleaved({
+        "IntSet": lambda: drain(map(operator.contains, itertools.repeat(s), qfresh)),
+        "set": lambda: drain(map(operator.contains, itertools.repeat(pyset), qfresh))},
+        args.rounds)
     t_add = interleaved({"IntSet": add_into(IntSet), "set": add_into(set)}, args.rounds)
     del pyset
 
@@ -219,15 +295,76 @@ def measure_universe(label, high, args):
         if name != "IntSet":
             rows[name]["contains_many_ns"] = t_look[name] / n * 1e9
     rows["IntSet (add)"]["add_ns"] = ours["add_ns"]
+    measure_maps(rows, path, a, n, label, args)
     for row in rows.values():
         if row is ours:
             continue
-        for key in ("build_s", "contains_many_ns", "in_ns", "add_ns"):
-            if row.get(key) and ours.get(key):
-                row[f"speedup/{key}"] = row[key] / ours[key]
-        if row.get("bytes_per_item") and ours.get("bytes_per_item"):
-            row["ratio/bytes_per_item"] = ours["bytes_per_item"] / row["bytes_per_item"]
+        base = rows["IntMap (arrays)"] if row.get("map") else ours
+        if row is base:
+            continue
+        for key in ("build_s", "contains_many_ns", "in_ns", "add_ns", "get_many_ns"):
+            if row.get(key) and base.get(key):
+                row[f"speedup/{key}"] = row[key] / base[key]
+        if row.get("bytes_per_item") and base.get("bytes_per_item"):
+            row["ratio/bytes_per_item"] = base["bytes_per_item"] / row["bytes_per_item"]
     return list(rows.values())
+
+
+def measure_maps(rows, path, keys, n, label, args):
+    """IntMap from int to int64 against dict and cykhash: memory, build, get_many."""
+    values = np.load(path.replace(".npy", ".values.npy"))
+    for name, builder in MAP_BUILDERS.items():
+        row = rows.setdefault(name, {"structure": name, "universe": label, "n": n, "map": True})
+        if builder is None:
+            continue
+        ram = isolated_memory(builder, (path,), repeat=args.ram_repeat, warmup=0, timeout=1800)
+        row["bytes_per_item"] = None if ram.growth is None else ram.growth / n
+        row["rss_runs"] = list(ram.runs)
+
+    def build_map():
+        m = IntMap()
+        m.update(keys, values)
+        return m
+    m = build_map()
+    assert (m.get_many(keys) == values).all()
+    q = np.where(np.random.default_rng(8).random(n) < 0.5, keys, random_ints(n, 2**62, 9))
+    builds = {"IntMap (arrays)": build_map}
+    gets = {"IntMap (arrays)": lambda: m.get_many(q, 0)}
+    if cykhash:
+        ck = cykhash.Int64toInt64Map_from_buffers(keys, values)
+        out = np.empty(n, dtype=np.int64)
+        builds["cykhash Int64toInt64Map"] = lambda: cykhash.Int64toInt64Map_from_buffers(
+            keys, values)
+        gets["cykhash Int64toInt64Map"] = lambda: cykhash.Int64toInt64Map_to(
+            ck, q, out, False, 0)
+    t_build = interleaved(builds, args.rounds)
+    t_get = interleaved(gets, args.rounds)
+    for name in builds:
+        rows[name]["build_s"] = t_build[name]
+        rows[name]["get_many_ns"] = t_get[name] / n * 1e9
+
+
+def measure_counting(args):
+    """IntMap.counted against Counter and np.unique on n ints with n/10 distinct."""
+    n = args.n
+    rng = np.random.default_rng(11)
+    pool = random_ints(max(1, n // 10), 2**31, 12)
+    x = pool[rng.integers(0, len(pool), n)]
+    items = x.tolist()
+    c = IntMap.counted(x)
+    ref = collections.Counter(items)
+    assert len(c) == len(ref) and all(c[k] == v for k, v in list(ref.items())[:1000])
+    u, counts = np.unique(x, return_counts=True)
+    assert len(u) == len(c)
+    t = interleaved({"IntMap.counted": lambda: IntMap.counted(x),
+                     "np.unique(return_counts=True)": lambda: np.unique(x, return_counts=True),
+                     "Counter": lambda: collections.Counter(items)}, max(1, args.rounds // 2))
+    rows = []
+    for name, secs in t.items():
+        rows.append({"structure": name, "universe": "counting", "n": n,
+                     "distinct": len(c), "count_s": secs,
+                     "speedup/count_s": secs / t["IntMap.counted"]})
+    return rows
 
 
 def main():
@@ -244,15 +381,24 @@ def main():
     for label, high in UNIVERSES.items():
         part = measure_universe(label, high, args)
         rows += part
-        print_table(part, ["structure", "bytes_per_item", "ratio/bytes_per_item", "build_s",
-                           "speedup/build_s", "contains_many_ns", "speedup/contains_many_ns",
-                           "in_ns", "speedup/in_ns", "add_ns", "speedup/add_ns"],
+        print_table([r for r in part if not r.get("map")],
+                    ["structure", "bytes_per_item", "ratio/bytes_per_item", "build_s",
+                     "speedup/build_s", "contains_many_ns", "speedup/contains_many_ns",
+                     "in_ns", "speedup/in_ns", "add_ns", "speedup/add_ns"],
                     f"{args.n:,} distinct random ints below {label}")
+        print_table([r for r in part if r.get("map")],
+                    ["structure", "bytes_per_item", "ratio/bytes_per_item", "build_s",
+                     "speedup/build_s", "get_many_ns", "speedup/get_many_ns"],
+                    f"int -> random int64, {args.n:,} keys below {label}")
         ours = part[0]
         print("patterned keys, contains_many ns per key (ratio to random keys):",
               {k.split("/", 1)[1]: round(v, 2) for k, v in ours.items()
                if k.startswith("pattern_ratio/")})
         print()
+    counting = measure_counting(args)
+    rows += counting
+    print_table(counting, ["structure", "n", "distinct", "count_s", "speedup/count_s"],
+                "counting")
     path = write_results("bench_ints", rows, peers=("cykhash", "pyroaring"), notes=(
         "bytes_per_item: isolated RSS growth of the structure (fresh subprocess, median of "
         "ram_repeat) / n; IntSet (array) is IntSet(a), IntSet (add) one add at a time from "
@@ -263,7 +409,14 @@ def main():
         "int objects in random order over py_n ints, via map(s.__contains__)/map(s.add) into "
         "an empty set. speedup/x: the peer's x / IntSet's x (above 1: IntSet faster). "
         "ratio/bytes_per_item: IntSet (array) bytes / the peer's. pattern_ratio: contains_many "
-        "time per key on 2**20 patterned keys held in their own IntSet / on random keys."))
+        "time per key on 2**20 patterned keys held in their own IntSet / on random keys. "
+        "Map rows (map: true): int -> random int64 values; IntMap (arrays) is "
+        "update(keys, values), IntMap (setitem) one m[k] = v at a time, dict built from the "
+        "stream of pairs; get_many_ns over n queries, about half hits (cykhash: "
+        "Int64toInt64Map_to); their ratio and speedup columns are against IntMap (arrays). "
+        "Counting rows: n ints drawn from n/10 distinct below 2**31; count_s is "
+        "IntMap.counted(array), np.unique(return_counts=True) of the array, Counter of the "
+        "list (made beforehand); speedup/count_s: the row's time / IntMap.counted's."))
     print(path)
 
 

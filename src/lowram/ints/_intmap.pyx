@@ -644,9 +644,7 @@ cdef class IntMap:
             lo = arr[small]
             hi = arr[big] - np.uint64(HI_BASE)
         elif kind in "iub":
-            small = np.ones(n, dtype=bool)
-            big = None
-            lo = arr.astype(np.int64, copy=False).view(np.uint64)
+            return self._lookup(np.ascontiguousarray(arr, dtype=np.int64).view(np.uint64), LO)
         else:
             raise TypeError(f"IntMap takes an array of ints, not of dtype {arr.dtype}")
         f, o = self._lookup(np.ascontiguousarray(lo), LO)

@@ -1097,12 +1097,16 @@ static void lri_lookup_many(const lri_table *t, const uint64_t *ps, uint64_t n, 
             int64_t f = rs[i] == 0 ? (s->has_zero ? 0 : -1) : lri_find(t, s, rs[i]);
             int hit = f >= 0 && !(t->w == 32 && !lri_fits32(ps[base + i]));
             out[base + i] = (uint8_t)hit;
-            if (vals && hit) {
+            if (vals && hit) {   /* the value's place, fetched while the others are found */
                 const lri_vsub *vs = &t->vsubs[js[i]];
-                uint64_t idx = rs[i] == 0 ? 0 : lri_rank(s, vs, (uint64_t)f);
-                vals[base + i] = lri_vget(t->vw, vs->vals, idx);
+                rs[i] = rs[i] == 0 ? 0 : lri_rank(s, vs, (uint64_t)f);
+                __builtin_prefetch(vs->vals + rs[i] * (uint64_t)t->vw);
             }
         }
+        if (vals)
+            for (uint64_t i = 0; i < g; i++)
+                if (out[base + i])
+                    vals[base + i] = lri_vget(t->vw, t->vsubs[js[i]].vals, rs[i]);
     }
 }
 
