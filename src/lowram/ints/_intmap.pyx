@@ -146,10 +146,7 @@ cdef class IntMap:
         lri_free(&self.hi)
 
     def __init__(self, data=None, /, *, value_kind=None, seed=None):
-        if seed is None:
-            seed = random.getrandbits(64)
-        elif not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 1 << 64:
-            raise ValueError(f"seed must be an int from 0 to 2**64 - 1, not {seed!r}")
+        seed = _seed(seed)
         if value_kind not in (None, "int", "float"):
             raise ValueError(f"value_kind must be 'int', 'float' or None, not {value_kind!r}")
         self.clear()
@@ -847,9 +844,7 @@ cdef class IntMap:
 
     def _check(self):
         """Assert the tables' invariants (for tests)."""
-        for name, code in (("int64", lri_check(&self.lo)), ("uint64", lri_check(&self.hi))):
-            if code:
-                raise AssertionError(f"IntMap {name} table broken: invariant {code}")
+        _check_tables("IntMap", &self.lo, &self.hi)
 
 
 collections.abc.MutableMapping.register(IntMap)
@@ -1021,40 +1016,33 @@ cdef class _IntMapIterator:
         return 0 if self.m is None else len(self.m)
 
 
-class _KeysView(collections.abc.KeysView):
+class _View:
+    """What IntMap's three views add to collections.abc's: their iterators are the map's own
+    (no lookup per item)."""
     __slots__ = ()
+    _MODE = 0
+    _NAME = ""
 
     def __iter__(self):
-        return _IntMapIterator(self._mapping, 0, False)
+        return _IntMapIterator(self._mapping, self._MODE, False)
 
     def __reversed__(self):
-        return _IntMapIterator(self._mapping, 0, True)
+        return _IntMapIterator(self._mapping, self._MODE, True)
 
     def __repr__(self):
-        return f"IntMap.keys({list(self)!r})"
+        return f"IntMap.{self._NAME}({list(self)!r})"
 
 
-class _ValuesView(collections.abc.ValuesView):
+class _KeysView(_View, collections.abc.KeysView):
     __slots__ = ()
-
-    def __iter__(self):
-        return _IntMapIterator(self._mapping, 1, False)
-
-    def __reversed__(self):
-        return _IntMapIterator(self._mapping, 1, True)
-
-    def __repr__(self):
-        return f"IntMap.values({list(self)!r})"
+    _MODE, _NAME = 0, "keys"
 
 
-class _ItemsView(collections.abc.ItemsView):
+class _ValuesView(_View, collections.abc.ValuesView):
     __slots__ = ()
+    _MODE, _NAME = 1, "values"
 
-    def __iter__(self):
-        return _IntMapIterator(self._mapping, 2, False)
 
-    def __reversed__(self):
-        return _IntMapIterator(self._mapping, 2, True)
-
-    def __repr__(self):
-        return f"IntMap.items({list(self)!r})"
+class _ItemsView(_View, collections.abc.ItemsView):
+    __slots__ = ()
+    _MODE, _NAME = 2, "items"

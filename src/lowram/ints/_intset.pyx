@@ -85,10 +85,7 @@ cdef class IntSet:
         lri_free(&self.hi)
 
     def __init__(self, iterable=(), *, seed=None):
-        if seed is None:
-            seed = random.getrandbits(64)
-        elif not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 1 << 64:
-            raise ValueError(f"seed must be an int from 0 to 2**64 - 1, not {seed!r}")
+        seed = _seed(seed)
         if self.lo.n or self.hi.n:
             self.clear()
         self.lo.seed = seed
@@ -664,9 +661,7 @@ cdef class IntSet:
 
     def _check(self):
         """Assert the table's invariants (for tests)."""
-        for name, code in (("int64", lri_check(&self.lo)), ("uint64", lri_check(&self.hi))):
-            if code:
-                raise AssertionError(f"IntSet {name} table broken: invariant {code}")
+        _check_tables("IntSet", &self.lo, &self.hi)
 
 
 collections.abc.MutableSet.register(IntSet)

@@ -193,3 +193,20 @@ cdef bint _fit32(object patterns):
     """Whether every key pattern of the array fits an int32."""
     v = patterns.view(np.int64)
     return len(v) == 0 or bool(v.min() >= -2**31 and v.max() < 2**31)
+
+
+cdef object _seed(object seed):
+    """A table's seed: a random one for None, else checked."""
+    if seed is None:
+        return random.getrandbits(64)
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 1 << 64:
+        raise ValueError(f"seed must be an int from 0 to 2**64 - 1, not {seed!r}")
+    return seed
+
+
+cdef int _check_tables(str what, lri_table *lo, lri_table *hi) except -1:
+    """AssertionError naming the first invariant broken in either table."""
+    for name, code in (("int64", lri_check(lo)), ("uint64", lri_check(hi))):
+        if code:
+            raise AssertionError(f"{what} {name} table broken: invariant {code}")
+    return 0
