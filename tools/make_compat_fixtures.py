@@ -422,7 +422,7 @@ def git_commit() -> str:
 
 
 def ints(w: Writer):
-    from lowram import IntMap, IntSet
+    from lowram import IntMap, IntSet, SortedIntSet
 
     edges = [0, 1, -1, 2**31 - 1, -2**31, 2**31, 2**40, -2**63, 2**63 - 1, 2**63, 2**64 - 1]
     for name, keys in (("intset", edges + list(range(-500, 500, 3))),
@@ -430,6 +430,13 @@ def ints(w: Writer):
         s = IntSet(keys, seed=2024)
         w.both(name, "IntSet", s, {"keys": list(s), "seed": s.seed,
                                    "absent": [3, -3, 2**62, 2**64 - 2]}, MMAP_OPENERS)
+    for name, keys in (("sortedintset", [k for k in edges if k < 2**63]
+                        + list(range(-500, 500, 3))),
+                       ("sortedintset_upper", [1, 2**63, 2**64 - 1] + list(range(10, 900, 9))),
+                       ("sortedintset_empty", [])):
+        s = SortedIntSet(keys)
+        w.both(name, "SortedIntSet", s, {"keys": list(s), "absent": [3, -3, 2**62, 2**64 - 2]},
+               MMAP_OPENERS)
     for name, items, kind in (
             ("intmap", {k: (k * 7) % 1000 - 500 for k in edges + list(range(-500, 500, 3))},
              "int"),

@@ -3,7 +3,8 @@
 * typed lists: :class:`IntList`, :class:`FloatList`, :class:`BitList`, :class:`StrList`,
   :class:`PackedIntArray`;
 * sets and maps of ints: :class:`IntSet` (a ``set`` of ints in a compact hash table),
-  :class:`IntMap` (a ``dict`` from int to int or float, with counting);
+  :class:`IntMap` (a ``dict`` from int to int or float, with counting), :class:`SortedIntSet`
+  (frozen and sorted, in Elias-Fano code);
 * string sets and maps: :class:`StringSet`, :class:`StringMap` (marisa, DAWG, datrie, sorted,
   builtin backends) and the mutable HAT-tries :class:`MutableStringSet` and
   :class:`MutableStringMap`; :class:`StringCounter`, a ``collections.Counter`` of str;
@@ -19,7 +20,7 @@ The public API is what ``__all__`` lists; everything else is private.
 from . import corpora, measure, parallel
 from .errors import FormatError, LowramError, MeasurementError
 from .hashing import hash64, hash64_many
-from .ints import IntMap, IntSet
+from .ints import IntMap, IntSet, SortedIntSet
 from .lists import BitList, FloatList, IntList, PackedIntArray, StrList
 from .sketches import (BloomFilter, CountMinSketch, HyperLogLog, KMinValues, LogLog,
                        MorrisCounter, ScalableBloomFilter, SuperLogLog)
@@ -46,6 +47,7 @@ __all__ = [
     "MutableStringSet",
     "PackedIntArray",
     "ScalableBloomFilter",
+    "SortedIntSet",
     "StrList",
     "StringCounter",
     "StringMap",

@@ -140,6 +140,13 @@ def check_intset(s, c):
     assert 12345 in s
 
 
+def check_sortedintset(s, c):
+    s._check()
+    assert list(s) == c["keys"] and len(s) == len(c["keys"])
+    assert all(s[i] == k and s.index(k) == i for i, k in enumerate(c["keys"]))
+    assert not any(k in s for k in c["absent"])
+
+
 def check_intmap(m, c):
     m._check()
     items = [(k, _float(v) if c["value_kind"] == "float" else v) for k, v in c["items"]]

@@ -24,6 +24,7 @@ def _samples():
         "IntList": lambda: lowram.IntList([1, 2, 3]),
         "IntSet": lambda: lowram.IntSet([1, 2, 3]),
         "IntMap": lambda: lowram.IntMap({1: 2, 3: 4}),
+        "SortedIntSet": lambda: lowram.SortedIntSet([3, 1, 2]),
         "FloatList": lambda: lowram.FloatList([1.5, 2.0]),
         "StrList": lambda: lowram.StrList(words),
         "PackedIntArray": lambda: lowram.PackedIntArray.from_iterable([1, 2, 3]),
@@ -107,7 +108,7 @@ def test_protocol_answers_in_time(name, protocol):
 BUILTIN_OF = {
     "IntList": list, "FloatList": list, "StrList": list, "BitList": list,
     "PackedIntArray": tuple, "StringSet": frozenset, "MutableStringSet": set, "IntSet": set,
-    "IntMap": dict,
+    "IntMap": dict, "SortedIntSet": frozenset,
     "StringMap": dict, "MutableStringMap": dict, "StringCounter": collections.Counter,
 }
 

@@ -12,6 +12,8 @@ REPORT = [
          family="lowram", note="set of ints; compact hash table, remainders only"),
     dict(name="IntMap.counted", kinds=("ints", "counts"), builder="lowram.ints:IntMap.counted",
          family="lowram", note="count of each int; IntSet's table + dense values"),
+    dict(name="SortedIntSet", kinds=("ints", "counts"), builder="lowram.ints:SortedIntSet",
+         family="lowram", note="frozen, sorted; Elias-Fano code with rank/select"),
     dict(name="cykhash Int64Set", kinds=("ints", "counts"), builder=":cykhash_set",
          family="peer", requires=("cykhash",), note="khash over whole int64 keys"),
     dict(name="pyroaring BitMap64", kinds=("ints", "counts"), builder=":roaring_set",
