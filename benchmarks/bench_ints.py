@@ -1,4 +1,5 @@
-"""IntSet and IntMap against set, dict, Counter, cykhash, pyroaring and numpy, in one run.
+"""IntSet, IntMap and SortedIntSet against set, dict, Counter, cykhash, pyroaring and numpy,
+in one run.
 
 Data: ``--n`` distinct random ints (default 10M) below 2**31 and below 2**62, in random
 order (the issue's two universes). Per universe and structure:
@@ -22,7 +23,11 @@ order (the issue's two universes). Per universe and structure:
   (``update(keys, values)``) and one ``m[k] = v`` at a time, against ``dict`` and cykhash
   ``Int64toInt64Map_from_buffers``; ``get_many`` against cykhash ``Int64toInt64Map_to``;
 * counting ``--n`` ints with ``--n``/10 distinct: ``IntMap.counted(array)`` against
-  ``collections.Counter`` of the list and ``np.unique(return_counts=True)``.
+  ``collections.Counter`` of the list and ``np.unique(return_counts=True)``;
+* SortedIntSet: bytes per item (isolated, built from the array) against the Elias-Fano bound
+  2 + log2(U/n) bits, pyroaring and a sorted numpy array; ``x in s`` from Python; ``a & b``
+  of the set and another of ``--n`` ints (half shared) against pyroaring's ``&`` and
+  ``np.intersect1d(assume_unique=True)`` of the sorted arrays.
 
 Times are medians of rounds interleaved across structures; ratio columns are peer time /
 IntSet time for speed (above 1: IntSet faster) and IntSet bytes / peer bytes for memory::
@@ -46,7 +51,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _common import optional, print_table, write_results  # noqa: E402
 from bench_hat_trie import interleaved  # noqa: E402
 
-from lowram.ints import IntMap, IntSet  # noqa: E402
+from lowram.ints import IntMap, IntSet, SortedIntSet  # noqa: E402
 from lowram.measure import isolated_memory  # noqa: E402
 
 cykhash = optional("cykhash")
@@ -148,6 +153,14 @@ def build_intmap_setitem(spec):
 def build_dict(spec):
     (path,) = spec
     return dict(spec_pairs(path))
+
+
+def build_sorted_intset(spec):
+    (path,) = spec
+    a = spec_array(path)
+    out = SortedIntSet(a)
+    del a
+    return out
 
 
 def build_cykhash_map(spec):
@@ -296,11 +309,12 @@ def measure_universe(label, high, args):
             rows[name]["contains_many_ns"] = t_look[name] / n * 1e9
     rows["IntSet (add)"]["add_ns"] = ours["add_ns"]
     measure_maps(rows, path, a, n, label, args)
+    measure_sorted(rows, path, a, high, n, label, args)
     for row in rows.values():
         if row is ours:
             continue
         base = rows["IntMap (arrays)"] if row.get("map") else ours
-        if row is base:
+        if row is base or row.get("sorted"):
             continue
         for key in ("build_s", "contains_many_ns", "in_ns", "add_ns", "get_many_ns"):
             if row.get(key) and base.get(key):
@@ -344,6 +358,48 @@ def measure_maps(rows, path, keys, n, label, args):
         rows[name]["get_many_ns"] = t_get[name] / n * 1e9
 
 
+def measure_sorted(rows, path, a, high, n, label, args):
+    """SortedIntSet: memory against the Elias-Fano bound, in, and intersection."""
+    import math
+    row = rows.setdefault("SortedIntSet", {"structure": "SortedIntSet", "universe": label,
+                                           "n": n, "sorted": True})
+    ram = isolated_memory(build_sorted_intset, (path,), repeat=args.ram_repeat, warmup=0,
+                          timeout=1800)
+    row["bytes_per_item"] = None if ram.growth is None else ram.growth / n
+    row["rss_runs"] = list(ram.runs)
+    row["ef_bound_bytes_per_item"] = (2 + math.log2(high / n)) / 8
+    if row["bytes_per_item"]:
+        row["ratio/ef_bound"] = row["bytes_per_item"] / row["ef_bound_bytes_per_item"]
+    s = SortedIntSet(a)
+    row["nbytes_per_item"] = s.nbytes / n
+    srt = s.to_numpy()
+    other_vals = np.concatenate([srt[::2], random_ints(n - len(srt[::2]), high, 21)])
+    o = SortedIntSet(other_vals)
+    osrt = o.to_numpy()
+    want = len(np.intersect1d(srt, osrt, assume_unique=True))
+    assert len(s & o) == want
+    fresh = a[: min(n, args.py_n)].tolist()
+    t_in = interleaved({"SortedIntSet": lambda: drain(map(operator.contains,
+                                                          itertools.repeat(s), fresh))},
+                       args.rounds)
+    row["in_ns"] = t_in["SortedIntSet"] / len(fresh) * 1e9
+    inter = {"SortedIntSet": lambda: s & o,
+             "np.intersect1d": lambda: np.intersect1d(srt, osrt, assume_unique=True)}
+    if pyroaring and high <= 2 ** 32:
+        ra, rb = pyroaring.BitMap(srt.astype(np.uint32)), pyroaring.BitMap(osrt.astype(np.uint32))
+        assert len(ra & rb) == want
+        inter["pyroaring"] = lambda: ra & rb
+    elif pyroaring:
+        ra = pyroaring.BitMap64(srt.astype(np.uint64))
+        rb = pyroaring.BitMap64(osrt.astype(np.uint64))
+        inter["pyroaring"] = lambda: ra & rb
+    t_and = interleaved(inter, args.rounds)
+    row["and_ms"] = t_and["SortedIntSet"] * 1e3
+    for name, secs in t_and.items():
+        row[f"and_ms/{name}"] = secs * 1e3
+        row[f"speedup/and/{name}"] = secs / t_and["SortedIntSet"]
+
+
 def measure_counting(args):
     """IntMap.counted against Counter and np.unique on n ints with n/10 distinct."""
     n = args.n
@@ -381,11 +437,16 @@ def main():
     for label, high in UNIVERSES.items():
         part = measure_universe(label, high, args)
         rows += part
-        print_table([r for r in part if not r.get("map")],
+        print_table([r for r in part if not r.get("map") and not r.get("sorted")],
                     ["structure", "bytes_per_item", "ratio/bytes_per_item", "build_s",
                      "speedup/build_s", "contains_many_ns", "speedup/contains_many_ns",
                      "in_ns", "speedup/in_ns", "add_ns", "speedup/add_ns"],
                     f"{args.n:,} distinct random ints below {label}")
+        print_table([r for r in part if r.get("sorted")],
+                    ["structure", "bytes_per_item", "nbytes_per_item", "ef_bound_bytes_per_item",
+                     "ratio/ef_bound", "in_ns", "and_ms", "speedup/and/pyroaring",
+                     "speedup/and/np.intersect1d"],
+                    f"SortedIntSet, {args.n:,} ints below {label}")
         print_table([r for r in part if r.get("map")],
                     ["structure", "bytes_per_item", "ratio/bytes_per_item", "build_s",
                      "speedup/build_s", "get_many_ns", "speedup/get_many_ns"],
@@ -416,7 +477,12 @@ def main():
         "Int64toInt64Map_to); their ratio and speedup columns are against IntMap (arrays). "
         "Counting rows: n ints drawn from n/10 distinct below 2**31; count_s is "
         "IntMap.counted(array), np.unique(return_counts=True) of the array, Counter of the "
-        "list (made beforehand); speedup/count_s: the row's time / IntMap.counted's."))
+        "list (made beforehand); speedup/count_s: the row's time / IntMap.counted's. "
+        "SortedIntSet rows (sorted: true): bytes_per_item isolated RSS built from the array, "
+        "nbytes_per_item its own count, ef_bound_bytes_per_item (2 + log2(U/n)) / 8; in_ns "
+        "from Python as IntSet's; and_ms: s & o where o holds every other value of s and as "
+        "many random ones; speedup/and/x: x's time / SortedIntSet's (pyroaring's & of two "
+        "BitMaps, BitMap64 below 2**62; np.intersect1d of the sorted arrays)."))
     print(path)
 
 
