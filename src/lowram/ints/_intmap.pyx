@@ -10,35 +10,17 @@ IntList narrows) or floats (float64).
 Threads: as IntSet's (every change runs in C with the GIL held; conversions run before it).
 """
 
-import collections.abc
-import heapq
-import numbers
-import os
-import random
-import types
-
-import numpy as np
+include "_table.pxi"
 
 from lowram._arrow import is_columnar, number_chunks
-from lowram._fileformat import atomic_write, pack, read_file, unpack
-from lowram.errors import FormatError
 
-from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_Check, PyFloat_FromDouble
-from cpython.long cimport (PyLong_AsLongLongAndOverflow, PyLong_AsUnsignedLongLong,
-                           PyLong_Check, PyLong_FromLongLong, PyLong_FromUnsignedLongLong)
-from cpython.number cimport PyIndex_Check, PyNumber_Index
-from libc.math cimport floor, isfinite
-from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
-from libc.stdlib cimport free, malloc, realloc
-from libc.string cimport memcpy
+from cpython.float cimport PyFloat_FromDouble
 
 __all__ = ["IntMap"]
 
 FORMAT = 1
 _KIND = "IntMap"
 _WHAT = "IntMap keys"   # how errors name what they refuse
-
-include "_table.pxi"
 
 # value kinds
 cdef enum:
@@ -223,6 +205,22 @@ cdef class IntMap:
 
     cdef inline lri_table *_table(self, int where):
         return &self.hi if where == HI else &self.lo
+
+    cdef uint64_t _plus(self, uint64_t old, uint64_t v) except? 0xFFFFFFFFFFFFFFFE:
+        """old + v as the map stores values; OverflowError past int64 in a map of ints."""
+        cdef int64_t sum
+        if self.kind == FLOAT:
+            return _dbits(_bitsd(old) + _bitsd(v))
+        if _add_overflows(<int64_t>old, <int64_t>v, &sum):
+            raise OverflowError(f"{<int64_t>old} + {<int64_t>v} passes int64, the widest "
+                                "IntMap value")
+        return <uint64_t>sum
+
+    cdef void _rollback(self, MapUndo *undo, int kind):
+        """Undo a failed batch, and give an emptied map back the kind it had."""
+        self._undo(undo)
+        if not self:
+            self._set_kind(kind)
 
     cdef int _fit(self, lri_table *t, uint64_t p, uint64_t v) except -1:
         """Widen t's keys or values so p and v fit; MemoryError with t unchanged."""
@@ -444,9 +442,7 @@ cdef class IntMap:
                     k, v = _pair(pair)
                     self._put_py(k, v, &undo)
         except BaseException:
-            self._undo(&undo)
-            if not self:
-                self._set_kind(kind)
+            self._rollback(&undo, kind)
             raise
         finally:
             _mundo_free(&undo)
@@ -538,7 +534,6 @@ cdef class IntMap:
         cdef const uint64_t *vptr = NULL
         cdef int w_needed = 32, vw_needed = 8 if self.kind == FLOAT else 1, rc
         cdef uint64_t v, old = 0
-        cdef int64_t sum
         cdef bint had
         if m == 0:
             return 0
@@ -576,12 +571,7 @@ cdef class IntMap:
         for i in range(m):
             v = vptr[i] if vptr != NULL else vconst
             if policy != LRI_LAST and lri_get(t, ps[i], &old):
-                if policy == LRI_SUM_INT:
-                    if _add_overflows(<int64_t>old, <int64_t>v, &sum):
-                        raise OverflowError(f"a count passed int64, the widest IntMap value")
-                    v = <uint64_t>sum
-                else:
-                    v = _dbits(_bitsd(old) + _bitsd(v))
+                v = self._plus(old, v)
             if self.kind == INT and lri_vwidth(<int64_t>v) > t.vw and \
                     lri_widen_values(t, lri_vwidth(<int64_t>v)) < 0:
                 raise MemoryError()
@@ -700,20 +690,13 @@ cdef class IntMap:
         was). A key given twice is incremented twice."""
         cdef uint64_t p, v, old = 0
         cdef int where
-        cdef int64_t sum
         cdef MapUndo undo
         if isinstance(keys, (int, np.integer)) or not (
                 _is_array(keys) or isinstance(keys, collections.abc.Iterable)):
             where = _key(keys, &p, True)
             v = self._val(by)
             if lri_get(self._table(where), p, &old):
-                if self.kind == INT:
-                    if _add_overflows(<int64_t>old, <int64_t>v, &sum):
-                        raise OverflowError(f"{self._pyval(old)} + {by} passes int64, the widest "
-                                            "IntMap value")
-                    v = <uint64_t>sum
-                else:
-                    v = _dbits(_bitsd(old) + _bitsd(v))
+                v = self._plus(old, v)
             self._put(p, where, v, NULL)
             return
         undo.keys = undo.old = NULL
@@ -743,18 +726,10 @@ cdef class IntMap:
                     where = _key(k, &p, True)
                     v = self._val(bys[i] if bys is not None else by)
                     if lri_get(self._table(where), p, &old):
-                        if self.kind == INT:
-                            if _add_overflows(<int64_t>old, <int64_t>v, &sum):
-                                raise OverflowError("a count passed int64, the widest IntMap "
-                                                    "value")
-                            v = <uint64_t>sum
-                        else:
-                            v = _dbits(_bitsd(old) + _bitsd(v))
+                        v = self._plus(old, v)
                     self._put(p, where, v, &undo)
         except BaseException:
-            self._undo(&undo)
-            if not self:
-                self._set_kind(kind)
+            self._rollback(&undo, kind)
             raise
         finally:
             _mundo_free(&undo)

@@ -12,34 +12,15 @@ So another thread sees the set before or after a change, never inside one; an it
 set changed raises RuntimeError on its next step.
 """
 
-import collections.abc
-import numbers
-import os
-import random
-import types
-
-import numpy as np
+include "_table.pxi"
 
 from lowram._arrow import is_columnar, number_chunks
-from lowram._fileformat import atomic_write, pack, read_file, unpack
-from lowram.errors import FormatError
-
-from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_Check
-from cpython.long cimport (PyLong_AsLongLongAndOverflow, PyLong_AsUnsignedLongLong,
-                           PyLong_Check, PyLong_FromLongLong, PyLong_FromUnsignedLongLong)
-from cpython.number cimport PyIndex_Check, PyNumber_Index
-from libc.math cimport floor, isfinite
-from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
-from libc.stdlib cimport free, malloc, realloc
-from libc.string cimport memcpy
 
 __all__ = ["IntSet"]
 
 FORMAT = 1
 _KIND = "IntSet"
 _WHAT = "IntSet items"   # how errors name what they refuse
-
-include "_table.pxi"
 
 
 # ------------------------------------------------------------------------- the set ---------

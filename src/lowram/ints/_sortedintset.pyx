@@ -10,27 +10,11 @@ int type for both. The set stores each value's offset from the smallest one.
 Threads: the set never changes after it is made; every read is C over memory nothing writes.
 """
 
-import bisect as _bisect
-import collections.abc
+include "_table.pxi"
+
 import math
-import numbers
-import os
-import random
-import types
 
-import numpy as np
-
-from lowram._fileformat import atomic_write, map_file, pack, read_file, unpack
-from lowram.errors import FormatError
-
-from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_Check
-from cpython.long cimport (PyLong_AsLongLongAndOverflow, PyLong_AsUnsignedLongLong,
-                           PyLong_Check, PyLong_FromLongLong, PyLong_FromUnsignedLongLong)
-from cpython.number cimport PyIndex_Check, PyNumber_Index
-from libc.math cimport floor, isfinite
-from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
-from libc.stdlib cimport free, malloc, realloc
-from libc.string cimport memcpy
+from lowram._fileformat import map_file
 
 __all__ = ["SortedIntSet"]
 
@@ -38,8 +22,6 @@ FORMAT = 1
 _KIND = "SortedIntSet"
 _WHAT = "SortedIntSet items"
 _HEAD = 40          # payload header bytes; the words after it are 8-byte aligned in a file
-
-include "_table.pxi"
 
 cdef extern from "csrc/elias_fano.h":
     ctypedef struct lef_t:

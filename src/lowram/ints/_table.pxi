@@ -1,6 +1,27 @@
-# The int families' shared parts, included by each of their compiled modules: the table's C
-# interface (csrc/int_table.h), how a Python value becomes a key (set's and dict's equality
-# rules), and the undo log of a batch.
+# The int family's shared parts, included at the top of each of its compiled modules: the
+# imports they all use, the table's C interface (csrc/int_table.h), how a Python value becomes
+# a key (set's and dict's equality rules), the undo log of a set's batch, table snapshots.
+# Each module defines _WHAT (how errors name what they refuse) before any of it runs.
+
+import collections.abc
+import numbers
+import os
+import random
+import types
+
+import numpy as np
+
+from lowram._fileformat import atomic_write, pack, read_file, unpack
+from lowram.errors import FormatError
+
+from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_Check
+from cpython.long cimport (PyLong_AsLongLongAndOverflow, PyLong_AsUnsignedLongLong,
+                           PyLong_Check, PyLong_FromLongLong, PyLong_FromUnsignedLongLong)
+from cpython.number cimport PyIndex_Check, PyNumber_Index
+from libc.math cimport floor, isfinite
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
+from libc.stdlib cimport free, malloc, realloc
+from libc.string cimport memcpy
 
 cdef extern from "csrc/int_table.h":
     ctypedef struct lri_table:
