@@ -58,3 +58,16 @@ def test_bad_arguments():
         ldask.hyperloglog(WORDS)
     with pytest.raises(ValueError, match="split_every"):
         ldask.hyperloglog(db.from_sequence(WORDS[:10]), split_every=1)
+
+
+def test_int_sets_and_counts_per_partition(client):
+    import collections
+    import functools
+
+    from lowram import IntMap, IntSet
+
+    ints = np.random.default_rng(2).integers(-3000, 3000, 50_000)
+    arr = da.from_array(ints, chunks=7_000)
+    assert ldask.sketch(arr, IntSet) == set(ints.tolist())
+    counts = ldask.sketch(arr, functools.partial(IntMap, counting=True))
+    assert counts == collections.Counter(ints.tolist()) and counts.counting

@@ -136,3 +136,20 @@ def test_at_most_two_chunks_per_process_are_in_flight(processes):
     assert max(in_flight) <= 2 * processes, (
         f"up to {max(in_flight)} chunks were taken from the input but not yet merged; the "
         f"window is 2 * processes = {2 * processes}")
+
+
+def test_int_sets_and_counts_merge_to_the_serial_build():
+    """IntSet per chunk merges to the union; a counting IntMap per chunk to the serial count."""
+    import collections
+
+    from lowram import IntMap, IntSet
+
+    rng = np.random.default_rng(4)
+    chunks = [rng.integers(-5000, 5000, 20_000) for _ in range(6)] + [
+        [2**63, 2**64 - 1, -2**63] * 3]
+    everything = [int(x) for c in chunks for x in (c.tolist() if hasattr(c, "tolist") else c)]
+    union = build_parallel(functools.partial(IntSet, seed=5), chunks, processes=2)
+    assert union == set(everything) and union.seed == 5
+    counts = build_parallel(functools.partial(IntMap, counting=True), chunks, processes=2)
+    assert counts == collections.Counter(everything) and counts.counting
+    assert build_parallel(IntMap.counted, chunks, processes=1) == counts

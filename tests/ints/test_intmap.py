@@ -224,3 +224,34 @@ def test_equal_keys_and_values():
     assert "a" not in m and m.get("a") is None
     with pytest.raises(TypeError, match="unhashable"):
         m.get([])
+
+
+def test_counting_maps_update_as_counter_and_merge_by_adding():
+    c = IntMap.counted([1, 1, 2])
+    assert c.counting and not IntMap().counting
+    c.update([2, 3])
+    c.update({1: 10})
+    c.update(np.array([3, 3]), np.array([5, 5]))
+    ref = collections.Counter([1, 1, 2, 2, 3]) + collections.Counter({1: 10, 3: 10})
+    assert c == ref
+    other = IntMap.counted(np.array([1, 4, 2**64 - 1], dtype=np.uint64))
+    c.merge(other, IntMap.counted([4]))
+    ref.update([1, 4, 2**64 - 1, 4])
+    assert c == ref
+    assert (c | {1: 0})[1] == 0 and (c | {1: 0}).counting   # | is dict's: the last value wins
+    back = pickle.loads(pickle.dumps(c))
+    assert back.counting and back == c and c.copy().counting
+    plain = IntMap({1: 5})
+    plain.merge(IntMap({1: 7, 2: 1}))
+    assert plain == {1: 7, 2: 1}
+    with pytest.raises(TypeError):
+        plain.merge({3: 1})
+    big = IntMap.counted([1])
+    big[1] = 2**63 - 1
+    before = big.copy()
+    with pytest.raises(OverflowError):
+        big.merge(IntMap.counted([5]), IntMap.counted([1]))
+    assert big == before
+    f = IntMap.counted([1])
+    with pytest.raises(TypeError):
+        f.merge(IntMap({1: 0.5}))

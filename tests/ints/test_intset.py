@@ -284,3 +284,12 @@ def test_sizeof_counts_the_table():
     assert sys.getsizeof(s) >= s.nbytes
     s.clear()
     assert s.nbytes < 1000
+
+
+def test_merge_is_an_in_place_union():
+    a = IntSet([1, 2])
+    a.merge(IntSet([2, 3]), IntSet([2**64 - 1]))
+    assert a == {1, 2, 3, 2**64 - 1}
+    with pytest.raises(TypeError):
+        a.merge({4})
+    assert a == {1, 2, 3, 2**64 - 1}

@@ -116,6 +116,7 @@ cdef class IntMap:
     cdef lri_table lo
     cdef lri_table hi
     cdef int kind
+    cdef readonly bint counting
     cdef object __weakref__
 
     def __cinit__(self, *args, **kwargs):
@@ -127,8 +128,9 @@ cdef class IntMap:
         lri_free(&self.lo)
         lri_free(&self.hi)
 
-    def __init__(self, data=None, /, *, value_kind=None, seed=None):
+    def __init__(self, data=None, /, *, value_kind=None, seed=None, counting=False):
         seed = _seed(seed)
+        self.counting = bool(counting)
         if value_kind not in (None, "int", "float"):
             raise ValueError(f"value_kind must be 'int', 'float' or None, not {value_kind!r}")
         self.clear()
@@ -340,6 +342,7 @@ cdef class IntMap:
         if lri_copy(&out.lo, &self.lo) < 0 or lri_copy(&out.hi, &self.hi) < 0:
             raise MemoryError()
         out.kind = self.kind
+        out.counting = self.counting
         return out
 
     __copy__ = copy
@@ -401,8 +404,8 @@ cdef class IntMap:
     def __or__(self, other):
         if not isinstance(other, collections.abc.Mapping):
             return NotImplemented
-        out = self.copy()
-        out.update(other)
+        cdef IntMap out = self.copy()
+        out._assign(other, None)
         return out
 
     def __ror__(self, other):
@@ -414,7 +417,7 @@ cdef class IntMap:
         return out
 
     def __ior__(self, other):
-        self.update(other)
+        self._assign(other, None)
         return self
 
     # ------------------------------------------------------------ batches -----------------
@@ -423,7 +426,29 @@ cdef class IntMap:
         """Set items from a mapping, an iterable of pairs, or (two arguments) keys and values
         side by side: numpy arrays and Arrow or pandas columns are read in C with no Python
         object per item. A key met twice keeps its last value. All or nothing: on an error
-        the map is as it was."""
+        the map is as it was.
+
+        A counting map (``counting=True``, or made by :meth:`counted`) updates as
+        ``Counter.update``: ints (an iterable or array) are counted, and a mapping's values,
+        or ``values`` beside keys, are added.
+
+        >>> c = IntMap.counted([1, 1, 2])
+        >>> c.update([2, 3]); c.update({1: 10}); c
+        IntMap({1: 12, 2: 2, 3: 1})
+        """
+        if self.counting:
+            if values is not None:
+                return self.increment(other, values)
+            if isinstance(other, collections.abc.Mapping):
+                if isinstance(other, IntMap):
+                    return self.merge(other)
+                keys = list(other.keys())
+                return self.increment(keys, [other[k] for k in keys])
+            return self.increment(other)
+        self._assign(other, values)
+
+    cdef int _assign(self, object other, object values) except -1:
+        """``update`` as dict's, whatever the map counts: the items of other set."""
         cdef MapUndo undo
         undo.keys = undo.old = NULL
         undo.flags = NULL
@@ -441,6 +466,40 @@ cdef class IntMap:
                 for pair in other:
                     k, v = _pair(pair)
                     self._put_py(k, v, &undo)
+        except BaseException:
+            self._rollback(&undo, kind)
+            raise
+        finally:
+            _mundo_free(&undo)
+        return 0
+
+    def merge(self, *others):
+        """Fold other IntMaps into this one, in place, all or nothing: a counting map adds
+        their values (counts made per partition, by ``build_parallel`` or ``lowram.dask``, add
+        up to the serial count); another map takes their items as ``update`` does."""
+        cdef MapUndo undo
+        cdef IntMap o
+        cdef int where
+        for other in others:
+            if not isinstance(other, IntMap):
+                raise TypeError(f"IntMap.merge takes IntMaps, not {type(other).__name__}")
+        undo.keys = undo.old = NULL
+        undo.flags = NULL
+        undo.n = undo.cap = 0
+        kind = self.kind
+        try:
+            for other in others:
+                o = <IntMap>other
+                if not self.counting:
+                    self._update_intmap(o, &undo)
+                    continue
+                for where in (LO, HI):
+                    keys, vals = _snapshot(o._table(where), True)
+                    if len(keys):
+                        bits = self._value_bits(
+                            vals.view(np.float64 if o.kind == FLOAT else np.int64))
+                        self._apply(keys, bits, 0, where, LRI_SUM_FLOAT if self.kind == FLOAT
+                                    else LRI_SUM_INT, &undo)
         except BaseException:
             self._rollback(&undo, kind)
             raise
@@ -672,14 +731,15 @@ cdef class IntMap:
     # ------------------------------------------------------------ counting ----------------
 
     @classmethod
-    def counted(cls, ints, *, seed=None):
-        """A map from each int of ``ints`` to how many times it occurs (``Counter(ints)``):
-        one C pass for numpy arrays and Arrow or pandas columns.
+    def counted(cls, ints=(), *, seed=None):
+        """A counting map from each int of ``ints`` to how many times it occurs
+        (``Counter(ints)``; its ``update`` counts too): one C pass for numpy arrays and Arrow
+        or pandas columns.
 
         >>> IntMap.counted([3, 1, 3])
         IntMap({1: 1, 3: 2})
         """
-        cdef IntMap out = cls(value_kind="int", seed=seed)
+        cdef IntMap out = cls(value_kind="int", seed=seed, counting=True)
         out.increment(ints)
         return out
 
@@ -792,8 +852,9 @@ cdef class IntMap:
         kwl, vwl, nl, kl, vl = self._columns(LO)
         kwh, vwh, nh, kh, vh = self._columns(HI)
         head = (int(self.lo.seed).to_bytes(8, "little") + nl.to_bytes(8, "little")
-                + nh.to_bytes(8, "little") + bytes([kwl, vwl, kwh, vwh, self.kind])
-                + bytes(3))
+                + nh.to_bytes(8, "little")
+                + bytes([kwl, vwl, kwh, vwh, self.kind, 1 if self.counting else 0])
+                + bytes(2))
         return pack(_KIND, FORMAT, head + kl + vl + kh + vh)
 
     @classmethod
@@ -908,7 +969,7 @@ cdef object _from_payload(object payload, str source):
     n_lo = int.from_bytes(view[8:16], "little")
     n_hi = int.from_bytes(view[16:24], "little")
     kwl, vwl, kwh, vwh, kind = view[24], view[25], view[26], view[27], view[28]
-    if kind not in (UNSET, INT, FLOAT) or any(view[29:32]) or kwl not in (4, 8) or \
+    if kind not in (UNSET, INT, FLOAT) or view[29] > 1 or any(view[30:32]) or kwl not in (4, 8) or \
             kwh not in (4, 8) or vwl not in (1, 2, 4, 8) or vwh not in (1, 2, 4, 8) or \
             (kind == FLOAT and (vwl != 8 or vwh != 8)) or (kind == UNSET and n_lo + n_hi):
         raise FormatError(f"{source}: IntMap header is damaged (widths {kwl}, {vwl}, {kwh}, "
@@ -918,6 +979,7 @@ cdef object _from_payload(object payload, str source):
                           f"not fill its {len(view) - 32} bytes")
     out.lo.seed = out.hi.seed = seed
     out._set_kind(kind)
+    out.counting = view[29] == 1
     start = 32
     for where, n, kw, vw in ((LO, n_lo, kwl, vwl), (HI, n_hi, kwh, vwh)):
         kpart = np.frombuffer(view, dtype="<i4" if kw == 4 else "<i8", count=n, offset=start)

@@ -309,6 +309,15 @@ cdef class IntSet:
         finally:
             _undo_free(&undo)
 
+    def merge(self, *others):
+        """Fold other IntSets into this one, in place (their union; all or nothing): sets
+        built per partition by ``build_parallel`` or ``lowram.dask`` merge into the serial
+        build."""
+        for other in others:
+            if not isinstance(other, IntSet):
+                raise TypeError(f"IntSet.merge takes IntSets, not {type(other).__name__}")
+        self.update(*others)
+
     def contains_many(self, values):
         """``x in self`` for each x of ``values`` as a numpy bool array (one C loop for numpy
         arrays and Arrow or pandas columns; an item at a time for other iterables)."""
