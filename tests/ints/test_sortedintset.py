@@ -111,6 +111,8 @@ def test_frozen_protocols():
     with pytest.raises(AttributeError):   # as frozenset: nothing changes it
         s.add(4)
     assert SortedIntSet[int].__origin__ is SortedIntSet
+    s.__init__([7, 8])              # as frozenset.__init__: the set stays as it was made
+    assert list(s) == [1, 2, 3]
     assert s.nbytes > 0 and SortedIntSet(np.arange(10**6)).nbytes < 10**6 // 2
 
 

@@ -108,6 +108,8 @@ cdef class SortedIntSet:
         free(self.ef.samp0)
 
     def __init__(self, iterable=()):
+        if self._buffers is not None:   # made already: a frozen set ignores it, as frozenset
+            return
         self._make(_sorted_values(iterable))
 
     cdef int _make(self, object values) except -1:
