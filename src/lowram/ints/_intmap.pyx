@@ -965,9 +965,7 @@ cdef object _from_payload(object payload, str source):
     if len(view) < 32:
         raise FormatError(f"{source}: IntMap payload of {len(view)} bytes is shorter than "
                           "its 32-byte header")
-    seed = int.from_bytes(view[0:8], "little")
-    n_lo = int.from_bytes(view[8:16], "little")
-    n_hi = int.from_bytes(view[16:24], "little")
+    seed, n_lo, n_hi = struct.unpack_from("<QQQ", view, 0)
     kwl, vwl, kwh, vwh, kind = view[24], view[25], view[26], view[27], view[28]
     if kind not in (UNSET, INT, FLOAT) or view[29] > 1 or any(view[30:32]) or kwl not in (4, 8) or \
             kwh not in (4, 8) or vwl not in (1, 2, 4, 8) or vwh not in (1, 2, 4, 8) or \

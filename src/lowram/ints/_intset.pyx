@@ -695,9 +695,7 @@ cdef object _from_payload(object payload, str source):
     if len(view) < 32:
         raise FormatError(f"{source}: IntSet payload of {len(view)} bytes is shorter than "
                           "its 32-byte header")
-    seed = int.from_bytes(view[0:8], "little")
-    n_lo = int.from_bytes(view[8:16], "little")
-    n_hi = int.from_bytes(view[16:24], "little")
+    seed, n_lo, n_hi = struct.unpack_from("<QQQ", view, 0)
     wl, wh = view[24], view[25]
     if wl not in (4, 8) or wh not in (4, 8) or any(view[26:32]):
         raise FormatError(f"{source}: IntSet header names key widths {wl} and {wh} "

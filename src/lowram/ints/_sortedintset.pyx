@@ -604,7 +604,7 @@ cdef object _from_payload(object payload, str source, object mapped):
     if len(view) < _HEAD:
         raise FormatError(f"{source}: SortedIntSet payload of {len(view)} bytes is shorter "
                           f"than its {_HEAD}-byte header")
-    n, u, base, upper_bits = (int.from_bytes(view[i:i + 8], "little") for i in (0, 8, 16, 24))
+    n, u, base, upper_bits = struct.unpack_from("<QQQQ", view, 0)
     l, unsigned = view[32], view[33]
     if l > 62 or unsigned > 1 or any(view[34:40]) or upper_bits > 8 * len(view) or \
             n > 8 * len(view):

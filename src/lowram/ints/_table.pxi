@@ -7,6 +7,7 @@ import collections.abc
 import numbers
 import os
 import random
+import struct
 import types
 
 import numpy as np
