@@ -70,6 +70,46 @@ def assert_rejects_corruption():
     return check
 
 
+@pytest.fixture
+def fuzz_payloads():
+    """Open mutated copies of payloads, each re-packed in a valid envelope (so the checksum
+    passes and the decoder itself is tried): ``run(kind, seeds, load, check, rounds)`` mutates
+    a random seed payload (bytes set, the tail cut, runs inserted, another payload's head
+    spliced in), and each copy must raise ``lowram.FormatError`` from ``load(blob)`` or open to
+    an object that ``check(obj)`` accepts. Returns how many opened."""
+    import random
+
+    from lowram import FormatError
+    from lowram._fileformat import pack
+
+    def run(kind: str, seeds, load, check, rounds: int = 3000, seed: int = 0) -> int:
+        rng = random.Random(seed)
+        opened = 0
+        for _ in range(rounds):
+            data = bytearray(rng.choice(seeds))
+            for _ in range(rng.randrange(1, 4)):
+                op = rng.randrange(4)
+                if op == 0 and data:
+                    data[rng.randrange(len(data))] = rng.randrange(256)
+                elif op == 1:
+                    del data[rng.randrange(len(data) + 1):]
+                elif op == 2:
+                    at = rng.randrange(len(data) + 1)
+                    data[at:at] = bytes(rng.randrange(256) for _ in range(rng.choice((1, 2, 8))))
+                else:
+                    at = rng.randrange(len(data) + 1)
+                    data[at:at + 8] = rng.choice(seeds)[:8]
+            try:
+                obj = load(pack(kind, 1, bytes(data)))
+            except FormatError:
+                continue
+            check(obj)
+            opened += 1
+        return opened
+
+    return run
+
+
 def pytest_report_header(config):
     import lowram
 
