@@ -65,8 +65,20 @@ cdef object _sorted_values(object iterable):
         if len(arr) and not (arr[1:] > arr[:len(arr) - 1]).all():
             arr = _unique(arr)
         return arr
-    from lowram.ints._intset import IntSet
-    return IntSet(iterable).to_numpy(sorted=True)
+    cdef uint64_t p
+    lo, hi = [], []
+    for x in iterable:          # IntSet's rules for what is an int (_table.pxi's _key)
+        if _key(x, &p, True) == LO:
+            lo.append(<int64_t>p)
+        else:
+            hi.append(p)
+    if not hi:
+        return _unique(np.array(lo, dtype=np.int64))
+    if lo and min(lo) < 0:
+        raise OverflowError("a SortedIntSet holds ints of one range, int64 or uint64: this one "
+                            "would hold a negative int and one from 2**63 up")
+    return _unique(np.concatenate([np.array(lo, dtype=np.uint64),
+                                   np.array(hi, dtype=np.uint64) + np.uint64(HI_BASE)]))
 
 
 cdef class SortedIntSet:
