@@ -80,6 +80,32 @@ def test_algebra_matches_frozenset(xs, ys, big_gap):
     assert isinstance(fb | a, SortedIntSet)
 
 
+@given(st.lists(st.tuples(st.integers(0, 60), st.integers(1, 400), st.integers(1, 3)),
+                min_size=1, max_size=12),
+       st.lists(st.tuples(st.integers(0, 60), st.integers(1, 400), st.integers(1, 3)),
+                min_size=1, max_size=12),
+       st.booleans())
+@settings(max_examples=100, deadline=None)
+def test_intersection_of_runs_far_apart(runs_a, runs_b, negative):
+    """Sets made of runs (start window, length, step) far apart: the intersection passes over
+    blocks of one set below the other's next value and jumps by rank after two of them."""
+    def values(runs):
+        out = set()
+        for window, length, step in runs:
+            start = window * 50_000 - (2**62 if negative else 0)
+            out.update(range(start, start + length * step, step))
+        return out
+    fa, fb = values(runs_a), values(runs_b)
+    a, b = SortedIntSet(fa), SortedIntSet(fb)
+    same(a & b, fa & fb)
+    same(b & a, fa & fb)
+    assert a.isdisjoint(b) == fa.isdisjoint(fb)
+    if not negative:
+        ua = SortedIntSet(np.array(sorted(fa), dtype=np.uint64) + np.uint64(2**63))
+        ub = SortedIntSet(np.array(sorted(fb), dtype=np.uint64) + np.uint64(2**63))
+        same(ua & ub, {x + 2**63 for x in fa & fb})
+
+
 def test_ranges_of_values():
     s = SortedIntSet([2**63, 2**64 - 1, 5])
     assert s == {5, 2**63, 2**64 - 1} and s.to_numpy().dtype == np.uint64

@@ -47,8 +47,7 @@ cdef extern from "csrc/elias_fano.h":
     int lef_contains(const lef_t *e, uint64_t x)
     void lef_decode(const lef_t *e, uint64_t start, uint64_t count, uint64_t *out)
     uint64_t lef_intersect(const lef_t *a, uint64_t abase, const lef_t *b, uint64_t bbase,
-                           uint64_t flip, uint64_t *out, uint64_t *scratch_a,
-                           uint64_t *scratch_b)
+                           uint64_t flip, uint64_t *out)
 
 
 cdef object _sorted_values(object iterable):
@@ -93,8 +92,9 @@ cdef class SortedIntSet:
 
     Costs: ``in``, ``s[i]``, ``index``, ``bisect`` O(1) expected (a sample, a few words of
     popcount, a short scan of one bucket); iteration O(1) per item; building O(n) after a
-    sort (skipped when the input array is sorted); intersection O(n + m), or O(m) ranks when
-    one set is 16 times the other's size.
+    sort (skipped when the input array is sorted); intersection at most O(n + m), read a
+    block at a time with jumps (ranks) over stretches the other set lacks, or O(m) ranks when
+    one set is 16 times the other's size, in no memory beyond its result.
 
     >>> s = SortedIntSet([30, 10, 20, 10])
     >>> s, len(s), 20 in s, s[0], s[-1], s.index(20)
@@ -396,7 +396,7 @@ cdef class SortedIntSet:
 
     cdef object _common(self, SortedIntSet other):
         """The values of both, as an array."""
-        cdef uint64_t[::1] o, sa, sb
+        cdef uint64_t[::1] o
         cdef uint64_t c
         if self.unsigned != other.unsigned:
             a, b = self.to_numpy(), other.to_numpy()
@@ -406,13 +406,11 @@ cdef class SortedIntSet:
                 b = b[b < np.uint64(HI_BASE)].astype(np.int64)
             return a[_in_sorted(a, b)]
         out = np.empty(min(self.ef.n, other.ef.n), dtype=np.uint64)
-        scratch_a = np.empty(self.ef.n, dtype=np.uint64)
-        scratch_b = np.empty(other.ef.n, dtype=np.uint64)
-        o, sa, sb = out, scratch_a, scratch_b
+        o = out
         if len(out) == 0:
             return out if self.unsigned else out.view(np.int64)
         c = lef_intersect(&self.ef, self.base, &other.ef, other.base,
-                          0 if self.unsigned else HI_BASE, &o[0], &sa[0], &sb[0])
+                          0 if self.unsigned else HI_BASE, &o[0])
         out = out[:c]
         return out if self.unsigned else out.view(np.int64)
 

@@ -5,7 +5,8 @@
  * n * (log2(U/n) + 1.44); Elias-Fano stores them in at most n * (2 + log2(U/n)) bits and still
  * reads any one directly (Elias 1974, Fano 1971; the layout of Vigna's "Quasi-succinct
  * indices", 2013):
- *   - each value's low l = floor(log2(U / n)) bits, packed: n * l bits (`lows`);
+ *   - each value's low l = floor(log2(U / n)) bits, packed: n * l bits (`lows`, then a spare
+ *     word, so 8 bytes can be read from any byte of the packed bits);
  *   - its high bits in unary: value i sets bit (x_i >> l) + i of a bitvector of
  *     n + (U >> l) + 1 bits (`upper`): ones are the values, zeros the bucket boundaries;
  *   - value i = ((select1(i) - i) << l) | low(i); the values of bucket h (those whose high bits
@@ -53,7 +54,15 @@ static inline int lef_l_for(uint64_t n, uint64_t u) {
 
 static inline uint64_t lef_low(const lef_t *e, uint64_t i) {
     if (e->l == 0) return 0;
-    uint64_t bit = i * (uint64_t)e->l, w = bit >> 6, off = bit & 63;
+    uint64_t bit = i * (uint64_t)e->l;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (e->l <= 56) {   /* one load from the byte the bits start in, no branch on words */
+        uint64_t v;
+        memcpy(&v, (const uint8_t *)e->lows + (bit >> 3), 8);
+        return (v >> (bit & 7)) & e->lmask;
+    }
+#endif
+    uint64_t w = bit >> 6, off = bit & 63;
     uint64_t v = e->lows[w] >> off;
     if (off + (uint64_t)e->l > 64) v |= e->lows[w + 1] << (64 - off);
     return v & e->lmask;
@@ -240,38 +249,116 @@ static int lef_check_values(const lef_t *e) {
     return prev == e->u ? 0 : 9;
 }
 
+/* A reader of a structure's values in order, a block at a time: one walk of the ones of
+ * `upper` and of the lows, never the whole set decoded. */
+typedef struct {
+    const lef_t *e;
+    uint64_t i;                         /* the next value's number (n: none left) */
+    uint64_t w;                         /* the word of upper holding its one */
+    uint64_t x;                         /* that word's ones not yet read */
+} lef_cursor;
+
+static inline void lef_cursor_at(lef_cursor *c, const lef_t *e, uint64_t i) {
+    c->e = e;
+    c->i = i < e->n ? i : e->n;
+    c->w = 0;
+    c->x = 0;
+    if (i < e->n) {
+        uint64_t p = lef_select1(e, i);
+        c->w = p >> 6;
+        c->x = e->upper[c->w] & (~0ULL << (p & 63));
+    }
+}
+
+/* up to max next values into out, each as (value + base) ^ flip (the caller's order domain);
+ * how many were read */
+static inline uint64_t lef_cursor_read(lef_cursor *c, uint64_t base, uint64_t flip,
+                                       uint64_t *out, uint64_t max) {
+    const lef_t *e = c->e;
+    uint64_t i = c->i, w = c->w, x = c->x, left = e->n - i;
+    if (max > left) max = left;
+    for (uint64_t k = 0; k < max; k++) {
+        while (x == 0) x = e->upper[++w];
+        uint64_t q = (w << 6) + (uint64_t)__builtin_ctzll(x);
+        x &= x - 1;
+        out[k] = ((((q - i) << e->l) | lef_low(e, i)) + base) ^ flip;
+        i++;
+    }
+    c->i = i;
+    c->w = w;
+    c->x = x;
+    return max;
+}
+
+#define LEF_BLOCK 64
+
 /* The values a and b share, into out (room for the smaller n), their count returned. A value
  * is its offset plus its set's base (mod 2^64); both sets are in one domain: flip is 2^63 for
- * int64 values (so unsigned comparison of v ^ flip orders them) and 0 for uint64 ones. A walk
- * of both when their sizes are near; else each value of the smaller ranked in the larger.
- * scratch_a / scratch_b hold a->n / b->n values. */
+ * int64 values (so unsigned comparison of v ^ flip orders them) and 0 for uint64 ones.
+ * When the sizes are near, both are read a block of 64 at a time and merged without a branch
+ * per value; a block wholly below the other side's next value is passed over, and after two
+ * such blocks in a row that side jumps (a rank through the index) to the other's next value.
+ * When one set is more than 16 times the other, each value of the smaller is ranked in the
+ * larger. No memory beyond two blocks on the stack. */
 static uint64_t lef_intersect(const lef_t *a, uint64_t abase, const lef_t *b, uint64_t bbase,
-                              uint64_t flip, uint64_t *out, uint64_t *scratch_a,
-                              uint64_t *scratch_b) {
+                              uint64_t flip, uint64_t *out) {
     if (a->n > b->n) {
         const lef_t *t = a; a = b; b = t;
         uint64_t tb = abase; abase = bbase; bbase = tb;
-        uint64_t *ts = scratch_a; scratch_a = scratch_b; scratch_b = ts;
     }
-    uint64_t c = 0;
+    uint64_t A[LEF_BLOCK], B[LEF_BLOCK], c = 0;
+    lef_cursor ca, cb;
     if (a->n == 0) return 0;
-    lef_decode(a, 0, a->n, scratch_a);
+    lef_cursor_at(&ca, a, 0);
     if (b->n / 16 > a->n) {
         uint64_t bkey0 = bbase ^ flip;
-        for (uint64_t i = 0; i < a->n; i++) {
-            uint64_t v = scratch_a[i] + abase;
-            if ((v ^ flip) < bkey0) continue;
-            if (lef_contains(b, v - bbase)) out[c++] = v;
+        while (ca.i < a->n) {
+            uint64_t m = lef_cursor_read(&ca, abase, flip, A, LEF_BLOCK);
+            for (uint64_t k = 0; k < m; k++) {
+                uint64_t v = A[k] ^ flip;
+                if (A[k] >= bkey0 && lef_contains(b, v - bbase)) out[c++] = v;
+            }
         }
         return c;
     }
-    lef_decode(b, 0, b->n, scratch_b);
-    uint64_t i = 0, j = 0;
-    while (i < a->n && j < b->n) {
-        uint64_t x = (scratch_a[i] + abase) ^ flip, y = (scratch_b[j] + bbase) ^ flip;
-        if (x < y) i++;
-        else if (y < x) j++;
-        else { out[c++] = x ^ flip; i++; j++; }
+    lef_cursor_at(&cb, b, 0);
+    uint64_t na = 0, nb = 0, ia = 0, ib = 0;
+    int passed_a = 0, passed_b = 0;
+    for (;;) {
+        if (ia == na) {
+            if (ca.i == a->n) break;
+            na = lef_cursor_read(&ca, abase, flip, A, LEF_BLOCK);
+            ia = 0;
+        }
+        if (ib == nb) {
+            if (cb.i == b->n) break;
+            nb = lef_cursor_read(&cb, bbase, flip, B, LEF_BLOCK);
+            ib = 0;
+        }
+        if (A[na - 1] < B[ib]) {                /* a's block is all below b's next value */
+            ia = na;
+            if (++passed_a >= 2) {
+                lef_cursor_at(&ca, a, lef_rank(a, (B[ib] ^ flip) - abase, 0));
+                passed_a = 0;
+            }
+            continue;
+        }
+        if (B[nb - 1] < A[ia]) {
+            ib = nb;
+            if (++passed_b >= 2) {
+                lef_cursor_at(&cb, b, lef_rank(b, (A[ia] ^ flip) - bbase, 0));
+                passed_b = 0;
+            }
+            continue;
+        }
+        passed_a = passed_b = 0;
+        while (ia < na && ib < nb) {
+            uint64_t x = A[ia], y = B[ib];
+            out[c] = x ^ flip;
+            c += x == y;
+            ia += x <= y;
+            ib += y <= x;
+        }
     }
     return c;
 }

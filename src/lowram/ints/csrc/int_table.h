@@ -2,7 +2,7 @@
  *
  * Why this layout. A table that stores whole keys in power-of-two capacity spends 8 bytes per
  * slot at a load between 0.38 and 0.75: 10-21 bytes per 64-bit key. This table stores fewer
- * bits than a key has ("quotienting", Cleary 1984), at a load kept between 0.68 and 0.85:
+ * bits than a key has ("quotienting", Cleary 1984), at a load kept between 0.70 and 0.90 (0.80 built in bulk):
  *
  *   - a key p (an int64, as its 64-bit pattern) is mixed by a seeded bijection into h, over
  *     w = 32 bits while every key fits an int32 (lowbias32) and over w = 64 bits after
@@ -69,12 +69,15 @@ typedef struct {
     int vfloat;         /* values are float64 bit patterns (vw 8) rather than signed ints */
 } lri_table;
 
-/* load band: a sub-table grows past 0.85 (to 0.60), shrinks below 0.30 (to 0.60); a bulk
- * build fills to 0.80. Each bound is a trade: a higher load costs longer probe runs, a lower
- * one memory; growing to 0.60 rather than 0.68 halves the moves a growth costs per add. */
-#define LRI_GROW_NUM 17
-#define LRI_GROW_DEN 20
-#define LRI_FILL_INC 0.60
+/* load band: a sub-table grows past 0.90 (to 0.70), shrinks below 0.30 (to 0.70); a split
+ * makes its halves at 0.70 too; a bulk build fills to 0.80. Each bound is a trade: a higher
+ * load costs longer probe runs (an ordered table's misses stop at the first larger remainder,
+ * so 0.90 costs about 5 slots, within one or two cache lines) and more moves per add (about 4.5
+ * per add over a sub-table's life, against 3.4 for 0.60-0.85), a lower one memory (bench_ints'
+ * "IntSet (add)" rows). */
+#define LRI_GROW_NUM 9
+#define LRI_GROW_DEN 10
+#define LRI_FILL_INC 0.70
 #define LRI_FILL_BULK 0.80
 #define LRI_SHRINK_NUM 3
 #define LRI_SHRINK_DEN 10
@@ -408,6 +411,30 @@ static inline int64_t lri_find(const lri_table *t, const lri_sub *s, uint64_t r)
     return -(int64_t)s->phys - 1;
 }
 
+/* lri_find for lookups only: the slot of r (nonzero), or -1. The first four slots from r's
+ * home are read and compared without a branch each (most searches end there at the loads
+ * kept): an ordered table holds r at most at the place its sorted cluster puts it, so an equal
+ * slot among the four is r, and an empty or larger one among them ends the search. */
+static inline int64_t lri_find_fast(const lri_table *t, const lri_sub *s, uint64_t r) {
+    if (s->cap == 0) return -1;
+    uint64_t i = lri_home(t, r, s->cap);
+    if (i + 4 <= s->phys) {
+        const uint8_t *p = s->slots + i * (uint64_t)t->b;
+        uint64_t m = t->bmask, b = (uint64_t)t->b;
+        uint64_t v0 = lri_ld(p) & m, v1 = lri_ld(p + b) & m;
+        uint64_t v2 = lri_ld(p + 2 * b) & m, v3 = lri_ld(p + 3 * b) & m;
+        unsigned eq = (unsigned)(v0 == r) | (unsigned)(v1 == r) << 1
+                      | (unsigned)(v2 == r) << 2 | (unsigned)(v3 == r) << 3;
+        /* empty (0) or larger: v - 1 >= r, unsigned */
+        unsigned end = (unsigned)(v0 - 1 >= r) | (unsigned)(v1 - 1 >= r) << 1
+                       | (unsigned)(v2 - 1 >= r) << 2 | (unsigned)(v3 - 1 >= r) << 3;
+        if (eq) return (int64_t)(i + (uint64_t)__builtin_ctz(eq));
+        if (end) return -1;
+    }
+    int64_t f = lri_find(t, s, r);
+    return f >= 0 ? f : -1;
+}
+
 /* Where key p is: 1 with its sub-table *j and value index *idx (maps), or 0. */
 static inline int lri_locate(const lri_table *t, uint64_t p, uint64_t *j, uint64_t *idx) {
     uint64_t r;
@@ -415,7 +442,7 @@ static inline int lri_locate(const lri_table *t, uint64_t p, uint64_t *j, uint64
     lri_split_h(t, lri_mix(t->w, t->seed, p), j, &r);
     const lri_sub *s = &t->subs[*j];
     if (r == 0) { *idx = 0; return (int)s->has_zero; }
-    int64_t f = lri_find(t, s, r);
+    int64_t f = lri_find_fast(t, s, r);
     if (f < 0) return 0;
     if (t->vsubs) *idx = lri_rank(s, &t->vsubs[*j], (uint64_t)f);
     return 1;
@@ -427,7 +454,7 @@ static inline int lri_contains(const lri_table *t, uint64_t p) {
     lri_split_h(t, lri_mix(t->w, t->seed, p), &j, &r);
     const lri_sub *s = &t->subs[j];
     if (r == 0) return (int)s->has_zero;
-    return lri_find(t, s, r) >= 0;
+    return lri_find_fast(t, s, r) >= 0;
 }
 
 /* a map's value of key p into *v: 1, or 0 when absent */
@@ -1094,7 +1121,7 @@ static void lri_lookup_many(const lri_table *t, const uint64_t *ps, uint64_t n, 
         }
         for (uint64_t i = 0; i < g; i++) {
             const lri_sub *s = &t->subs[js[i]];
-            int64_t f = rs[i] == 0 ? (s->has_zero ? 0 : -1) : lri_find(t, s, rs[i]);
+            int64_t f = rs[i] == 0 ? (s->has_zero ? 0 : -1) : lri_find_fast(t, s, rs[i]);
             int hit = f >= 0 && !(t->w == 32 && !lri_fits32(ps[base + i]));
             out[base + i] = (uint8_t)hit;
             if (vals && hit) {   /* the value's place, fetched while the others are found */
