@@ -258,7 +258,7 @@ def test_mmap_shares_the_file(tmp_path):
 
 
 #: the backends StringSet.load and StringMap.load document as mapping the file
-MAPPABLE = {"marisa", "dawg", "datrie", "sorted"}
+MAPPABLE = {"marisa", "dawg", "datrie", "sorted", "compact"}
 TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # tests/: the helpers
 
 

@@ -187,7 +187,7 @@ def test_public_names():
     assert lowram.StringMap is StringMap
 
 
-MAPPED = ("marisa", "dawg", "datrie", "sorted")
+MAPPED = ("marisa", "dawg", "datrie", "sorted", "compact")
 
 
 @pytest.mark.parametrize("name", BACKENDS)

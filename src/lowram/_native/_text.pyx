@@ -23,56 +23,10 @@ ctypedef fused off_t:
     int64_t
 
 
-cdef inline Py_ssize_t _utf8_bad(const uint8_t* s, Py_ssize_t n) noexcept nogil:
-    """Index of the first byte of s[0:n] that is not well-formed UTF-8 (RFC 3629: no
-    surrogate, no overlong form, nothing past U+10FFFF), or -1 when all of it is."""
-    cdef Py_ssize_t i = 0
-    cdef uint64_t w
-    cdef uint8_t b, c
-    while i < n:
-        if i + 8 <= n:
-            memcpy(&w, s + i, 8)
-            if (w & 0x8080808080808080ULL) == 0:
-                i += 8
-                continue
-        b = s[i]
-        if b < 0x80:
-            i += 1
-        elif b < 0xC2:
-            return i
-        elif b < 0xE0:
-            if i + 1 >= n or (s[i + 1] & 0xC0) != 0x80:
-                return i
-            i += 2
-        elif b < 0xF0:
-            if i + 2 >= n or (s[i + 2] & 0xC0) != 0x80:
-                return i
-            c = s[i + 1]
-            if b == 0xE0:
-                if c < 0xA0 or c > 0xBF:
-                    return i
-            elif b == 0xED:
-                if c < 0x80 or c > 0x9F:   # U+D800..U+DFFF: surrogates are not UTF-8
-                    return i
-            elif (c & 0xC0) != 0x80:
-                return i
-            i += 3
-        elif b < 0xF5:
-            if i + 3 >= n or (s[i + 2] & 0xC0) != 0x80 or (s[i + 3] & 0xC0) != 0x80:
-                return i
-            c = s[i + 1]
-            if b == 0xF0:
-                if c < 0x90 or c > 0xBF:
-                    return i
-            elif b == 0xF4:
-                if c < 0x80 or c > 0x8F:
-                    return i
-            elif (c & 0xC0) != 0x80:
-                return i
-            i += 4
-        else:
-            return i
-    return -1
+cdef extern from "utf8.h":
+    # the first byte of s[0:n] that is not well-formed UTF-8 (surrogates refused), or -1
+    Py_ssize_t _utf8_bad "lowram_utf8_bad"(const uint8_t* s, Py_ssize_t n,
+                                          int surrogates) noexcept nogil
 
 
 cdef Py_ssize_t _row_of_byte(const off_t* off, Py_ssize_t n, Py_ssize_t pos) noexcept nogil:
@@ -108,7 +62,7 @@ cdef Py_ssize_t _first_bad_span(const uint8_t* data, Py_ssize_t size, const off_
         return -1
     first = <Py_ssize_t>off[0]
     last = <Py_ssize_t>off[n]
-    bad = _utf8_bad(data + first, last - first)
+    bad = _utf8_bad(data + first, last - first, 0)
     if bad < 0:
         for i in range(1, n):
             a = <Py_ssize_t>off[i]
@@ -119,7 +73,7 @@ cdef Py_ssize_t _first_bad_span(const uint8_t* data, Py_ssize_t size, const off_
         return -1
     why[0] = 2
     for i in range(n):   # the error path: find the first bad row exactly, span by span
-        if _utf8_bad(data + off[i], <Py_ssize_t>(off[i + 1] - off[i])) >= 0:
+        if _utf8_bad(data + off[i], <Py_ssize_t>(off[i + 1] - off[i]), 0) >= 0:
             return i
     return -1   # unreachable: some span holds the bad byte
 

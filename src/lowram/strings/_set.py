@@ -41,6 +41,10 @@ class StringSet(SetCore, collections.abc.Set):
       "\\x00", no lone surrogates;
     * ``"sorted"`` – lowram's sorted UTF-8 buffer + offsets (the text plus 4 bytes per key):
       holds every str, memory-mappable;
+    * ``"compact"`` – lowram's front-coded sorted keys (in buckets of 16, each key stores
+      only the bytes it does not share with the key before it): holds every str,
+      memory-mappable, its file checked whole when opened; a lookup binary-searches the
+      buckets' first keys and walks one bucket;
     * ``"builtin"`` – a frozenset (fastest lookups, most RAM: about 115 bytes per word);
       the sorted order is built on the first ordered iteration or prefix query and kept
       (8 more bytes per key from then on); a hash table of 4 MB or more is moved onto

@@ -11,6 +11,7 @@
 #include "pystr.h"
 
 #include <stdint.h>
+#include <string.h>
 
 /* Any character; a lone surrogate ends the encoding (-2) unless surrogates is set, when it
    is written as three bytes, as Python's "surrogatepass" does. */
@@ -99,6 +100,44 @@ static inline Py_ssize_t lr_utf8_into(PyObject *s, unsigned char *buf) {
     if (PyUnicode_GET_LENGTH(s) > LR_UTF8_MAX_CHARS)
         return -1;
     return lowram_utf8_into(s, (uint8_t *)buf, 1);
+}
+
+/* lowram's one UTF-8 check: the index of the first byte of s[0..n) that does not begin a
+ * well-formed character (RFC 3629: shortest forms only, nothing past U+10FFFF, no surrogate),
+ * or -1 when all of it is well formed. With surrogates set, the three-byte forms of U+D800 to
+ * U+DFFF pass too, as Python's "surrogatepass" decoder reads them (lowram's own files keep
+ * keys that way). Eight ASCII bytes a step. */
+static inline Py_ssize_t lowram_utf8_bad(const uint8_t *s, Py_ssize_t n, int surrogates) {
+    Py_ssize_t i = 0;
+    while (i < n) {
+        if (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if ((w & 0x8080808080808080ULL) == 0) { i += 8; continue; }
+        }
+        uint8_t b = s[i], c;
+        if (b < 0x80) { i += 1; continue; }
+        if (b < 0xC2) return i;
+        if (b < 0xE0) {
+            if (i + 1 >= n || (s[i + 1] & 0xC0) != 0x80) return i;
+            i += 2;
+        } else if (b < 0xF0) {
+            if (i + 2 >= n || (s[i + 2] & 0xC0) != 0x80) return i;
+            c = s[i + 1];
+            if (b == 0xE0) { if (c < 0xA0 || c > 0xBF) return i; }
+            else if (b == 0xED && !surrogates) { if (c < 0x80 || c > 0x9F) return i; }
+            else if ((c & 0xC0) != 0x80) return i;
+            i += 3;
+        } else if (b < 0xF5) {
+            if (i + 3 >= n || (s[i + 2] & 0xC0) != 0x80 || (s[i + 3] & 0xC0) != 0x80) return i;
+            c = s[i + 1];
+            if (b == 0xF0) { if (c < 0x90 || c > 0xBF) return i; }
+            else if (b == 0xF4) { if (c < 0x80 || c > 0x8F) return i; }
+            else if ((c & 0xC0) != 0x80) return i;
+            i += 4;
+        } else return i;
+    }
+    return -1;
 }
 
 #endif /* LOWRAM_UTF8_H */

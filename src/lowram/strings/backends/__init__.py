@@ -38,6 +38,7 @@ BACKENDS: dict[str, Backend] = {
     "dawg": Backend("lowram.strings.backends.dawg", "DawgSet", "DawgIndex"),
     "datrie": Backend("lowram.strings.backends.datrie", "DatrieSet", "DatrieIndex"),
     "sorted": Backend("lowram.strings.backends.sorted", "SortedSet", "SortedIndex"),
+    "compact": Backend("lowram.strings.backends.compact", "CompactSet", "CompactIndex"),
     "builtin": Backend("lowram.strings.backends.builtin", "BuiltinSet", "BuiltinIndex"),
 }
 

@@ -16,14 +16,20 @@ __all__ = ["SortedSet", "SortedIndex"]
 
 
 class SortedSet(SetBackend):
-    """StringSet backend over :class:`SortedKeys` (see the module docstring)."""
+    """StringSet backend over :class:`SortedKeys` (see the module docstring).
+
+    A backend whose store has SortedKeys' interface (``lower_bound``, ``prefix_end``,
+    ``iter_range``, ``has_bytes``, ``index_of``, ``to_bytes``/``from_buffer``) subclasses this
+    and names its store in ``store``.
+    """
 
     name = "sorted"
     mmap_capable = True
+    store = SortedKeys
 
     @classmethod
     def build(cls, keys):
-        impl = keys if isinstance(keys, SortedKeys) else SortedKeys.build(keys)
+        impl = keys if type(keys) is cls.store else cls.store.build(keys)
         return cls(impl, len(impl))
 
     def _range(self, prefix: str):
@@ -52,7 +58,7 @@ class SortedSet(SetBackend):
 
     @classmethod
     def from_payload(cls, view, mapped, count):
-        impl = SortedKeys.from_buffer(view if mapped else bytes(view))
+        impl = cls.store.from_buffer(view if mapped else bytes(view))
         return cls(impl, len(impl))
 
     def nbytes(self):
@@ -64,7 +70,7 @@ class SortedIndex(KeyIndex, SortedSet):
 
     @classmethod
     def build_index(cls, keys):
-        impl = SortedKeys.build(keys)
+        impl = cls.store.build(keys)
         return cls(impl, len(impl)), range(len(keys))
 
     def index(self, key):

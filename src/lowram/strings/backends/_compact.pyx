@@ -1,0 +1,516 @@
+# cython: language_level=3
+"""Front-coded sorted keys in buckets: the core of the ``compact`` backend.
+
+Keys sorted by their UTF-8 bytes (code-point order; lone surrogates kept with
+``surrogatepass``) go in buckets of ``bucket`` keys. A bucket's first key (its head) is written
+whole: a varint length, then its bytes. Every other key is written as the number of bytes it
+shares with the key before it and its own remaining bytes (varint, varint, bytes): sorted keys
+share long prefixes, so most of their bytes are not written at all (plain front coding, as in
+Martinez-Prieto et al., "Practical compressed string dictionaries", 2016). An array of n / bucket
+offsets finds a bucket, so:
+
+- a lookup binary-searches the heads (one ``memcmp`` each, no decoding), then walks one bucket
+  comparing each key's new bytes only where they can decide the order (a key that shares more
+  with its predecessor than the predecessor shared with the probe orders as it did, one that
+  shares less is past the probe), never rebuilding a key;
+- a key's rank is its bucket's number times ``bucket`` plus its place in the bucket, and key i
+  is rebuilt by walking its bucket up to it (select);
+- iteration rebuilds each key from the one before.
+
+The file is the header, the offsets and the bytes, opened in place from a memory map. Opening
+walks every bucket once and refuses (ValueError, which the envelope reports as FormatError)
+a bucket whose varints or bytes run past its end, a shared length longer than the previous key,
+a key that does not sort after the one before it, a key that is not UTF-8, or a count that
+disagrees with the header; so every later read stays inside the buffer whatever the file held.
+"""
+
+import struct
+
+import numpy as np
+
+from lowram.errors import FormatError
+
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
+from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
+from cpython.unicode cimport PyUnicode_Check
+from libc.stdint cimport uint8_t, uint32_t, uint64_t
+from libc.string cimport memcmp, memcpy
+
+cdef extern from "utf8.h":
+    Py_ssize_t lowram_utf8_bad(const uint8_t* s, Py_ssize_t n, int surrogates) noexcept nogil
+
+cdef extern from "Python.h":
+    bint PyUnicode_IS_ASCII(object)
+    const char* PyUnicode_AsUTF8AndSize(object, Py_ssize_t*) except NULL
+    object PyUnicode_DecodeUTF8(const char*, Py_ssize_t, const char*)
+
+#: keys per bucket: a lookup walks at most this many keys after its binary search
+BUCKET = 16
+
+# keys, buckets, bytes of keys, keys per bucket, offset width (4 or 8)
+_HEADER = struct.Struct("<QQQII")
+
+
+cdef inline int _cmp(const uint8_t* a, Py_ssize_t alen, const uint8_t* b,
+                     Py_ssize_t blen) noexcept nogil:
+    cdef Py_ssize_t m = alen if alen < blen else blen
+    cdef int c = memcmp(a, b, m) if m else 0
+    if c != 0:
+        return c
+    return (alen > blen) - (alen < blen)
+
+
+cdef inline Py_ssize_t _lcp(const uint8_t* a, Py_ssize_t alen, const uint8_t* b,
+                            Py_ssize_t blen) noexcept nogil:
+    cdef Py_ssize_t m = alen if alen < blen else blen, i = 0
+    while i < m and a[i] == b[i]:
+        i += 1
+    return i
+
+
+cdef inline Py_ssize_t _varint(const uint8_t* p, Py_ssize_t at, Py_ssize_t end,
+                               uint64_t* out) noexcept nogil:
+    """Read a LEB128 varint at p[at] (before end): the position after it, or -1."""
+    cdef uint64_t v = 0
+    cdef int shift = 0
+    cdef uint8_t byte
+    while at < end and shift < 64:
+        byte = p[at]
+        at += 1
+        v |= <uint64_t>(byte & 0x7F) << shift
+        if not (byte & 0x80):
+            out[0] = v
+            return at
+        shift += 7
+    return -1
+
+
+cdef class _Out:
+    """A growing byte buffer for the build (no Python object per key)."""
+    cdef uint8_t* p
+    cdef Py_ssize_t n, cap
+
+    def __cinit__(self):
+        self.cap = 1 << 16
+        self.p = <uint8_t*>PyMem_Malloc(self.cap)
+        if self.p == NULL:
+            raise MemoryError()
+
+    def __dealloc__(self):
+        PyMem_Free(self.p)
+
+    cdef int reserve(self, Py_ssize_t more) except -1:
+        cdef Py_ssize_t cap = self.cap
+        cdef uint8_t* q
+        while cap - self.n < more:
+            cap *= 2
+        if cap != self.cap:
+            q = <uint8_t*>PyMem_Realloc(self.p, cap)
+            if q == NULL:
+                raise MemoryError()
+            self.p = q
+            self.cap = cap
+        return 0
+
+    cdef int varint(self, uint64_t v) except -1:
+        self.reserve(10)
+        while v >= 0x80:
+            self.p[self.n] = <uint8_t>(v & 0x7F) | 0x80
+            self.n += 1
+            v >>= 7
+        self.p[self.n] = <uint8_t>v
+        self.n += 1
+        return 0
+
+    cdef int write(self, const uint8_t* s, Py_ssize_t size) except -1:
+        self.reserve(size)
+        if size:
+            memcpy(self.p + self.n, s, size)
+        self.n += size
+        return 0
+
+    cdef bytes take(self):
+        return PyBytes_FromStringAndSize(<const char*>self.p, self.n)
+
+
+cdef class _Key:
+    """One key rebuilt in a buffer of its own (an iterator or a select owns one)."""
+    cdef uint8_t* p
+    cdef Py_ssize_t n, cap
+
+    def __cinit__(self):
+        self.cap = 256
+        self.p = <uint8_t*>PyMem_Malloc(self.cap)
+        if self.p == NULL:
+            raise MemoryError()
+
+    def __dealloc__(self):
+        PyMem_Free(self.p)
+
+    cdef int set(self, Py_ssize_t keep, const uint8_t* s, Py_ssize_t size) except -1:
+        """Keep the first ``keep`` bytes (keep <= n) and append ``size`` from s."""
+        cdef Py_ssize_t cap = self.cap
+        cdef uint8_t* q
+        while cap < keep + size:
+            cap *= 2
+        if cap != self.cap:
+            q = <uint8_t*>PyMem_Realloc(self.p, cap)
+            if q == NULL:
+                raise MemoryError()
+            self.p = q
+            self.cap = cap
+        if size:
+            memcpy(self.p + keep, s, size)
+        self.n = keep + size
+        return 0
+
+    cdef str text(self):
+        try:
+            return PyUnicode_DecodeUTF8(<const char*>self.p, self.n, "surrogatepass")
+        except UnicodeDecodeError as exc:   # only a crafted file gets here
+            raise FormatError(f"compact keys: a key is not UTF-8 ({exc.reason})") from None
+
+
+cdef class CompactKeys:
+    """Sorted ``str`` keys, front-coded in buckets of 16 (see the module docstring).
+
+    The ``compact`` backend's store, with the interface of the ``sorted`` backend's
+    :class:`~lowram.strings._sortedkeys.SortedKeys` plus :meth:`key_at` (select) and
+    :meth:`index_of` (rank). Costs: ``in``, rank and lower bound O(log(n / 16)) head
+    comparisons plus a walk of at most 16 keys; select the walk alone; iteration O(1) per key
+    after the first. Memory: the bytes each key does not share with the key before it, a
+    length or two per key, and 4 bytes per 16 keys.
+
+    >>> s = CompactKeys.build(["apple", "applet", "apply", "banana"])
+    >>> len(s), "applet" in s, "appl" in s, s.index_of("apply"), s.key_at(3)
+    (4, True, False, 2, 'banana')
+    >>> list(s.iter_range(s.lower_bound(b"appl"), s.prefix_end(0, b"appl")))
+    ['apple', 'applet', 'apply']
+    """
+
+    cdef readonly object buffer     #: bytes-like: the buckets
+    cdef readonly object offsets    #: numpy uint32/uint64 array of buckets + 1 offsets
+    cdef const uint8_t[::1] _buf
+    cdef const uint8_t* _p
+    cdef const uint32_t[::1] _off32
+    cdef const uint64_t[::1] _off64
+    cdef bint _wide
+    cdef Py_ssize_t _n, _nb, _b
+
+    def __cinit__(self, data, offsets, Py_ssize_t n, Py_ssize_t bucket):
+        offsets = np.asarray(offsets)
+        if offsets.ndim != 1 or offsets.shape[0] < 1:
+            raise ValueError("compact keys: offsets must be a 1-d array with an entry")
+        if bucket < 1 or n < 0:
+            raise ValueError(f"compact keys: {n} keys in buckets of {bucket}")
+        self._nb = offsets.shape[0] - 1
+        if self._nb != (n + bucket - 1) // bucket:
+            raise ValueError(f"compact keys: {self._nb} buckets for {n} keys of {bucket} each")
+        if offsets.dtype == np.uint32:
+            self._wide = False
+            self._off32 = offsets
+        elif offsets.dtype == np.uint64:
+            self._wide = True
+            self._off64 = offsets
+        else:
+            raise ValueError(f"compact keys: offsets of dtype {offsets.dtype}")
+        self.buffer = data
+        self.offsets = offsets
+        self._buf = memoryview(data).cast("B") if len(data) else memoryview(b"\0")
+        self._p = &self._buf[0]
+        self._n = n
+        self._b = bucket
+        self._validate(len(data))
+
+    cdef inline Py_ssize_t _start(self, Py_ssize_t b) noexcept nogil:
+        if self._wide:
+            return <Py_ssize_t>self._off64[b]
+        return <Py_ssize_t>self._off32[b]
+
+    cdef inline Py_ssize_t _count(self, Py_ssize_t b) noexcept nogil:
+        cdef Py_ssize_t left = self._n - b * self._b
+        return left if left < self._b else self._b
+
+    cdef int _validate(self, Py_ssize_t size) except -1:
+        """Walk every bucket once; ValueError naming the first thing out of place."""
+        cdef Py_ssize_t b, j, at, end, cnt, ch
+        cdef uint64_t shared, length
+        cdef _Key key = _Key(), last = _Key()
+        if self._start(0) != 0 or self._start(self._nb) != size:
+            raise ValueError("compact keys: offsets do not span the data")
+        for b in range(self._nb):
+            at = self._start(b)
+            end = self._start(b + 1)
+            if end < at or end > size:
+                raise ValueError(f"compact keys: bucket {b} runs outside the data")
+            cnt = self._count(b)
+            for j in range(cnt):
+                shared = 0
+                if j:
+                    at = _varint(self._p, at, end, &shared)
+                    if at < 0 or shared > <uint64_t>key.n:
+                        raise ValueError(f"compact keys: bucket {b} key {j}: bad shared length")
+                at = _varint(self._p, at, end, &length) if at >= 0 else -1
+                if at < 0 or length == 0 or length > <uint64_t>(end - at):
+                    raise ValueError(f"compact keys: bucket {b} key {j}: bad length")
+                if j and shared < <uint64_t>key.n and self._p[at] <= key.p[shared]:
+                    raise ValueError(f"compact keys: bucket {b} key {j} is not after the key "
+                                     "before it")
+                key.set(<Py_ssize_t>shared, self._p + at, <Py_ssize_t>length)
+                at += <Py_ssize_t>length
+                # UTF-8 from the start of the character the new bytes begin in (the bytes
+                # before it were checked with the key before)
+                ch = <Py_ssize_t>shared
+                while ch > 0 and (key.p[ch] & 0xC0) == 0x80 and <Py_ssize_t>shared - ch < 3:
+                    ch -= 1
+                if lowram_utf8_bad(key.p + ch, key.n - ch, 1) >= 0:
+                    raise ValueError(f"compact keys: bucket {b} key {j} is not UTF-8")
+                if j == 0 and b and _cmp(key.p, key.n, last.p, last.n) <= 0:
+                    raise ValueError(f"compact keys: bucket {b}'s first key is not after the "
+                                     "last of the bucket before")
+            if at != end:
+                raise ValueError(f"compact keys: bucket {b} has bytes past its keys")
+            last.set(0, key.p, key.n)
+        return 0
+
+    @staticmethod
+    def build(keys, Py_ssize_t bucket=BUCKET):
+        """Build from distinct non-empty keys sorted by code point: a list of ``str``, or a
+        :class:`~lowram.strings._sortedkeys.SortedKeys` (read from its bytes, no ``str`` made).
+        O(total bytes); memory: the output and one key."""
+        from lowram.strings._sortedkeys import SortedKeys
+        cdef _Out out = _Out()
+        cdef list offs = [0]
+        cdef Py_ssize_t i, n, size, prev_n = 0, shared, s, e
+        cdef const uint8_t* p
+        cdef const uint8_t[::1] text
+        cdef _Key prev = _Key()
+        cdef const char* cp
+        cdef const uint64_t[::1] ko
+        if isinstance(keys, SortedKeys):
+            text = memoryview(keys.buffer).cast("B") if len(keys.buffer) else memoryview(b"\0")
+            ko = np.ascontiguousarray(keys.offsets, dtype=np.uint64)
+            n = len(keys)
+            for i in range(n):
+                s = <Py_ssize_t>ko[i]
+                e = <Py_ssize_t>ko[i + 1]
+                _put(out, prev, i % bucket, &text[0] + s, e - s)
+                if i % bucket == bucket - 1 or i == n - 1:
+                    offs.append(out.n)
+        else:
+            seq = keys if type(keys) is list else list(keys)
+            n = len(seq)
+            for i in range(n):
+                key = seq[i]
+                if PyUnicode_IS_ASCII(key):
+                    cp = PyUnicode_AsUTF8AndSize(key, &size)
+                    _put(out, prev, i % bucket, <const uint8_t*>cp, size)
+                else:
+                    raw = (<str>key).encode("utf-8", "surrogatepass")
+                    _put(out, prev, i % bucket, <const uint8_t*>PyBytes_AS_STRING(raw), len(raw))
+                if i % bucket == bucket - 1 or i == n - 1:
+                    offs.append(out.n)
+        data = out.take()
+        offsets = np.array(offs, dtype=np.uint32 if len(data) < 2 ** 32 else np.uint64)
+        return CompactKeys(data, offsets, n, bucket)
+
+    # -- search
+
+    cdef Py_ssize_t _search(self, const uint8_t* q, Py_ssize_t qlen, bint* found) noexcept nogil:
+        """Index of the first key >= q; *found: that key is q."""
+        cdef Py_ssize_t lo = 0, hi = self._nb, mid, at, end, j, cnt, m, k, base
+        cdef uint64_t hlen, shared, length
+        found[0] = False
+        while lo < hi:   # the first bucket whose head is past q
+            mid = (lo + hi) >> 1
+            at = _varint(self._p, self._start(mid), self._start(mid + 1), &hlen)
+            if _cmp(self._p + at, <Py_ssize_t>hlen, q, qlen) > 0:
+                hi = mid
+            else:
+                lo = mid + 1
+        if lo == 0:
+            return 0
+        base = (lo - 1) * self._b
+        at = self._start(lo - 1)
+        end = self._start(lo)
+        at = _varint(self._p, at, end, &hlen)
+        m = _lcp(self._p + at, <Py_ssize_t>hlen, q, qlen)
+        if m == <Py_ssize_t>hlen and m == qlen:
+            found[0] = True
+            return base
+        at += <Py_ssize_t>hlen
+        cnt = self._count(lo - 1)
+        # the key before (the head here) sorts below q and shares its first m bytes with it
+        for j in range(1, cnt):
+            at = _varint(self._p, at, end, &shared)
+            at = _varint(self._p, at, end, &length)
+            if <Py_ssize_t>shared > m:        # differs from q where its predecessor did
+                at += <Py_ssize_t>length
+                continue
+            if <Py_ssize_t>shared < m:        # larger than its predecessor where that matched q
+                return base + j
+            k = _lcp(self._p + at, <Py_ssize_t>length, q + m, qlen - m)
+            if k == <Py_ssize_t>length:
+                if m + k == qlen:
+                    found[0] = True
+                    return base + j
+                m += k                        # a proper prefix of q: below it
+            elif m + k == qlen or self._p[at + k] > q[m + k]:
+                return base + j               # q is a prefix of it, or it is larger
+            else:
+                m += k
+            at += <Py_ssize_t>length
+        return base + cnt
+
+    cdef Py_ssize_t _find(self, key, bint* found) except -2:
+        cdef const char* p
+        cdef Py_ssize_t size
+        if PyUnicode_IS_ASCII(key):
+            p = PyUnicode_AsUTF8AndSize(key, &size)
+            return self._search(<const uint8_t*>p, size, found)
+        raw = (<str>key).encode("utf-8", "surrogatepass")
+        return self._search(<const uint8_t*>PyBytes_AS_STRING(raw), len(raw), found)
+
+    def __len__(self):
+        return self._n
+
+    def __iter__(self):
+        return self.iter_range(0, self._n)
+
+    def __contains__(self, key):
+        cdef bint found
+        if not PyUnicode_Check(key):
+            return False
+        self._find(key, &found)
+        return found
+
+    def contains_many(self, strings):
+        """A numpy bool array: ``s in self`` for each of ``strings``, looped in C."""
+        cdef list seq = list(strings)
+        out = np.zeros(len(seq), dtype=np.bool_)
+        cdef uint8_t[::1] res = out.view(np.uint8)
+        cdef Py_ssize_t i
+        cdef bint found
+        for i in range(len(seq)):
+            key = seq[i]
+            if PyUnicode_Check(key):
+                self._find(key, &found)
+                res[i] = found
+        return out
+
+    def lower_bound(self, bytes key):
+        """Index of the first key >= ``key`` (UTF-8 bytes)."""
+        cdef bint found
+        return self._search(<const uint8_t*>PyBytes_AS_STRING(key), len(key), &found)
+
+    def prefix_end(self, Py_ssize_t lo, bytes prefix):
+        """First index >= ``lo`` whose key does not start with ``prefix``: the lower bound of
+        ``prefix`` + 0xFF, a byte no UTF-8 text holds."""
+        cdef bint found
+        cdef bytes past = prefix + b"\xff"
+        cdef Py_ssize_t i = self._search(<const uint8_t*>PyBytes_AS_STRING(past), len(past),
+                                         &found)
+        return i if i > lo else lo
+
+    def has_bytes(self, bytes key):
+        """Whether ``key`` (UTF-8 bytes) is stored."""
+        cdef bint found
+        self._search(<const uint8_t*>PyBytes_AS_STRING(key), len(key), &found)
+        return found
+
+    def index_of(self, key):
+        """The rank of ``key`` (a str): its position in sorted order, or -1 when absent."""
+        cdef bint found
+        cdef Py_ssize_t i
+        if not PyUnicode_Check(key):
+            return -1
+        i = self._find(key, &found)
+        return i if found else -1
+
+    # -- select and iteration
+
+    cdef Py_ssize_t _walk(self, Py_ssize_t b, Py_ssize_t upto, _Key key) except -1:
+        """Rebuild key ``upto`` of bucket b into key; the position after it."""
+        cdef Py_ssize_t at = self._start(b), end = self._start(b + 1), j
+        cdef uint64_t shared = 0, length
+        for j in range(upto + 1):
+            if j:
+                at = _varint(self._p, at, end, &shared)
+            at = _varint(self._p, at, end, &length)
+            key.set(<Py_ssize_t>shared, self._p + at, <Py_ssize_t>length)
+            at += <Py_ssize_t>length
+        return at
+
+    def key_at(self, Py_ssize_t i):
+        """The ``i``-th key in sorted order (select): a walk of at most 16 keys."""
+        cdef _Key key = _Key()
+        if not 0 <= i < self._n:
+            raise IndexError(i)
+        self._walk(i // self._b, i % self._b, key)
+        return key.text()
+
+    def iter_range(self, Py_ssize_t lo, Py_ssize_t hi):
+        """Yield keys ``lo`` to ``hi - 1`` in order, each rebuilt from the one before."""
+        cdef _Key key = _Key()
+        cdef Py_ssize_t i, b, j, at = 0, end = 0
+        cdef uint64_t shared, length
+        lo = max(lo, 0)
+        hi = min(hi, self._n)
+        i = lo
+        while i < hi:
+            b = i // self._b
+            j = i % self._b
+            if j == 0 or i == lo:
+                at = self._walk(b, j, key)
+                end = self._start(b + 1)
+            else:
+                at = _varint(self._p, at, end, &shared)
+                at = _varint(self._p, at, end, &length)
+                key.set(<Py_ssize_t>shared, self._p + at, <Py_ssize_t>length)
+                at += <Py_ssize_t>length
+            yield key.text()
+            i += 1
+
+    # -- size and files
+
+    @property
+    def nbytes(self):
+        """Bytes of the buckets and the offsets array."""
+        return len(self.buffer) + self.offsets.nbytes
+
+    def to_bytes(self):
+        """Header, offsets, then the buckets."""
+        head = _HEADER.pack(self._n, self._nb, len(self.buffer), self._b,
+                            self.offsets.dtype.itemsize)
+        return b"".join([head, self.offsets.tobytes(), bytes(self.buffer)])
+
+    @staticmethod
+    def from_buffer(view):
+        """Open keys that :meth:`to_bytes` wrote from a bytes-like ``view`` (a memory map is
+        used in place); ValueError for anything else (see the module docstring)."""
+        view = memoryview(view).cast("B")
+        if len(view) < _HEADER.size:
+            raise ValueError("compact keys: payload shorter than its header")
+        n, nb, size, bucket, width = _HEADER.unpack_from(view)
+        if width not in (4, 8) or bucket < 1 or bucket > 1 << 16:
+            raise ValueError(f"compact keys: offset width {width}, bucket {bucket}")
+        if nb != (n + bucket - 1) // bucket:
+            raise ValueError(f"compact keys: {nb} buckets for {n} keys of {bucket} each")
+        start = _HEADER.size
+        end = start + (nb + 1) * width
+        if end + size != len(view):
+            raise ValueError("compact keys: payload length does not match its header")
+        offsets = np.frombuffer(view[start:end], dtype=np.uint32 if width == 4 else np.uint64)
+        return CompactKeys(view[end:], offsets, n, bucket)
+
+
+cdef int _put(_Out out, _Key prev, Py_ssize_t j, const uint8_t* s, Py_ssize_t size) except -1:
+    """Write key s as key j of its bucket (whole when j is 0), and remember it in prev."""
+    cdef Py_ssize_t shared = 0
+    if j:
+        shared = _lcp(prev.p, prev.n, s, size)
+        out.varint(<uint64_t>shared)
+    out.varint(<uint64_t>(size - shared))
+    out.write(s + shared, size - shared)
+    prev.set(0, s, size)
+    return 0
