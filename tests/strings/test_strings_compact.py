@@ -72,11 +72,12 @@ def payload(n, nb, data, offsets, bucket=16, width=4):
 
 
 @pytest.mark.parametrize("blob, reason", [
-    (payload(2, 1, b"\x02ab\x03\x01c", [0, 6]), "bad shared length"),          # shares 3 of 2
-    (payload(2, 1, b"\x02ab\x01\x01a", [0, 6]), "not after the key before"),   # "aa" after "ab"
-    (payload(2, 1, b"\x02ab\x02\x00", [0, 5]), "bad length"),                  # "ab" twice
-    (payload(2, 1, b"\x02ab\x01\x05c", [0, 6]), "bad length"),                 # runs past the end
-    (payload(2, 1, b"\x02ab\x01", [0, 4]), "bad length"),                      # cut short
+    (payload(2, 1, b"\x02ab\x31c", [0, 5]), "bad shared length"),    # shares 3 of 2
+    (payload(2, 1, b"\x02ab\x11a", [0, 5]), "not after the key before"),   # "aa" after "ab"
+    (payload(2, 1, b"\x02ab\x20", [0, 4]), "bad length"),            # "ab" twice
+    (payload(2, 1, b"\x02ab\x15c", [0, 5]), "bad length"),           # runs past the end
+    (payload(2, 1, b"\x02ab\x1f", [0, 4]), "bad length"),            # its varint cut off
+    (payload(2, 1, b"\x02ab\xf1\xff", [0, 5]), "bad length"),        # and the shared one
     (payload(1, 1, b"\x02abX", [0, 4]), "bytes past its keys"),
     (payload(3, 1, b"\x01b\x00\x01a", [0, 5], bucket=2), "buckets for 3 keys"),
     (payload(2, 2, b"\x01b\x01a", [0, 2, 4], bucket=1), "not after the last"),
@@ -100,10 +101,10 @@ def test_a_key_that_is_not_utf8_is_refused(data):
 
 def test_new_bytes_that_end_a_shared_character_are_checked_with_it():
     # "é" is C3 A9: the second key shares C3 and adds A9 (fine) or 28 (not a character)
-    ok = payload(2, 1, b"\x02\xc3\xa8\x01\x01\xa9", [0, 6])
+    ok = payload(2, 1, b"\x02\xc3\xa8\x11\xa9", [0, 5])
     assert list(CompactKeys.from_buffer(ok)) == ["è", "é"]
     with pytest.raises(ValueError, match="not UTF-8"):
-        CompactKeys.from_buffer(payload(2, 1, b"\x02\xc3\xa8\x01\x01\xc0", [0, 6]))
+        CompactKeys.from_buffer(payload(2, 1, b"\x02\xc3\xa8\x11\xc0", [0, 5]))
     # a lone surrogate (ED A0 80) is a key, as surrogatepass writes it
     assert list(CompactKeys.from_buffer(payload(1, 1, b"\x03\xed\xa0\x80", [0, 4]))) == ["\ud800"]
 

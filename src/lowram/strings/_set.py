@@ -41,7 +41,7 @@ class StringSet(SetCore, collections.abc.Set):
       "\\x00", no lone surrogates;
     * ``"sorted"`` – lowram's sorted UTF-8 buffer + offsets (the text plus 4 bytes per key):
       holds every str, memory-mappable;
-    * ``"compact"`` – lowram's front-coded sorted keys (in buckets of 16, each key stores
+    * ``"compact"`` – lowram's front-coded sorted keys (in buckets of 32, each key stores
       only the bytes it does not share with the key before it): holds every str,
       memory-mappable, its file checked whole when opened; a lookup binary-searches the
       buckets' first keys and walks one bucket;

@@ -4,7 +4,8 @@
 Keys sorted by their UTF-8 bytes (code-point order; lone surrogates kept with
 ``surrogatepass``) go in buckets of ``bucket`` keys. A bucket's first key (its head) is written
 whole: a varint length, then its bytes. Every other key is written as the number of bytes it
-shares with the key before it and its own remaining bytes (varint, varint, bytes): sorted keys
+shares with the key before it and the number of its own remaining bytes (one byte of two 4-bit
+fields; a field of 15 is followed by a varint of the rest), then those bytes: sorted keys
 share long prefixes, so most of their bytes are not written at all (plain front coding, as in
 Martinez-Prieto et al., "Practical compressed string dictionaries", 2016). An array of n / bucket
 offsets finds a bucket, so:
@@ -45,7 +46,7 @@ cdef extern from "Python.h":
     object PyUnicode_DecodeUTF8(const char*, Py_ssize_t, const char*)
 
 #: keys per bucket: a lookup walks at most this many keys after its binary search
-BUCKET = 16
+BUCKET = 32
 
 # keys, buckets, bytes of keys, keys per bucket, offset width (4 or 8)
 _HEADER = struct.Struct("<QQQII")
@@ -85,6 +86,31 @@ cdef inline Py_ssize_t _varint(const uint8_t* p, Py_ssize_t at, Py_ssize_t end,
     return -1
 
 
+cdef inline Py_ssize_t _pair(const uint8_t* p, Py_ssize_t at, Py_ssize_t end,
+                             uint64_t* shared, uint64_t* length) noexcept nogil:
+    """Read a key's (shared, length) at p[at]: one byte of two 4-bit fields, a field of 15
+    followed by a varint of the rest. The position after it, or -1."""
+    cdef uint64_t more
+    cdef uint8_t h
+    if at >= end:
+        return -1
+    h = p[at]
+    at += 1
+    shared[0] = h >> 4
+    length[0] = h & 15
+    if shared[0] == 15:
+        at = _varint(p, at, end, &more)
+        if at < 0 or more > (1ULL << 62):
+            return -1
+        shared[0] += more
+    if length[0] == 15:
+        at = _varint(p, at, end, &more)
+        if at < 0 or more > (1ULL << 62):
+            return -1
+        length[0] += more
+    return at
+
+
 cdef class _Out:
     """A growing byte buffer for the build (no Python object per key)."""
     cdef uint8_t* p
@@ -120,6 +146,17 @@ cdef class _Out:
             v >>= 7
         self.p[self.n] = <uint8_t>v
         self.n += 1
+        return 0
+
+    cdef int pair(self, uint64_t shared, uint64_t length) except -1:
+        self.reserve(1)
+        self.p[self.n] = <uint8_t>(((shared if shared < 15 else 15) << 4)
+                                   | (length if length < 15 else 15))
+        self.n += 1
+        if shared >= 15:
+            self.varint(shared - 15)
+        if length >= 15:
+            self.varint(length - 15)
         return 0
 
     cdef int write(self, const uint8_t* s, Py_ssize_t size) except -1:
@@ -172,14 +209,14 @@ cdef class _Key:
 
 
 cdef class CompactKeys:
-    """Sorted ``str`` keys, front-coded in buckets of 16 (see the module docstring).
+    """Sorted ``str`` keys, front-coded in buckets of 32 (see the module docstring).
 
     The ``compact`` backend's store, with the interface of the ``sorted`` backend's
     :class:`~lowram.strings._sortedkeys.SortedKeys` plus :meth:`key_at` (select) and
-    :meth:`index_of` (rank). Costs: ``in``, rank and lower bound O(log(n / 16)) head
-    comparisons plus a walk of at most 16 keys; select the walk alone; iteration O(1) per key
+    :meth:`index_of` (rank). Costs: ``in``, rank and lower bound O(log(n / 32)) head
+    comparisons plus a walk of at most 32 keys; select the walk alone; iteration O(1) per key
     after the first. Memory: the bytes each key does not share with the key before it, a
-    length or two per key, and 4 bytes per 16 keys.
+    byte (rarely more) of lengths per key, and 4 bytes per 32 keys.
 
     >>> s = CompactKeys.build(["apple", "applet", "apply", "banana"])
     >>> len(s), "applet" in s, "appl" in s, s.index_of("apply"), s.key_at(3)
@@ -247,10 +284,11 @@ cdef class CompactKeys:
             for j in range(cnt):
                 shared = 0
                 if j:
-                    at = _varint(self._p, at, end, &shared)
-                    if at < 0 or shared > <uint64_t>key.n:
+                    at = _pair(self._p, at, end, &shared, &length)
+                    if at >= 0 and shared > <uint64_t>key.n:
                         raise ValueError(f"compact keys: bucket {b} key {j}: bad shared length")
-                at = _varint(self._p, at, end, &length) if at >= 0 else -1
+                else:
+                    at = _varint(self._p, at, end, &length)
                 if at < 0 or length == 0 or length > <uint64_t>(end - at):
                     raise ValueError(f"compact keys: bucket {b} key {j}: bad length")
                 if j and shared < <uint64_t>key.n and self._p[at] <= key.p[shared]:
@@ -342,8 +380,7 @@ cdef class CompactKeys:
         cnt = self._count(lo - 1)
         # the key before (the head here) sorts below q and shares its first m bytes with it
         for j in range(1, cnt):
-            at = _varint(self._p, at, end, &shared)
-            at = _varint(self._p, at, end, &length)
+            at = _pair(self._p, at, end, &shared, &length)
             if <Py_ssize_t>shared > m:        # differs from q where its predecessor did
                 at += <Py_ssize_t>length
                 continue
@@ -435,14 +472,15 @@ cdef class CompactKeys:
         cdef uint64_t shared = 0, length
         for j in range(upto + 1):
             if j:
-                at = _varint(self._p, at, end, &shared)
-            at = _varint(self._p, at, end, &length)
+                at = _pair(self._p, at, end, &shared, &length)
+            else:
+                at = _varint(self._p, at, end, &length)
             key.set(<Py_ssize_t>shared, self._p + at, <Py_ssize_t>length)
             at += <Py_ssize_t>length
         return at
 
     def key_at(self, Py_ssize_t i):
-        """The ``i``-th key in sorted order (select): a walk of at most 16 keys."""
+        """The ``i``-th key in sorted order (select): a walk of at most 32 keys."""
         cdef _Key key = _Key()
         if not 0 <= i < self._n:
             raise IndexError(i)
@@ -464,8 +502,7 @@ cdef class CompactKeys:
                 at = self._walk(b, j, key)
                 end = self._start(b + 1)
             else:
-                at = _varint(self._p, at, end, &shared)
-                at = _varint(self._p, at, end, &length)
+                at = _pair(self._p, at, end, &shared, &length)
                 key.set(<Py_ssize_t>shared, self._p + at, <Py_ssize_t>length)
                 at += <Py_ssize_t>length
             yield key.text()
@@ -509,8 +546,9 @@ cdef int _put(_Out out, _Key prev, Py_ssize_t j, const uint8_t* s, Py_ssize_t si
     cdef Py_ssize_t shared = 0
     if j:
         shared = _lcp(prev.p, prev.n, s, size)
-        out.varint(<uint64_t>shared)
-    out.varint(<uint64_t>(size - shared))
+        out.pair(<uint64_t>shared, <uint64_t>(size - shared))
+    else:
+        out.varint(<uint64_t>size)
     out.write(s + shared, size - shared)
     prev.set(0, s, size)
     return 0

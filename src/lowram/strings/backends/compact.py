@@ -1,6 +1,6 @@
 """The ``compact`` backend: lowram's own compressed string dictionary.
 
-Sorted keys front-coded in buckets of 16 (:class:`~lowram.strings.backends._compact.
+Sorted keys front-coded in buckets of 32 (:class:`~lowram.strings.backends._compact.
 CompactKeys`): each key stores only the bytes it does not share with the key before it. Every
 ``str`` is held (lone surrogates too, via ``surrogatepass``), a key's id in a StringMap is its
 rank, and a saved file is memory-mapped in place and checked whole when opened.
