@@ -318,8 +318,8 @@ cdef class CompactKeys:
         O(total bytes); memory: the output and one key."""
         from lowram.strings._sortedkeys import SortedKeys
         cdef _Out out = _Out()
-        cdef list offs = [0]
-        cdef Py_ssize_t i, n, size, prev_n = 0, shared, s, e
+        cdef Py_ssize_t i, n, size, s, e, nb = 0
+        cdef uint64_t[::1] offs
         cdef const uint8_t* p
         cdef const uint8_t[::1] text
         cdef _Key prev = _Key()
@@ -329,15 +329,20 @@ cdef class CompactKeys:
             text = memoryview(keys.buffer).cast("B") if len(keys.buffer) else memoryview(b"\0")
             ko = np.ascontiguousarray(keys.offsets, dtype=np.uint64)
             n = len(keys)
+            offsets = np.zeros((n + bucket - 1) // bucket + 1, dtype=np.uint64)
+            offs = offsets
             for i in range(n):
                 s = <Py_ssize_t>ko[i]
                 e = <Py_ssize_t>ko[i + 1]
                 _put(out, prev, i % bucket, &text[0] + s, e - s)
                 if i % bucket == bucket - 1 or i == n - 1:
-                    offs.append(out.n)
+                    nb += 1
+                    offs[nb] = out.n
         else:
             seq = keys if type(keys) is list else list(keys)
             n = len(seq)
+            offsets = np.zeros((n + bucket - 1) // bucket + 1, dtype=np.uint64)
+            offs = offsets
             for i in range(n):
                 key = seq[i]
                 if PyUnicode_IS_ASCII(key):
@@ -347,9 +352,12 @@ cdef class CompactKeys:
                     raw = (<str>key).encode("utf-8", "surrogatepass")
                     _put(out, prev, i % bucket, <const uint8_t*>PyBytes_AS_STRING(raw), len(raw))
                 if i % bucket == bucket - 1 or i == n - 1:
-                    offs.append(out.n)
+                    nb += 1
+                    offs[nb] = out.n
         data = out.take()
-        offsets = np.array(offs, dtype=np.uint32 if len(data) < 2 ** 32 else np.uint64)
+        del out
+        if len(data) < 2 ** 32:
+            offsets = offsets.astype(np.uint32)
         return CompactKeys(data, offsets, n, bucket)
 
     # -- search
