@@ -10,7 +10,9 @@ share long prefixes, so most of their bytes are not written at all (plain front 
 Martinez-Prieto et al., "Practical compressed string dictionaries", 2016). An array of n / bucket
 offsets finds a bucket, so:
 
-- a lookup binary-searches the heads (one ``memcmp`` each, no decoding), then walks one bucket
+- a lookup binary-searches a locator of each head's first four bytes (4 bytes per bucket, built
+  at open, in cache), then the few heads that share the probe's first four bytes (one
+  ``memcmp`` each, no decoding), then walks one bucket
   comparing each key's new bytes only where they can decide the order (a key that shares more
   with its predecessor than the predecessor shared with the probe orders as it did, one that
   shares less is past the probe), never rebuilding a key;
@@ -67,6 +69,15 @@ cdef inline Py_ssize_t _lcp(const uint8_t* a, Py_ssize_t alen, const uint8_t* b,
     while i < m and a[i] == b[i]:
         i += 1
     return i
+
+
+cdef inline uint32_t _lead_of(const uint8_t* s, Py_ssize_t n) noexcept nogil:
+    """The first 4 bytes of s as a big-endian number, zeros past its end."""
+    cdef uint32_t v = 0
+    cdef Py_ssize_t i
+    for i in range(4):
+        v = (v << 8) | (s[i] if i < n else 0)
+    return v
 
 
 cdef inline Py_ssize_t _varint(const uint8_t* p, Py_ssize_t at, Py_ssize_t end,
@@ -216,7 +227,7 @@ cdef class CompactKeys:
     :meth:`index_of` (rank). Costs: ``in``, rank and lower bound O(log(n / 32)) head
     comparisons plus a walk of at most 32 keys; select the walk alone; iteration O(1) per key
     after the first. Memory: the bytes each key does not share with the key before it, a
-    byte (rarely more) of lengths per key, and 4 bytes per 32 keys.
+    byte (rarely more) of lengths per key, and 8 bytes per 32 keys (offset and locator).
 
     >>> s = CompactKeys.build(["apple", "applet", "apply", "banana"])
     >>> len(s), "applet" in s, "appl" in s, s.index_of("apply"), s.key_at(3)
@@ -227,6 +238,8 @@ cdef class CompactKeys:
 
     cdef readonly object buffer     #: bytes-like: the buckets
     cdef readonly object offsets    #: numpy uint32/uint64 array of buckets + 1 offsets
+    cdef object _leads              # each bucket head's first 4 bytes, built at open
+    cdef const uint32_t[::1] _lead
     cdef const uint8_t[::1] _buf
     cdef const uint8_t* _p
     cdef const uint32_t[::1] _off32
@@ -258,6 +271,21 @@ cdef class CompactKeys:
         self._n = n
         self._b = bucket
         self._validate(len(data))
+        self._leads = np.zeros(max(self._nb, 1), dtype=np.uint32)
+        self._lead = self._leads
+        self._index()
+
+    cdef void _index(self) noexcept:
+        """The locator: each head's first 4 bytes as one big-endian number (zeros past a
+        shorter head), in bucket order. Keys in order have leads in order, so a binary search
+        over this 4-byte-per-bucket array (in cache) leaves only the heads whose lead equals
+        the probe's to compare in the data."""
+        cdef Py_ssize_t b, at
+        cdef uint64_t hlen
+        cdef uint32_t[::1] lead = self._leads
+        for b in range(self._nb):
+            at = _varint(self._p, self._start(b), self._start(b + 1), &hlen)
+            lead[b] = _lead_of(self._p + at, <Py_ssize_t>hlen)
 
     cdef inline Py_ssize_t _start(self, Py_ssize_t b) noexcept nogil:
         if self._wide:
@@ -366,8 +394,24 @@ cdef class CompactKeys:
         """Index of the first key >= q; *found: that key is q."""
         cdef Py_ssize_t lo = 0, hi = self._nb, mid, at, end, j, cnt, m, k, base
         cdef uint64_t hlen, shared, length
+        cdef uint32_t ql = _lead_of(q, qlen)
         found[0] = False
-        while lo < hi:   # the first bucket whose head is past q
+        while lo < hi:   # the first bucket whose lead is not below q's
+            mid = (lo + hi) >> 1
+            if self._lead[mid] < ql:
+                lo = mid + 1
+            else:
+                hi = mid
+        hi = self._nb
+        k = lo
+        while k < hi:    # the first bucket whose lead is past q's
+            mid = (k + hi) >> 1
+            if self._lead[mid] <= ql:
+                k = mid + 1
+            else:
+                hi = mid
+        hi = k
+        while lo < hi:   # among equal leads, the first bucket whose head is past q
             mid = (lo + hi) >> 1
             at = _varint(self._p, self._start(mid), self._start(mid + 1), &hlen)
             if _cmp(self._p + at, <Py_ssize_t>hlen, q, qlen) > 0:
@@ -520,8 +564,8 @@ cdef class CompactKeys:
 
     @property
     def nbytes(self):
-        """Bytes of the buckets and the offsets array."""
-        return len(self.buffer) + self.offsets.nbytes
+        """Bytes of the buckets, the offsets array and the locator."""
+        return len(self.buffer) + self.offsets.nbytes + self._leads.nbytes
 
     def to_bytes(self):
         """Header, offsets, then the buckets."""
