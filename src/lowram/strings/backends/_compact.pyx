@@ -122,13 +122,14 @@ cdef inline Py_ssize_t _pair(const uint8_t* p, Py_ssize_t at, Py_ssize_t end,
     return at
 
 
-cdef class _Out:
-    """A growing byte buffer for the build (no Python object per key)."""
+cdef class _Bytes:
+    """A growing byte buffer: the build's output, or one key rebuilt (an iterator, a select
+    and the open's check each own one). No Python object per key."""
     cdef uint8_t* p
     cdef Py_ssize_t n, cap
 
-    def __cinit__(self):
-        self.cap = 1 << 16
+    def __cinit__(self, Py_ssize_t cap=256):
+        self.cap = cap
         self.p = <uint8_t*>PyMem_Malloc(self.cap)
         if self.p == NULL:
             raise MemoryError()
@@ -136,10 +137,11 @@ cdef class _Out:
     def __dealloc__(self):
         PyMem_Free(self.p)
 
-    cdef int reserve(self, Py_ssize_t more) except -1:
+    cdef int reserve(self, Py_ssize_t total) except -1:
+        """Room for ``total`` bytes in all."""
         cdef Py_ssize_t cap = self.cap
         cdef uint8_t* q
-        while cap - self.n < more:
+        while cap < total:
             cap *= 2
         if cap != self.cap:
             q = <uint8_t*>PyMem_Realloc(self.p, cap)
@@ -149,8 +151,19 @@ cdef class _Out:
             self.cap = cap
         return 0
 
+    cdef int set(self, Py_ssize_t keep, const uint8_t* s, Py_ssize_t size) except -1:
+        """Keep the first ``keep`` bytes (keep <= n) and append ``size`` from s."""
+        self.reserve(keep + size)
+        if size:
+            memcpy(self.p + keep, s, size)
+        self.n = keep + size
+        return 0
+
+    cdef int write(self, const uint8_t* s, Py_ssize_t size) except -1:
+        return self.set(self.n, s, size)
+
     cdef int varint(self, uint64_t v) except -1:
-        self.reserve(10)
+        self.reserve(self.n + 10)
         while v >= 0x80:
             self.p[self.n] = <uint8_t>(v & 0x7F) | 0x80
             self.n += 1
@@ -160,7 +173,7 @@ cdef class _Out:
         return 0
 
     cdef int pair(self, uint64_t shared, uint64_t length) except -1:
-        self.reserve(1)
+        self.reserve(self.n + 1)
         self.p[self.n] = <uint8_t>(((shared if shared < 15 else 15) << 4)
                                    | (length if length < 15 else 15))
         self.n += 1
@@ -170,52 +183,13 @@ cdef class _Out:
             self.varint(length - 15)
         return 0
 
-    cdef int write(self, const uint8_t* s, Py_ssize_t size) except -1:
-        self.reserve(size)
-        if size:
-            memcpy(self.p + self.n, s, size)
-        self.n += size
-        return 0
-
     cdef bytes take(self):
         return PyBytes_FromStringAndSize(<const char*>self.p, self.n)
-
-
-cdef class _Key:
-    """One key rebuilt in a buffer of its own (an iterator or a select owns one)."""
-    cdef uint8_t* p
-    cdef Py_ssize_t n, cap
-
-    def __cinit__(self):
-        self.cap = 256
-        self.p = <uint8_t*>PyMem_Malloc(self.cap)
-        if self.p == NULL:
-            raise MemoryError()
-
-    def __dealloc__(self):
-        PyMem_Free(self.p)
-
-    cdef int set(self, Py_ssize_t keep, const uint8_t* s, Py_ssize_t size) except -1:
-        """Keep the first ``keep`` bytes (keep <= n) and append ``size`` from s."""
-        cdef Py_ssize_t cap = self.cap
-        cdef uint8_t* q
-        while cap < keep + size:
-            cap *= 2
-        if cap != self.cap:
-            q = <uint8_t*>PyMem_Realloc(self.p, cap)
-            if q == NULL:
-                raise MemoryError()
-            self.p = q
-            self.cap = cap
-        if size:
-            memcpy(self.p + keep, s, size)
-        self.n = keep + size
-        return 0
 
     cdef str text(self):
         try:
             return PyUnicode_DecodeUTF8(<const char*>self.p, self.n, "surrogatepass")
-        except UnicodeDecodeError as exc:   # only a crafted file gets here
+        except UnicodeDecodeError as exc:   # the open's check refuses such keys first
             raise FormatError(f"compact keys: a key is not UTF-8 ({exc.reason})") from None
 
 
@@ -300,7 +274,7 @@ cdef class CompactKeys:
         """Walk every bucket once; ValueError naming the first thing out of place."""
         cdef Py_ssize_t b, j, at, end, cnt, ch
         cdef uint64_t shared, length
-        cdef _Key key = _Key(), last = _Key()
+        cdef _Bytes key = _Bytes(), last = _Bytes()
         if self._start(0) != 0 or self._start(self._nb) != size:
             raise ValueError("compact keys: offsets do not span the data")
         for b in range(self._nb):
@@ -345,12 +319,12 @@ cdef class CompactKeys:
         :class:`~lowram.strings._sortedkeys.SortedKeys` (read from its bytes, no ``str`` made).
         O(total bytes); memory: the output and one key."""
         from lowram.strings._sortedkeys import SortedKeys
-        cdef _Out out = _Out()
+        cdef _Bytes out = _Bytes(1 << 16)
         cdef Py_ssize_t i, n, size, s, e, nb = 0
         cdef uint64_t[::1] offs
         cdef const uint8_t* p
         cdef const uint8_t[::1] text
-        cdef _Key prev = _Key()
+        cdef _Bytes prev = _Bytes()
         cdef const char* cp
         cdef const uint64_t[::1] ko
         if isinstance(keys, SortedKeys):
@@ -518,7 +492,7 @@ cdef class CompactKeys:
 
     # -- select and iteration
 
-    cdef Py_ssize_t _walk(self, Py_ssize_t b, Py_ssize_t upto, _Key key) except -1:
+    cdef Py_ssize_t _walk(self, Py_ssize_t b, Py_ssize_t upto, _Bytes key) except -1:
         """Rebuild key ``upto`` of bucket b into key; the position after it."""
         cdef Py_ssize_t at = self._start(b), end = self._start(b + 1), j
         cdef uint64_t shared = 0, length
@@ -533,7 +507,7 @@ cdef class CompactKeys:
 
     def key_at(self, Py_ssize_t i):
         """The ``i``-th key in sorted order (select): a walk of at most 32 keys."""
-        cdef _Key key = _Key()
+        cdef _Bytes key = _Bytes()
         if not 0 <= i < self._n:
             raise IndexError(i)
         self._walk(i // self._b, i % self._b, key)
@@ -541,7 +515,7 @@ cdef class CompactKeys:
 
     def iter_range(self, Py_ssize_t lo, Py_ssize_t hi):
         """Yield keys ``lo`` to ``hi - 1`` in order, each rebuilt from the one before."""
-        cdef _Key key = _Key()
+        cdef _Bytes key = _Bytes()
         cdef Py_ssize_t i, b, j, at = 0, end = 0
         cdef uint64_t shared, length
         lo = max(lo, 0)
@@ -593,7 +567,7 @@ cdef class CompactKeys:
         return CompactKeys(view[end:], offsets, n, bucket)
 
 
-cdef int _put(_Out out, _Key prev, Py_ssize_t j, const uint8_t* s, Py_ssize_t size) except -1:
+cdef int _put(_Bytes out, _Bytes prev, Py_ssize_t j, const uint8_t* s, Py_ssize_t size) except -1:
     """Write key s as key j of its bucket (whole when j is 0), and remember it in prev."""
     cdef Py_ssize_t shared = 0
     if j:
