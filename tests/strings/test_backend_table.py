@@ -39,8 +39,9 @@ def test_auto_rule():
     big = sorted(f"k{i}" for i in range(backends.AUTO_SMALL))
     assert backends.choose("auto", small).name == "builtin"
     assert backends.choose("auto", big).name == "marisa"
-    # marisa refuses lone surrogates: auto falls back to sorted, never to a refusing backend
-    assert backends.choose("auto", big + ["\ud800x"]).name == "sorted"
+    # marisa refuses lone surrogates: auto falls back to compact, never to a refusing backend
+    assert backends.choose("auto", big + ["\ud800x"]).name == "compact"
+    assert backends.choose("auto", big + ["\ud800x"], "map").__name__ == "CompactIndex"
     assert backends.choose("auto", big, "map").__name__ == "MarisaIndex"
     assert StringSet(big).backend == "marisa" and StringMap(dict.fromkeys(big, 1)).backend == "marisa"
 

@@ -62,7 +62,10 @@ def test_rank_select_and_bounds_match_a_sorted_list(keys, probes, bucket):
     again = CompactKeys.from_buffer(s.to_bytes())
     assert list(again) == want and again.to_bytes() == s.to_bytes()
     # from the sorted backend's store: the same bytes, no str made per key
-    assert CompactKeys.build(SortedKeys.build(want), bucket).to_bytes() == s.to_bytes()
+    sk = SortedKeys.build(want)
+    assert CompactKeys.build(sk, bucket).to_bytes() == s.to_bytes()
+    wide = SortedKeys(sk.buffer, np.asarray(sk.offsets, dtype=np.uint64))
+    assert CompactKeys.build(wide, bucket).to_bytes() == s.to_bytes()
 
 
 def payload(n, nb, data, offsets, bucket=16, width=4):

@@ -36,7 +36,7 @@ class StringMap(collections.abc.Mapping):
 
     A complete :class:`collections.abc.Mapping`, iterating in sorted code-point order, plus
     prefix queries that return items. The keys live in one of the StringSet backends
-    (``marisa``, ``dawg``, ``datrie``, ``sorted``, ``builtin``; ``auto`` as for
+    (``marisa``, ``dawg``, ``datrie``, ``sorted``, ``compact``, ``builtin``; ``auto`` as for
     :class:`lowram.StringSet`), which maps each key to an index; the values live in one
     column per kind, with no Python object per value: ints in the narrowest numpy dtype
     holding them, floats as float32 when that is exact else float64, bools as bits, str as

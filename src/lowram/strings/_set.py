@@ -50,7 +50,7 @@ class StringSet(SetCore, collections.abc.Set):
       (8 more bytes per key from then on); a hash table of 4 MB or more is moved onto
       transparent huge pages where Linux allows it (``LOWRAM_HUGE_PAGES=0`` turns that off);
     * ``"auto"`` (default) – ``builtin`` below 1,000 keys, else ``marisa`` if it can hold
-      every key, else ``sorted``. :attr:`backend` tells which was picked.
+      every key, else ``compact``. :attr:`backend` tells which was picked.
 
     A backend that cannot hold some key refuses at build time with a ``ValueError`` naming
     the first such key (in sorted order) and why; nothing is stored half-way.

@@ -81,7 +81,8 @@ def choose(name, keys: list, role: str = "set") -> type:
 
     ``auto``: fewer than :data:`AUTO_SMALL` keys -> ``builtin`` (a hash table: fastest, and
     small anyway); otherwise ``marisa`` (the least RAM, memory-mappable) when it can hold
-    every key, else ``sorted`` (holds every str). ``auto`` never picks a backend that refuses.
+    every key, else ``compact`` (lowram's front-coded keys: holds every str, a fraction of
+    ``sorted``'s bytes). ``auto`` never picks a backend that refuses.
     A named backend that cannot hold a key raises ``ValueError`` saying which and why.
 
     >>> choose("auto", ["a", "b"]).__name__
@@ -91,7 +92,7 @@ def choose(name, keys: list, role: str = "set") -> type:
         if len(keys) < AUTO_SMALL:
             return lookup("builtin", role)
         marisa = lookup("marisa", role)
-        return marisa if marisa.refusal(keys) is None else lookup("sorted", role)
+        return marisa if marisa.refusal(keys) is None else lookup("compact", role)
     cls = lookup(name, role)
     why = cls.refusal(keys)
     if why is not None:

@@ -320,26 +320,20 @@ cdef class CompactKeys:
         O(total bytes); memory: the output and one key."""
         from lowram.strings._sortedkeys import SortedKeys
         cdef _Bytes out = _Bytes(1 << 16)
-        cdef Py_ssize_t i, n, size, s, e, nb = 0
+        cdef Py_ssize_t i, n, size, nb = 0
         cdef uint64_t[::1] offs
-        cdef const uint8_t* p
         cdef const uint8_t[::1] text
         cdef _Bytes prev = _Bytes()
         cdef const char* cp
-        cdef const uint64_t[::1] ko
         if isinstance(keys, SortedKeys):
             text = memoryview(keys.buffer).cast("B") if len(keys.buffer) else memoryview(b"\0")
-            ko = np.ascontiguousarray(keys.offsets, dtype=np.uint64)
             n = len(keys)
             offsets = np.zeros((n + bucket - 1) // bucket + 1, dtype=np.uint64)
             offs = offsets
-            for i in range(n):
-                s = <Py_ssize_t>ko[i]
-                e = <Py_ssize_t>ko[i + 1]
-                _put(out, prev, i % bucket, &text[0] + s, e - s)
-                if i % bucket == bucket - 1 or i == n - 1:
-                    nb += 1
-                    offs[nb] = out.n
+            if keys.offsets.dtype == np.uint32:
+                _put_spans[uint32_t](out, &text[0], keys.offsets, n, bucket, offs)
+            else:
+                _put_spans[uint64_t](out, &text[0], keys.offsets, n, bucket, offs)
         else:
             seq = keys if type(keys) is list else list(keys)
             n = len(seq)
@@ -565,6 +559,25 @@ cdef class CompactKeys:
             raise ValueError("compact keys: payload length does not match its header")
         offsets = np.frombuffer(view[start:end], dtype=np.uint32 if width == 4 else np.uint64)
         return CompactKeys(view[end:], offsets, n, bucket)
+
+
+ctypedef fused span_t:
+    uint32_t
+    uint64_t
+
+
+cdef int _put_spans(_Bytes out, const uint8_t* text, const span_t[::1] spans, Py_ssize_t n,
+                    Py_ssize_t bucket, uint64_t[::1] offs) except -1:
+    """Write the n keys text[spans[i]:spans[i + 1]] (a SortedKeys' buffer and offsets, read
+    in place whatever their width), each bucket's end into offs[1:]."""
+    cdef _Bytes prev = _Bytes()
+    cdef Py_ssize_t i, nb = 0
+    for i in range(n):
+        _put(out, prev, i % bucket, text + spans[i], <Py_ssize_t>(spans[i + 1] - spans[i]))
+        if i % bucket == bucket - 1 or i == n - 1:
+            nb += 1
+            offs[nb] = out.n
+    return 0
 
 
 cdef int _put(_Bytes out, _Bytes prev, Py_ssize_t j, const uint8_t* s, Py_ssize_t size) except -1:
