@@ -18,7 +18,6 @@ end faults at once), or under valgrind memcheck (``PYTHONMALLOC=malloc``, buffer
 from __future__ import annotations
 
 import argparse
-import mmap
 import random
 import signal
 import struct
@@ -26,6 +25,8 @@ import sys
 import tempfile
 
 import datrie
+
+from _fuzzkit import Guarded, Hang, alarm, queries
 
 from lowram import FormatError
 from lowram.strings.backends._datriedic import DatrieDict
@@ -155,44 +156,6 @@ def mutate(rng, data):
     return bytes(b)
 
 
-class Guarded:
-    """The bytes in a read-only file map, placed to end at a page boundary (a read past
-    them leaves the mapping and faults, where nothing else is mapped there)."""
-
-    def __init__(self, data):
-        page = mmap.PAGESIZE
-        pad = (-len(data)) % page or page
-        self.fh = tempfile.TemporaryFile()
-        self.fh.write(bytes(pad) + data)
-        self.fh.flush()
-        self.map = mmap.mmap(self.fh.fileno(), 0, access=mmap.ACCESS_READ)
-        self.view = memoryview(self.map)[pad:]
-
-    def close(self):
-        self.view.release()
-        self.map.close()
-        self.fh.close()
-
-
-def queries(rng, keys):
-    out = {"", "a", "\x00", "\U0010FFFF", "\uffff", "\u0100", "zz" * 40}
-    for k in keys:
-        out.update(k[:i] for i in range(len(k) + 1))
-        out.update([k + "a", k + "\u0436", k + "\U0001F600", k[:-1] + "\x00"])
-    pool = "".join(sorted({c for k in keys for c in k})) + "az\u00e9\u4e2d\U0001F600"
-    for _ in range(10):
-        out.add("".join(rng.choice(pool) for _ in range(rng.randint(1, 8))))
-    return sorted(out)
-
-
-class Hang(Exception):
-    pass
-
-
-def _alarm(signum, frame):
-    raise Hang()
-
-
 def exercise(d, qs, ncells_cap):
     """Every method; returns a note on disagreement, or None."""
     cap = max(ncells_cap, 0) + 2
@@ -230,7 +193,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     rng = random.Random(args.seed)
     base = seeds(rng)
-    signal.signal(signal.SIGALRM, _alarm)
+    signal.signal(signal.SIGALRM, alarm)
     stats = {"inputs": 0, "refused": 0, "opened": 0, "notes": 0}
     notes = {}
     for i in range(args.n):

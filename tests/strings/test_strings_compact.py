@@ -4,6 +4,7 @@ generic StringSet/StringMap suites run over it through the backend table."""
 
 from __future__ import annotations
 
+import ast
 import bisect
 import os
 import struct
@@ -19,7 +20,8 @@ from lowram.strings._sortedkeys import SortedKeys
 from lowram.strings.backends._compact import CompactKeys
 from subprocess_runner import run_ok
 
-sys.path.insert(0, os.path.dirname(__file__))  # the crafted-file script of the datrie tests
+TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, TESTS_DIR)  # the crafted-file script of the datrie tests
 from test_strings_datrie import FUZZ_SCRIPT  # noqa: E402
 
 # every code point (lone surrogates and NUL included), and runs that share long prefixes
@@ -108,6 +110,10 @@ def test_new_bytes_that_end_a_shared_character_are_checked_with_it():
     assert list(CompactKeys.from_buffer(ok)) == ["è", "é"]
     with pytest.raises(ValueError, match="not UTF-8"):
         CompactKeys.from_buffer(payload(2, 1, b"\x02\xc3\xa8\x11\xc0", [0, 5]))
+    # the shared bytes end in a lead byte and the new ones start a character of their own:
+    # C3 then C3 A9 is "é" after a cut one (found by benchmarks/fuzz_compact.py)
+    with pytest.raises(ValueError, match="not UTF-8"):
+        CompactKeys.from_buffer(payload(2, 1, b"\x02\xc3\xa9\x12\xc3\xa9", [0, 6]))
     # a lone surrogate (ED A0 80) is a key, as surrogatepass writes it
     assert list(CompactKeys.from_buffer(payload(1, 1, b"\x03\xed\xa0\x80", [0, 4]))) == ["\ud800"]
 
@@ -132,3 +138,17 @@ def test_crafted_files_never_crash(seed):
     refused, answered = map(int, out.split())
     assert refused + answered == 2 * trials
     assert refused > 0 and answered > 0
+
+
+def test_the_structured_fuzzer_runs_clean():
+    """benchmarks/fuzz_compact.py (structured mutations of real payloads, each one that opens
+    checked against the keys it opened to), a short run: it must find nothing and try both
+    outcomes."""
+    script = os.path.join(os.path.dirname(os.path.dirname(TESTS_DIR)), "benchmarks",
+                          "fuzz_compact.py")
+    out = run_ok(f"import runpy, sys; sys.argv = [{script!r}, '--n', '600', '--seed', '5', "
+                 f"'--guard']; sys.path.insert(0, {os.path.dirname(script)!r}); "
+                 f"runpy.run_path({script!r}, run_name='__main__')")
+    stats = ast.literal_eval(out.splitlines()[-1])
+    assert stats["inputs"] == 600 and stats["refused"] > 0 and stats["opened"] > 0
+    assert "notes" not in stats

@@ -298,10 +298,11 @@ cdef class CompactKeys:
                                      "before it")
                 key.set(<Py_ssize_t>shared, self._p + at, <Py_ssize_t>length)
                 at += <Py_ssize_t>length
-                # UTF-8 from the start of the character the new bytes begin in (the bytes
-                # before it were checked with the key before)
-                ch = <Py_ssize_t>shared
-                while ch > 0 and (key.p[ch] & 0xC0) == 0x80 and <Py_ssize_t>shared - ch < 3:
+                # UTF-8 from the first byte of the character holding the last shared byte
+                # (the shared bytes before it were checked with the key before; that
+                # character may be cut short by the new bytes, or completed by them)
+                ch = <Py_ssize_t>shared - 1 if shared else 0
+                while ch > 0 and (key.p[ch] & 0xC0) == 0x80 and <Py_ssize_t>shared - ch < 4:
                     ch -= 1
                 if lowram_utf8_bad(key.p + ch, key.n - ch, 1) >= 0:
                     raise ValueError(f"compact keys: bucket {b} key {j} is not UTF-8")
