@@ -1,9 +1,11 @@
 """What lowram's fuzz scripts share: a buffer against a guard page, the queries made from a
-seed's keys, and the alarm that turns a query that does not end into an exception."""
+seed's keys, byte noise, and one mutated buffer tried (opened or refused, then queried under
+an alarm that turns a query that does not end into a note)."""
 
 from __future__ import annotations
 
 import mmap
+import signal
 import tempfile
 
 
@@ -46,3 +48,47 @@ class Hang(Exception):
 def alarm(signum, frame):
     """SIGALRM handler: a query that runs past its alarm raises Hang."""
     raise Hang()
+
+
+def byte_noise(rng, b: bytearray, op: int) -> None:
+    """One of the mutations every format takes, in place: op 0 flips 1-3 random bits, op 1
+    cuts the tail off or appends 1-12 zero bytes."""
+    if op == 0 and b:
+        for _ in range(rng.randint(1, 3)):
+            b[rng.randrange(len(b))] ^= 1 << rng.randrange(8)
+    elif op == 1:
+        if b and rng.random() < 0.5:
+            del b[rng.randrange(len(b)):]
+        else:
+            b += bytes(rng.randint(1, 12))
+
+
+def try_one(bad: bytes, opener, exercise, refusals, guard: bool, stats, notes, label: str):
+    """Open ``bad`` with ``opener(buffer)`` (against a guard page when ``guard``); count a
+    refusal (an exception of the ``refusals`` types) or query what opened with
+    ``exercise(obj)`` under a 20 s alarm (SIGALRM must be handled by :func:`alarm`). A note
+    it returns is counted, and printed with the buffer the first time it is seen."""
+    g = Guarded(bad) if guard else None
+    try:
+        obj = opener(g.view if g else bad)
+    except refusals:
+        stats["refused"] += 1
+        if g:
+            g.close()
+        return
+    stats["opened"] += 1
+    signal.alarm(20)
+    try:
+        note = exercise(obj)
+    except Hang:
+        note = "hang (20 s)"
+    finally:
+        signal.alarm(0)
+    del obj
+    if g:
+        g.close()
+    if note:
+        stats["notes"] += 1
+        if note not in notes:
+            notes[note] = bad
+            print(f"{label}: {note}\n  buffer {bad.hex()[:400]}", flush=True)

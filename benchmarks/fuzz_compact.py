@@ -26,7 +26,7 @@ import struct
 import sys
 from collections import Counter
 
-from _fuzzkit import Guarded, Hang, alarm, queries
+from _fuzzkit import alarm, byte_noise, queries, try_one
 
 from lowram.corpora import bundled_path, read_lines
 from lowram.strings.backends._compact import CompactKeys
@@ -82,14 +82,8 @@ def mutate(rng, data):
             si, sj = slice(start + i * width, start + (i + 1) * width), \
                 slice(start + j * width, start + (j + 1) * width)
             b[si], b[sj] = b[sj], b[si]
-        elif what == 5 and b:   # random bit flips
-            for _ in range(rng.randint(1, 3)):
-                b[rng.randrange(len(b))] ^= 1 << rng.randrange(8)
-        elif what == 6:   # truncate or extend
-            if b and rng.random() < 0.5:
-                del b[rng.randrange(len(b)):]
-            else:
-                b += bytes(rng.randint(1, 12))
+        elif what in (5, 6):   # random bit flips; truncate or extend
+            byte_noise(rng, b, what - 5)
         elif what == 7 and len(b) > body + 2:   # a run of bytes duplicated in place
             at = rng.randrange(body, len(b) - 1)
             b[at:at] = b[at:at + rng.randint(1, 8)]
@@ -148,30 +142,10 @@ def main(argv=None):
         keys, data = rng.choice(base)
         bad = mutate(rng, data)
         stats["inputs"] += 1
-        g = Guarded(bad) if args.guard else None
-        try:
-            s = CompactKeys.from_buffer(g.view if g else bad)
-        except ValueError:   # what the envelope reports as FormatError
-            stats["refused"] += 1
-            if g:
-                g.close()
-            continue
-        stats["opened"] += 1
-        signal.alarm(20)
-        try:
-            note = exercise(s, probes[id(data)])
-        except Hang:
-            note = "hang (20 s)"
-        finally:
-            signal.alarm(0)
-        del s
-        if g:
-            g.close()
-        if note:
-            stats["notes"] += 1
-            if note not in notes:
-                notes[note] = bad
-                print(f"input {i}: {note}\n  payload {bad.hex()[:400]}", flush=True)
+        qs = probes[id(data)]
+        try_one(bad, CompactKeys.from_buffer, lambda s: exercise(s, qs),
+                ValueError,   # what the envelope reports as FormatError
+                args.guard, stats, notes, f"input {i}")
     print(dict(stats), flush=True)
     return 1 if notes else 0
 

@@ -26,7 +26,7 @@ import tempfile
 
 import datrie
 
-from _fuzzkit import Guarded, Hang, alarm, queries
+from _fuzzkit import alarm, byte_noise, queries, try_one
 
 from lowram import FormatError
 from lowram.strings.backends._datriedic import DatrieDict
@@ -141,14 +141,8 @@ def mutate(rng, data):
             else:
                 put32(8 + 8 * rng.randrange(max(lay["nranges"], 1)) + rng.choice((0, 4)),
                       rng.choice(edge + [0x10FFFF, 0x110000, 0xFFFF, 0x10000]))
-        elif what == 11 and b:  # random byte flips
-            for _ in range(rng.randint(1, 3)):
-                b[rng.randrange(len(b))] ^= 1 << rng.randrange(8)
-        elif what == 12:  # truncate or extend
-            if b and rng.random() < 0.5:
-                del b[rng.randrange(len(b)):]
-            else:
-                b += bytes(rng.randint(1, 12))
+        elif what in (11, 12):  # random bit flips; truncate or extend
+            byte_noise(rng, b, what - 11)
         elif da + 8 * nc <= len(b):  # swap two cells
             t = rng.randrange(nc)
             b[da + 8 * cell:da + 8 * cell + 8], b[da + 8 * t:da + 8 * t + 8] = \
@@ -202,32 +196,9 @@ def main(argv=None):
         stats["inputs"] += 1
         qs = queries(rng, keys)
         for limit in (-1, len(keys)):
-            g = Guarded(bad) if args.guard else None
-            buf = g.view if g else bad
-            try:
-                d = DatrieDict(buf, limit)
-            except FormatError:
-                stats["refused"] += 1
-                if g:
-                    g.close()
-                continue
-            stats["opened"] += 1
-            signal.alarm(20)
-            try:
-                note = exercise(d, qs, len(bad) // 8)
-            except Hang:
-                note = "hang (20 s)"
-            finally:
-                signal.alarm(0)
-            del d
-            if g:
-                g.close()
-            if note:
-                stats["notes"] += 1
-                if note not in notes:
-                    notes[note] = bad
-                    print(f"input {i} (limit {limit}): {note}\n  keys {keys!r:.200}\n"
-                          f"  buffer {bad.hex()}", flush=True)
+            try_one(bad, lambda buf: DatrieDict(buf, limit),
+                    lambda d: exercise(d, qs, len(bad) // 8), FormatError,
+                    args.guard, stats, notes, f"input {i} (limit {limit})")
     print(stats, flush=True)
     return 1 if notes else 0
 
