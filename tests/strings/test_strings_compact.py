@@ -118,6 +118,21 @@ def test_new_bytes_that_end_a_shared_character_are_checked_with_it():
     assert list(CompactKeys.from_buffer(payload(1, 1, b"\x03\xed\xa0\x80", [0, 4]))) == ["\ud800"]
 
 
+def test_what_was_checked_cannot_change_after():
+    keys = sorted("a" * 40 + str(i) for i in range(64))
+    blob = CompactKeys.build(keys, 4).to_bytes()
+    s = CompactKeys.from_buffer(bytearray(blob))
+    with pytest.raises(ValueError, match="read-only"):
+        s.offsets[1] = 2 ** 31
+    built = CompactKeys.build(["a", "b"])
+    with pytest.raises(ValueError, match="read-only"):
+        built.offsets[0] = 7
+    writable = bytearray(blob)
+    kept = CompactKeys.from_buffer(writable)
+    writable[-5:] = b"\xff" * 5   # the caller's buffer changes; the checked copy does not
+    assert list(kept) == keys
+
+
 def test_front_and_files():
     words = [f"user/{i:07d}/{i % 13}" for i in range(5000)]
     s = StringSet(words + [""], backend="compact")

@@ -201,7 +201,8 @@ cdef class CompactKeys:
     :meth:`index_of` (rank). Costs: ``in``, rank and lower bound O(log(n / 32)) head
     comparisons plus a walk of at most 32 keys; select the walk alone; iteration O(1) per key
     after the first. Memory: the bytes each key does not share with the key before it, a
-    byte (rarely more) of lengths per key, and 8 bytes per 32 keys (offset and locator).
+    byte (rarely more) of lengths per key, and 8 bytes per 32 keys (offset and locator; 12
+    past 4 GiB of keys).
 
     >>> s = CompactKeys.build(["apple", "applet", "apply", "banana"])
     >>> len(s), "applet" in s, "appl" in s, s.index_of("apply"), s.key_at(3)
@@ -222,7 +223,14 @@ cdef class CompactKeys:
     cdef Py_ssize_t _n, _nb, _b
 
     def __cinit__(self, data, offsets, Py_ssize_t n, Py_ssize_t bucket):
+        # what is checked once must not change after: a writable buffer or array is copied
+        # (a read-only memory map or bytes is used in place) and the offsets kept read-only
+        if not memoryview(data).readonly:
+            data = bytes(data)
         offsets = np.asarray(offsets)
+        if offsets.flags.writeable:
+            offsets = offsets.copy()
+            offsets.flags.writeable = False
         if offsets.ndim != 1 or offsets.shape[0] < 1:
             raise ValueError("compact keys: offsets must be a 1-d array with an entry")
         if bucket < 1 or n < 0:
@@ -244,7 +252,7 @@ cdef class CompactKeys:
         self._p = &self._buf[0]
         self._n = n
         self._b = bucket
-        self._validate(len(data))
+        self._validate(self._buf.shape[0] if len(data) else 0)
         self._leads = np.zeros(max(self._nb, 1), dtype=np.uint32)
         self._lead = self._leads
         self._index()
@@ -462,8 +470,9 @@ cdef class CompactKeys:
         return self._search(<const uint8_t*>PyBytes_AS_STRING(key), len(key), &found)
 
     def prefix_end(self, Py_ssize_t lo, bytes prefix):
-        """First index >= ``lo`` whose key does not start with ``prefix``: the lower bound of
-        ``prefix`` + 0xFF, a byte no UTF-8 text holds."""
+        """The end of the keys that start with ``prefix``, given ``lo``, its lower bound (as
+        the backends pass it): the lower bound of ``prefix`` + 0xFF, a byte no UTF-8 text
+        holds, and never below ``lo``."""
         cdef bint found
         cdef bytes past = prefix + b"\xff"
         cdef Py_ssize_t i = self._search(<const uint8_t*>PyBytes_AS_STRING(past), len(past),
