@@ -130,21 +130,6 @@ static inline int lef_contains(const lef_t *e, uint64_t x) {
     return i < e->n && lef_get(e, i) == x;
 }
 
-/* out[0..count) = values start, start + 1, ... (start + count <= n): one walk of the ones */
-static void lef_decode(const lef_t *e, uint64_t start, uint64_t count, uint64_t *out) {
-    if (count == 0) return;
-    uint64_t p = lef_select1(e, start), i = start, w = p >> 6;
-    uint64_t x = e->upper[w] & (~0ULL << (p & 63));
-    uint64_t end = start + count;
-    while (i < end) {
-        while (x == 0) x = e->upper[++w];
-        uint64_t q = (w << 6) + (uint64_t)__builtin_ctzll(x);
-        x &= x - 1;
-        out[i - start] = ((q - i) << e->l) | lef_low(e, i);
-        i++;
-    }
-}
-
 /* The samples of a structure whose lows and upper are set: -1 on no memory. */
 static int lef_index(lef_t *e) {
     uint64_t n1 = (e->n >> LEF_LOG) + 1, n0 = (e->zeros >> LEF_LOG) + 1;
@@ -288,6 +273,13 @@ static inline uint64_t lef_cursor_read(lef_cursor *c, uint64_t base, uint64_t fl
     c->w = w;
     c->x = x;
     return max;
+}
+
+/* out[0..count) = values start, start + 1, ... (start + count <= n): one walk of the ones */
+static void lef_decode(const lef_t *e, uint64_t start, uint64_t count, uint64_t *out) {
+    lef_cursor c;
+    lef_cursor_at(&c, e, start);
+    lef_cursor_read(&c, 0, 0, out, count);
 }
 
 #define LEF_BLOCK 64

@@ -31,8 +31,6 @@ import struct
 
 import numpy as np
 
-from lowram.errors import FormatError
-
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from cpython.unicode cimport PyUnicode_Check
@@ -187,10 +185,8 @@ cdef class _Bytes:
         return PyBytes_FromStringAndSize(<const char*>self.p, self.n)
 
     cdef str text(self):
-        try:
-            return PyUnicode_DecodeUTF8(<const char*>self.p, self.n, "surrogatepass")
-        except UnicodeDecodeError as exc:   # the open's check refuses such keys first
-            raise FormatError(f"compact keys: a key is not UTF-8 ({exc.reason})") from None
+        """The key as str (its UTF-8 was checked when the keys were opened)."""
+        return PyUnicode_DecodeUTF8(<const char*>self.p, self.n, "surrogatepass")
 
 
 cdef class CompactKeys:
