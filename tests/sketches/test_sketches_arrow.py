@@ -376,3 +376,19 @@ def test_empty_null_typed_column_changes_nothing(col):
 def test_all_null_column_is_the_null_value_error():
     with pytest.raises(ValueError, match="holds no null"):
         HyperLogLog(8).update(pa.array([None, None]))
+
+
+def test_a_full_stage_does_not_open_another_for_an_item_it_holds():
+    # found by test_int_column_gives_the_state_of_the_list: 16 distinct ints fill the first
+    # stage; a 0 that followed, one at a time or in a later chunk, opened a second stage
+    vals = [0, 1, -1, 2, -2, 3, -3, 4, -4, 5, -5, 6, -6, 7, -7, 8] + [0] * 8
+    batch = ScalableBloomFilter(16, 0.01)
+    batch.update(vals)
+    one = ScalableBloomFilter(16, 0.01)
+    for v in vals:
+        one.add(v)
+    col = _chunked(vals, pa.int8())
+    chunked = ScalableBloomFilter(16, 0.01)
+    chunked.update(col)
+    assert len(batch) == len(one) == len(chunked) == 16
+    assert one.to_bytes() == batch.to_bytes() == chunked.to_bytes()

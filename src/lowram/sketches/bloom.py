@@ -400,8 +400,8 @@ class ScalableBloomFilter(Sketch):
     @locked
     def _add_hashes(self, hashes: np.ndarray) -> None:
         present = np.zeros(len(hashes), dtype=bool)
-        for f in self._filters[:-1]:
-            present |= f._bits.has_hashes(hashes)
+        for f in self._filters:   # the last stage too: a full one must not open another
+            present |= f._bits.has_hashes(hashes)   # for an item it already holds
         rest = hashes[~present]
         while len(rest):
             if not self._filters or self._counts[-1] >= self._filters[-1].capacity:
