@@ -16,6 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -130,3 +132,21 @@ def print_table(rows: list[dict], columns: list[str], title: str = "") -> None:
     for row in cells:
         print("  ".join(v.rjust(w) for v, w in zip(row, widths)))
     print()
+
+
+class UserKeys:
+    """``n`` keys ``user/NNNNNNNNNN/NNN`` from a seeded generator (re-iterable, picklable)."""
+
+    def __init__(self, n: int, seed: int = 0, chunk: int = 1 << 16):
+        self.n, self.seed, self.chunk = n, seed, chunk
+
+    def __iter__(self):
+        rng = np.random.default_rng(self.seed)
+        left = self.n
+        while left:
+            m = min(self.chunk, left)
+            ids = rng.integers(0, 10 ** 10, m)
+            sub = rng.integers(0, 1000, m)
+            for a, b in zip(ids.tolist(), sub.tolist()):
+                yield f"user/{a:010d}/{b:03d}"
+            left -= m

@@ -1,10 +1,12 @@
 """Fuzz the ``compact`` backend's reader (``CompactKeys.from_buffer``) with hostile payloads.
 
 Valid payloads (English words, keys sharing long prefixes, every kind of character, lone
-surrogates) are mutated structurally: the header's counts, bucket size and offset width, the
-bucket offsets and the length bytes set to edge values (0, 1, 15, 0x0F, 0xF0, 0xFF, n, the
-data's size, past it), length fields pointed past their bucket, UTF-8 bytes cut in half,
-buckets swapped, and random byte flips, truncations and extensions. A payload that opens is
+surrogates), coded with a symbol table or stored as they are, are mutated structurally: the
+header's counts, bucket size, offset width and symbol count, the bucket offsets and the length
+bytes set to edge values (0, 1, 15, 0x0F, 0xF0, 0xFF, n, the data's size, past it), length
+fields pointed past their bucket, UTF-8 bytes cut in half, a symbol's length or bytes, a code
+set to one no symbol has or to the escape, buckets swapped, and random byte flips, truncations
+and extensions. A payload that opens is
 queried with every method: iteration and ``key_at`` must give ``len`` keys in strictly
 increasing order, ``index_of`` of each must be its place, and ``in``, ``contains_many``,
 ``lower_bound`` and ``prefix_end`` of every probe must agree with that list.
@@ -31,7 +33,7 @@ from _fuzzkit import alarm, byte_noise, queries, try_one
 from lowram.corpora import bundled_path, read_lines
 from lowram.strings.backends._compact import CompactKeys
 
-HEADER = struct.Struct("<QQQII")
+HEADER = struct.Struct("<QQQIII")
 EDGE = [0, 1, 2, 15, 16, 0x0F, 0xF0, 0xFF, 0x7F, 0x80]
 
 
@@ -49,20 +51,32 @@ def seeds(rng):
     for keys in (words, shared, mixed, words[:40] + mixed):
         want = sorted(set(k for k in keys if k), key=utf8)
         for bucket in (1, 3, 32):
-            out.append((want, CompactKeys.build(want, bucket).to_bytes()))
+            for compress in (True, False):
+                out.append((want, CompactKeys.build(want, bucket, compress).to_bytes()))
     return out
 
 
 def mutate(rng, data):
     b = bytearray(data)
-    n, nb, size, bucket, width = HEADER.unpack_from(b)
+    n, nb, size, bucket, width, nsym = HEADER.unpack_from(b)
     start = HEADER.size
-    body = start + (nb + 1) * width
+    table = start + (nb + 1) * width
+    body = table + 9 * nsym
     for _ in range(rng.randint(1, 3)):
-        what = rng.randrange(9)
+        what = rng.randrange(11)
+        if what == 9 and nsym and len(b) >= body:   # a symbol's length, or a byte of one
+            c = rng.randrange(nsym)
+            if rng.random() < 0.5:
+                b[table + c] = rng.choice([0, 1, 7, 8, 9, 255])
+            else:
+                b[table + nsym + 8 * c + rng.randrange(8)] = rng.choice(EDGE)
+            continue
+        if what == 10 and len(b) > body:   # a code no symbol has, or the escape
+            b[rng.randrange(body, len(b))] = rng.choice([nsym, 254, 255] if nsym else [255])
+            continue
         if what == 0:   # a header field to an edge value
-            field = rng.randrange(5)
-            vals = [n, nb, size, bucket, width]
+            field = rng.randrange(6)
+            vals = [n, nb, size, bucket, width, nsym]
             vals[field] = rng.choice([0, 1, 2, 4, 8, vals[field] + 1, max(vals[field] - 1, 0),
                                       2 ** 31, 2 ** 32 - 1])
             if field >= 3:

@@ -5,6 +5,7 @@ fronts, files, the report and the generic suites all take it."""
 from __future__ import annotations
 
 import os
+import random
 
 import pytest
 
@@ -34,16 +35,45 @@ def test_unknown_and_wrong_type_names():
     assert not backends.can_map("nope") and not backends.can_map(3)
 
 
+def _sizes(keys):
+    return {c: backends.lookup(c).build(keys).nbytes() for c in backends.AUTO_CANDIDATES}
+
+
 def test_auto_rule():
     small = [f"k{i}" for i in range(backends.AUTO_SMALL - 1)]
-    big = sorted(f"k{i}" for i in range(backends.AUTO_SMALL))
+    numbered = sorted(f"k{i}" for i in range(backends.AUTO_SMALL))
     assert backends.choose("auto", small).name == "builtin"
-    assert backends.choose("auto", big).name == "marisa"
-    # marisa refuses lone surrogates: auto falls back to compact, never to a refusing backend
-    assert backends.choose("auto", big + ["\ud800x"]).name == "compact"
-    assert backends.choose("auto", big + ["\ud800x"], "map").__name__ == "CompactIndex"
-    assert backends.choose("auto", big, "map").__name__ == "MarisaIndex"
-    assert StringSet(big).backend == "marisa" and StringMap(dict.fromkeys(big, 1)).backend == "marisa"
+    # the smallest candidate, built on all the keys when they are few
+    sizes = _sizes(numbered)
+    assert backends.choose("auto", numbered).name == min(sizes, key=sizes.get) == "dawg"
+    rng = random.Random(1)
+    ids = sorted({f"session/{rng.getrandbits(64):016x}" for _ in range(3000)})
+    sizes = _sizes(ids)
+    assert backends.choose("auto", ids).name == min(sizes, key=sizes.get) == "compact"
+    words = ["the", "cat", "sat", "on", "a", "mat", "dog", "ran", "far", "away"]
+    sentences = sorted({" ".join(rng.choice(words) for _ in range(8)) for _ in range(3000)})
+    sizes = _sizes(sentences)
+    assert backends.choose("auto", sentences).name == min(sizes, key=sizes.get)
+    # marisa and dawg refuse lone surrogates: auto takes compact, never a refusing backend
+    assert backends.choose("auto", numbered + ["\ud800x"]).name == "compact"
+    assert backends.choose("auto", numbered + ["\ud800x"], "map").__name__ == "CompactIndex"
+    assert backends.choose("auto", numbered, "map").__name__ == "DawgIndex"
+    assert StringSet(numbered).backend == "dawg"
+    assert StringMap(dict.fromkeys(ids, 1)).backend == "compact"
+
+
+def test_auto_rule_samples_many_keys_in_runs():
+    keys = sorted(f"user/{i * 7919 % 10 ** 7:07d}/{i % 13}" for i in range(200000))
+    sample = backends.sample_keys(keys, 4096, 16)
+    assert len(sample) == 4096 and sample[:256] == keys[:256]
+    assert sample[256:512] == keys[12500:12756]    # the second run starts a 16th in
+    s = StringSet(reversed(keys))   # built from the gathered keys, sampled the same way
+    sample = backends.auto_sample(keys)
+    assert 30000 < len(sample) < 40000   # about half a MiB of keys of 14 bytes
+    from lowram.strings._gather import collect
+    assert list(backends.auto_sample(collect(keys)[0])) == sample   # the same keys, gathered
+    sizes = _sizes(sample)
+    assert s.backend == min(sizes, key=sizes.get) and list(s) == keys
 
 
 def test_named_backend_refusal_names_the_key():

@@ -58,6 +58,8 @@ def test_rank_select_and_bounds_match_a_sorted_list(keys, probes, bucket):
         assert list(s.iter_range(lo, end)) == want[lo:end]
     assert s.contains_many(want + ["\udc80zz", 3]).tolist() == [True] * len(want) + [
         "\udc80zz" in set(want), False]
+    batch = probes + want[::-1] + [k + "\x00" for k in want[::3]] + [k[:-1] for k in want]
+    assert s.contains_many(batch).tolist() == [q in set(want) for q in batch]
     for i in (-1, len(want)):
         with pytest.raises(IndexError):
             s.key_at(i)
@@ -68,12 +70,76 @@ def test_rank_select_and_bounds_match_a_sorted_list(keys, probes, bucket):
     assert CompactKeys.build(sk, bucket).to_bytes() == s.to_bytes()
     wide = SortedKeys(sk.buffer, np.asarray(sk.offsets, dtype=np.uint64))
     assert CompactKeys.build(wide, bucket).to_bytes() == s.to_bytes()
+    # the coding changes the bytes stored, never the answers
+    plain = CompactKeys.build(want, bucket, compress=False)
+    assert plain.table == b"" and list(plain) == want
+    assert [plain.lower_bound(utf8(q)) for q in probes] == [s.lower_bound(utf8(q)) for q in probes]
 
 
-def payload(n, nb, data, offsets, bucket=16, width=4):
-    head = struct.pack("<QQQII", n, nb, len(data), bucket, width)
+def test_the_symbol_table_codes_the_buckets():
+    words = [f"{w}{end}" for w in ("walk", "talk", "stalk", "chalk", "balk") for end in
+             ("", "s", "ed", "ing", "er", "ers", "able")]
+    words = sorted(set(words * 40 + [f"x{i:05d}" for i in range(3000)]), key=utf8)
+    coded = CompactKeys.build(words)
+    plain = CompactKeys.build(words, compress=False)
+    assert coded.table and len(coded.table) % 9 == 0
+    assert len(coded.buffer) < 0.7 * len(plain.buffer)
+    assert list(coded) == words and coded.key_at(17) == words[17]
+    for w in words[::97]:
+        assert coded.index_of(w) == words.index(w) and (w + "!") not in coded
+    again = CompactKeys.from_buffer(coded.to_bytes())
+    assert again.to_bytes() == coded.to_bytes() and list(again) == words
+
+
+def test_keys_that_do_not_compress_are_kept_as_they_are():
+    import random
+    rng = random.Random(4)
+    keys = sorted({bytes(rng.randrange(0x21, 0x7F) for _ in range(12)).decode()
+                   for _ in range(3000)}, key=utf8)
+    # random bytes front-code poorly and code no better: stored as they are, no table
+    s = CompactKeys.build(keys)
+    assert list(s) == keys and len(s.buffer) <= len(CompactKeys.build(keys, compress=False).buffer)
+
+
+def test_a_batch_in_any_order_answers_as_in_does():
+    import random
+    rng = random.Random(9)
+    # many buckets share their first 4 and 8 bytes, so the searches compare heads
+    keys = sorted({f"prefix-{rng.choice(['aa', 'ab', 'b'])}/{rng.randrange(10 ** 6)}"
+                   for _ in range(20000)}, key=utf8)
+    held = set(keys)
+    probes = keys[::7] + [k + "x" for k in keys[::11]] + [k[:-1] for k in keys[::13]]
+    probes += ["", "prefix-", "prefix-zz", "a", "\uffff", "prefix-aa/"] + [None, 1.5]
+    for bucket in (1, 4, 32):
+        s = CompactKeys.build(keys, bucket)
+        for order in range(3):
+            rng.shuffle(probes)
+            assert s.contains_many(probes).tolist() == [
+                isinstance(q, str) and q in held for q in probes]
+            assert [q in s for q in probes if isinstance(q, str)] == [
+                q in held for q in probes if isinstance(q, str)]
+
+
+@pytest.mark.parametrize("compress", [True, False])
+def test_long_keys_decode_off_the_stack(compress):
+    # heads of 3,000 bytes (their varint's first byte is 0xB9, past 127 a continuation byte),
+    # and buckets that decode to more than the stack buffer's 4 KiB
+    keys = sorted({("k" * 3000) + str(i) + "z" * (i % 7) for i in range(200)}, key=utf8)
+    s = CompactKeys.build(keys, 64, compress)
+    assert bool(s.table) == compress and list(s) == keys
+    assert all(k in s for k in keys) and ("k" * 3000 + "9q") not in s
+    assert [s.lower_bound(utf8(k) + b"\xff") for k in keys[::37]] == list(range(1, 200, 37))
+
+
+def payload(n, nb, data, offsets, bucket=16, width=4, table=b""):
+    head = struct.pack("<QQQIII", n, nb, len(data), bucket, width, len(table) // 9)
     dtype = np.uint32 if width == 4 else np.uint64
-    return head + np.array(offsets, dtype=dtype).tobytes() + data
+    return head + np.array(offsets, dtype=dtype).tobytes() + table + data
+
+
+def table(*symbols: bytes) -> bytes:
+    """A symbol table's bytes: the lengths, then each symbol padded to 8 bytes."""
+    return bytes(len(s) for s in symbols) + b"".join(s.ljust(8, b"\0") for s in symbols)
 
 
 @pytest.mark.parametrize("blob, reason", [
@@ -97,9 +163,41 @@ def test_crafted_payloads_are_refused(blob, reason):
         CompactKeys.from_buffer(blob)
 
 
+AB = table(b"ab", b"\x02")   # code 0 is "ab", code 1 the length byte of a 2-byte head
+
+
+@pytest.mark.parametrize("blob, reason", [
+    (payload(1, 1, b"\x01\x00", [0, 2], table=AB[:-1]), "length does not match"),
+    (payload(1, 1, b"\x01\x00", [0, 2], table=b"\x00" + b"\0" * 8), "symbol 0 of length 0"),
+    (payload(1, 1, b"\x01\x00", [0, 2], table=b"\x09" + b"\0" * 8), "symbol 0 of length 9"),
+    (payload(1, 1, b"\x01\x00", [0, 2], table=table(b"ab", b"\x02")[:2] + b"abc" + b"\0" * 13),
+     "bytes past its length"),
+    (payload(1, 1, b"\x01\x02", [0, 2], table=AB), "code out of place"),      # unused code
+    (payload(1, 1, b"\x01\xff", [0, 2], table=AB), "code out of place"),      # escape cut
+    (payload(1, 1, b"\x01\x00\x00", [0, 3], table=AB), "bytes past its keys"),
+    (payload(1, 1, b"\x01", [0, 1], table=AB), "bad length"),
+])
+def test_crafted_symbol_tables_are_refused(blob, reason):
+    assert list(CompactKeys.from_buffer(payload(1, 1, b"\x01\x00", [0, 2], table=AB))) == ["ab"]
+    with pytest.raises(ValueError, match=reason):
+        CompactKeys.from_buffer(blob)
+
+
+def test_a_table_of_more_than_255_symbols_is_refused():
+    big = payload(1, 1, b"\x01\x00", [0, 2], table=table(*[b"a"] * 256))
+    with pytest.raises(ValueError, match="256 symbols"):
+        CompactKeys.from_buffer(big)
+    with pytest.raises(ValueError, match="symbol table of 2304 bytes"):
+        CompactKeys(b"\x01\x00", np.array([0, 2], dtype=np.uint32), 1, 16, table(*[b"a"] * 256))
+
+
 @pytest.mark.parametrize("data", [b"\x02\xff\xfe", b"\x02\xc3\x28", b"\x03\xe0\x80\x80",
                                   b"\x04\xf4\x90\x80\x80", b"\x01\xc3"])
 def test_a_key_that_is_not_utf8_is_refused(data):
+    with pytest.raises(ValueError, match="not UTF-8"):
+        # the same bytes through a symbol table: code 0 is the length, each byte escaped
+        coded = b"\x00" + b"".join(b"\xff" + bytes([x]) for x in data[1:])
+        CompactKeys.from_buffer(payload(1, 1, coded, [0, len(coded)], table=table(data[:1])))
     with pytest.raises(ValueError, match="not UTF-8"):
         CompactKeys.from_buffer(payload(1, 1, data, [0, len(data)]))
 

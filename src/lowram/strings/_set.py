@@ -14,7 +14,7 @@ from . import backends
 from ._files import read_or_map
 from ._prefix import MISSING, longest_prefix
 from ._core import SetCore
-from ._sortedkeys import collect
+from ._gather import collect
 
 __all__ = ["StringSet"]
 
@@ -41,21 +41,28 @@ class StringSet(SetCore, collections.abc.Set):
       "\\x00", no lone surrogates;
     * ``"sorted"`` – lowram's sorted UTF-8 buffer + offsets (the text plus 4 bytes per key):
       holds every str, memory-mappable;
-    * ``"compact"`` – lowram's front-coded sorted keys (in buckets of 32, each key stores
-      only the bytes it does not share with the key before it): holds every str,
-      memory-mappable, its file checked whole when opened; a lookup binary-searches the
-      buckets' first keys and walks one bucket;
+    * ``"compact"`` – lowram's compressed dictionary: sorted keys front-coded in buckets of
+      48 (each key stores only the bytes it does not share with the key before it), each
+      bucket coded with a table of frequent substrings trained on the keys: holds every
+      str, memory-mappable, its file checked whole when opened; a lookup binary-searches
+      the buckets' first keys and decodes and walks one bucket;
     * ``"builtin"`` – a frozenset (fastest lookups, most RAM: about 115 bytes per word);
       the sorted order is built on the first ordered iteration or prefix query and kept
       (8 more bytes per key from then on); a hash table of 4 MB or more is moved onto
       transparent huge pages where Linux allows it (``LOWRAM_HUGE_PAGES=0`` turns that off);
-    * ``"auto"`` (default) – ``builtin`` below 1,000 keys, else ``marisa`` if it can hold
-      every key, else ``compact``. :attr:`backend` tells which was picked.
+    * ``"auto"`` (default) – ``builtin`` below 1,000 keys, else the smallest of
+      ``compact``, ``marisa`` and ``dawg`` that can hold every key, judged by building each
+      on a sample of the keys (``lowram.strings.backends.choose``). :attr:`backend` tells
+      which was picked.
 
     A backend that cannot hold some key refuses at build time with a ``ValueError`` naming
     the first such key (in sorted order) and why; nothing is stored half-way.
     Build cost: O(n log n) to sort plus the backend's build; lookups cost what the backend's
-    do (see ``benchmarks/bench_strings.py``). A pyarrow or pandas string column is read from
+    do (see ``benchmarks/bench_strings.py``). The keys are gathered in bounded memory: sorted
+    in runs, front-coded, and spilled to a temporary file (in ``TMPDIR``) once the runs
+    pass ``build_budget`` bytes (default an eighth of the machine's RAM, at least 64 MiB),
+    then merged; keys given in sorted order are not sorted again. The build then holds the
+    front-coded keys (a fraction of their UTF-8) besides what the backend itself needs. A pyarrow or pandas string column is read from
     its buffers: distinct keys are found by hashing in C and only they are sorted, with no
     Python object per row (``docs/arrow.md``; nulls and non-UTF-8 bytes raise ValueError).
 
@@ -69,10 +76,17 @@ class StringSet(SetCore, collections.abc.Set):
     __slots__ = ("_backend", "_hash", "__weakref__")
     _lowram_sizeof_is_total = True
 
-    def __init__(self, iterable=(), *, backend: str = "auto"):
+    def __init__(self, iterable=(), *, backend: str = "auto", build_budget: int | None = None):
         if getattr(self, "_backend", None) is not None:
             return   # built already: like frozenset's, a second __init__ changes nothing
-        keys, has_empty = collect(iterable)
+        if build_budget is not None:
+            if not isinstance(build_budget, int) or isinstance(build_budget, bool):
+                raise TypeError(f"build_budget must be an int (bytes), not "
+                                f"{type(build_budget).__name__}")
+            if build_budget < 1:
+                raise ValueError(f"build_budget must be a positive number of bytes, not "
+                                 f"{build_budget}")
+        keys, has_empty = collect(iterable, "StringSet", build_budget)
         cls = backends.choose(backend, keys)
         impl = cls.build(keys)
         if impl.count() != len(keys):

@@ -19,9 +19,11 @@ from lowram._native._hash cimport lr_xxh3
 from cpython.bytes cimport PyBytes_FromStringAndSize
 from cpython.mem cimport PyMem_Calloc, PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from cpython.unicode cimport PyUnicode_Check
-from libc.stdint cimport int64_t, uint32_t, uint64_t
+from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport qsort
-from libc.string cimport memcmp, memcpy
+from libc.string cimport memcmp, memcpy, memmove
+
+from lowram.strings._frontcode cimport fc_pair
 
 cdef extern from "Python.h":
     bint PyUnicode_IS_ASCII(object)
@@ -57,42 +59,6 @@ cdef int _cmp_index(const void* a, const void* b) noexcept nogil:
     if c != 0:
         return c
     return (i > j) - (i < j)
-
-
-def collect(iterable, what="StringSet"):
-    """Distinct non-empty keys of ``iterable`` as :class:`SortedKeys`, and whether "" was seen.
-
-    Keys are encoded one at a time into one buffer and sorted there (``qsort`` over
-    offsets), so no Python object per key outlives its turn: a large build leaves no heap
-    fragmented by millions of dead ``str`` objects. ``TypeError`` names a non-``str`` item.
-    An Arrow or pandas string column goes to :func:`collect_column` (no object per key).
-
-    >>> keys, has_empty = collect(["b", "", "a", "b"])
-    >>> list(keys), has_empty
-    (['a', 'b'], True)
-    """
-    if is_columnar(iterable):   # Arrow or pandas: read from the buffers
-        keys, has_empty, rows, empty_row = collect_column(iterable, what)
-        return keys, has_empty
-    if isinstance(iterable, str):
-        raise TypeError(f"{what}() takes an iterable of str, not a single str "
-                        f"(wrap it in a list to store one key)")
-    buf = bytearray()
-    offs = array("Q", [0])
-    has_empty = False
-    for key in iterable:
-        if type(key) is not str:
-            if not isinstance(key, str):
-                raise TypeError(f"{what} holds only str keys, not {type(key).__name__}: "
-                                f"{key!r}")
-            key = str(key)
-        if not key:
-            has_empty = True
-            continue
-        buf += (<str>key).encode("utf-8", "surrogatepass")
-        offs.append(len(buf))
-    keys, kept = _sort_unique(buf, offs)
-    return keys, has_empty
 
 
 def _sort_unique(buf, offs):
@@ -302,6 +268,33 @@ cdef class _Distinct:
         return out
 
 
+cdef object _from_stream(const uint8_t[::1] data, Py_ssize_t n, Py_ssize_t total):
+    """SortedKeys of the n front-coded keys in data (a KeyStream's buffer; total: their UTF-8
+    bytes in all): each key is its predecessor's shared bytes, copied, then its own."""
+    cdef Py_ssize_t i, at = 0, pos = 0, prev = 0, end = data.shape[0]
+    cdef uint64_t shared, length
+    text = np.empty(max(total, 1), dtype=np.uint8)
+    offsets = np.zeros(n + 1, dtype=np.uint64)
+    cdef uint8_t[::1] out = text
+    cdef uint64_t[::1] off = offsets
+    for i in range(n):
+        at = fc_pair(&data[0], at, end, &shared, &length)
+        if at < 0 or <Py_ssize_t>shared > pos - prev or <Py_ssize_t>length > end - at or \
+                pos + <Py_ssize_t>(shared + length) > total:
+            raise RuntimeError("the gathered keys are damaged")
+        memmove(&out[0] + pos, &out[0] + prev, <size_t>shared)
+        memcpy(&out[0] + pos + shared, &data[0] + at, <size_t>length)
+        prev = pos
+        pos += <Py_ssize_t>(shared + length)
+        at += <Py_ssize_t>length
+        off[i + 1] = <uint64_t>pos
+    text = text[:total]
+    text.flags.writeable = False
+    if total < 2 ** 32:
+        offsets = offsets.astype(np.uint32)
+    return SortedKeys(text, offsets)
+
+
 cdef class SortedKeys:
     """Sorted ``str`` keys in one UTF-8 buffer; ``in`` by binary search in C.
 
@@ -347,11 +340,15 @@ cdef class SortedKeys:
 
     @staticmethod
     def build(keys):
-        """Build from a list of distinct ``str`` sorted by code point. O(total length).
+        """Build from a list of distinct ``str`` sorted by code point, or from gathered keys
+        (a :class:`~lowram.strings._gather.KeyStream`, decoded in C). O(total length).
 
         Keys are encoded one at a time into one growing buffer, so the build never holds a
         Python object per key (which would leave the heap fragmented behind it).
         """
+        from lowram.strings._gather import KeyStream
+        if isinstance(keys, KeyStream):
+            return _from_stream(keys.buffer, len(keys), keys.text_bytes)
         cdef list seq = keys if type(keys) is list else list(keys)
         cdef Py_ssize_t i, n = len(seq)
         offsets = np.zeros(n + 1, dtype=np.uint64)

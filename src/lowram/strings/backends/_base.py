@@ -52,8 +52,13 @@ class SetBackend:
     def refusal(cls, keys) -> str | None:
         """Why this backend cannot hold ``keys`` (naming the first such key), or ``None``.
 
-        Keys are checked in the order given (the front passes them sorted).
+        Keys are checked in the order given (the front passes them sorted). Gathered keys
+        (a KeyStream) say whether any holds "\x00" or a lone surrogate, so a backend with no
+        other limit reads no key when none does.
         """
+        if cls.max_alphabet is None and hasattr(keys, "has_surrogate") and not (
+                (cls.nul_free and keys.has_nul) or (cls.utf8_only and keys.has_surrogate)):
+            return None
         alphabet: set = set()
         limit = cls.max_alphabet
         for key in keys:

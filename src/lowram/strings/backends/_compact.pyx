@@ -1,5 +1,6 @@
 # cython: language_level=3
-"""Front-coded sorted keys in buckets: the core of the ``compact`` backend.
+"""Front-coded sorted keys in buckets, compressed with a symbol table: the core of the
+``compact`` backend.
 
 Keys sorted by their UTF-8 bytes (code-point order; lone surrogates kept with
 ``surrogatepass``) go in buckets of ``bucket`` keys. A bucket's first key (its head) is written
@@ -7,35 +8,60 @@ whole: a varint length, then its bytes. Every other key is written as the number
 shares with the key before it and the number of its own remaining bytes (one byte of two 4-bit
 fields; a field of 15 is followed by a varint of the rest), then those bytes: sorted keys
 share long prefixes, so most of their bytes are not written at all (plain front coding, as in
-Martinez-Prieto et al., "Practical compressed string dictionaries", 2016). An array of n / bucket
-offsets finds a bucket, so:
+Martinez-Prieto et al., "Practical compressed string dictionaries", 2016).
 
-- a lookup binary-searches a locator of each head's first four bytes (4 bytes per bucket, built
-  at open, in cache), then the few heads that share the probe's first four bytes (one
-  ``memcmp`` each, no decoding), then walks one bucket
-  comparing each key's new bytes only where they can decide the order (a key that shares more
-  with its predecessor than the predecessor shared with the probe orders as it did, one that
-  shares less is past the probe), never rebuilding a key;
+Each bucket's bytes are then coded with one table of up to 255 symbols of 1 to 8 bytes trained
+on a sample of the buckets (FSST, Boncz et al. 2020; ``strings/csrc/symtab.h``): a common
+ending and the length byte before it ("ing" after a key that shares all but its last three
+bytes) become one code. The table is kept only when it makes the buckets smaller; otherwise
+they are stored as they are. An array of n / bucket offsets finds a bucket, so:
+
+- a lookup binary-searches a locator of each head's first eight bytes (8 bytes per bucket,
+  built at open, in cache), then the few heads that share the probe's first eight bytes (decoding
+  only the head), then decodes one bucket and walks it, comparing each key's new bytes only
+  where they can decide the order (a key that shares more with its predecessor than the
+  predecessor shared with the probe orders as it did, one that shares less is past the
+  probe), never rebuilding a key;
 - a key's rank is its bucket's number times ``bucket`` plus its place in the bucket, and key i
   is rebuilt by walking its bucket up to it (select);
 - iteration rebuilds each key from the one before.
 
-The file is the header, the offsets and the bytes, opened in place from a memory map. Opening
-walks every bucket once and refuses (ValueError, which the envelope reports as FormatError)
-a bucket whose varints or bytes run past its end, a shared length longer than the previous key,
-a key that does not sort after the one before it, a key that is not UTF-8, or a count that
-disagrees with the header; so every later read stays inside the buffer whatever the file held.
+The file is the header, the offsets, the symbol table and the buckets, opened in place from a
+memory map. Opening decodes and walks every bucket once and refuses (ValueError, which the
+envelope reports as FormatError) a symbol of no length or more than 8 bytes, a code no symbol
+has, an escape without its byte, a bucket whose varints or bytes run past its end, a shared
+length longer than the previous key, a key that does not sort after the one before it, a key
+that is not UTF-8, or a count that disagrees with the header; so every later read stays inside
+the buffer whatever the file held, and a bucket decodes to at most the size the open saw.
 """
 
 import struct
 
 import numpy as np
 
-from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
-from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
+from cpython.bytes cimport PyBytes_AS_STRING
+from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.unicode cimport PyUnicode_Check
-from libc.stdint cimport uint8_t, uint32_t, uint64_t
-from libc.string cimport memcmp, memcpy
+from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
+from libc.string cimport memset
+
+from lowram._native._bytes cimport Bytes
+from lowram.strings._frontcode cimport fc_cmp, fc_lcp, fc_pair, fc_put_pair, fc_varint
+
+cdef extern from "../csrc/symtab.h":
+    ctypedef struct lr_symtab:
+        uint64_t sym[256]
+        uint8_t len[256]
+        int n
+    void lr_symtab_index(lr_symtab* t) noexcept nogil
+    int lr_symtab_train(lr_symtab* t, const uint8_t* sample, const size_t* ends,
+                        size_t nseg) noexcept nogil
+    size_t lr_sym_encode(const lr_symtab* t, const uint8_t* data, size_t n,
+                         uint8_t* out) noexcept nogil
+    int lr_sym_fill(const lr_symtab* t, const uint8_t* codes, size_t* pos, size_t end,
+                    uint8_t* out, size_t* o, size_t need) noexcept nogil
+    void lr_sym_decode(const lr_symtab* t, const uint8_t* codes, size_t* pos, size_t n,
+                       uint8_t* out, size_t* o, size_t need) noexcept nogil
 
 cdef extern from "utf8.h":
     Py_ssize_t lowram_utf8_bad(const uint8_t* s, Py_ssize_t n, int surrogates) noexcept nogil
@@ -43,162 +69,68 @@ cdef extern from "utf8.h":
 cdef extern from "Python.h":
     bint PyUnicode_IS_ASCII(object)
     const char* PyUnicode_AsUTF8AndSize(object, Py_ssize_t*) except NULL
-    object PyUnicode_DecodeUTF8(const char*, Py_ssize_t, const char*)
 
-#: keys per bucket: a lookup walks at most this many keys after its binary search
-BUCKET = 32
+#: keys per bucket: a lookup walks at most this many keys after its binary search. 48 holds
+#: the bundled English words in under 2.5 bytes each (32: 2.6, 64: 2.35) at about 1.1x 32's
+#: lookup time and 0.9x 64's (benchmarks/bench_dictionaries.py)
+BUCKET = 48
 
-# keys, buckets, bytes of keys, keys per bucket, offset width (4 or 8)
-_HEADER = struct.Struct("<QQQII")
+# keys, buckets, bytes of buckets, keys per bucket, offset width (4 or 8), symbols
+_HEADER = struct.Struct("<QQQIII")
 
-
-cdef inline int _cmp(const uint8_t* a, Py_ssize_t alen, const uint8_t* b,
-                     Py_ssize_t blen) noexcept nogil:
-    cdef Py_ssize_t m = alen if alen < blen else blen
-    cdef int c = memcmp(a, b, m) if m else 0
-    if c != 0:
-        return c
-    return (alen > blen) - (alen < blen)
+cdef enum:
+    # a bucket that decodes to at most this many bytes (with the decoder's slack) is decoded
+    # on the stack
+    _STACK = 4096
 
 
-cdef inline Py_ssize_t _lcp(const uint8_t* a, Py_ssize_t alen, const uint8_t* b,
-                            Py_ssize_t blen) noexcept nogil:
-    cdef Py_ssize_t m = alen if alen < blen else blen, i = 0
-    while i < m and a[i] == b[i]:
-        i += 1
-    return i
+ctypedef uint64_t lead_t   # a bucket head's first 8 bytes, as one big-endian number
 
-
-cdef inline uint32_t _lead_of(const uint8_t* s, Py_ssize_t n) noexcept nogil:
-    """The first 4 bytes of s as a big-endian number, zeros past its end."""
-    cdef uint32_t v = 0
+cdef inline lead_t _lead_of(const uint8_t* s, Py_ssize_t n) noexcept nogil:
+    """The first 8 bytes of s as a big-endian number, zeros past its end."""
+    cdef lead_t v = 0
     cdef Py_ssize_t i
-    for i in range(4):
+    for i in range(8):
         v = (v << 8) | (s[i] if i < n else 0)
     return v
 
 
-cdef inline Py_ssize_t _varint(const uint8_t* p, Py_ssize_t at, Py_ssize_t end,
-                               uint64_t* out) noexcept nogil:
-    """Read a LEB128 varint at p[at] (before end): the position after it, or -1."""
-    cdef uint64_t v = 0
-    cdef int shift = 0
-    cdef uint8_t byte
-    while at < end and shift < 64:
-        byte = p[at]
-        at += 1
-        v |= <uint64_t>(byte & 0x7F) << shift
-        if not (byte & 0x80):
-            out[0] = v
-            return at
-        shift += 7
-    return -1
+cdef struct _Cur:
+    # one bucket being read: its stored bytes (codes) and the bytes decoded from them so far
+    const uint8_t* codes
+    size_t pos          # next code
+    size_t end          # the bucket's stored length
+    const uint8_t* out  # the decoded bytes (the stored ones when the keys are not coded)
+    uint8_t* buf        # where they are decoded (NULL when not coded)
+    size_t o            # bytes decoded so far
 
 
-cdef inline Py_ssize_t _pair(const uint8_t* p, Py_ssize_t at, Py_ssize_t end,
-                             uint64_t* shared, uint64_t* length) noexcept nogil:
-    """Read a key's (shared, length) at p[at]: one byte of two 4-bit fields, a field of 15
-    followed by a varint of the rest. The position after it, or -1."""
-    cdef uint64_t more
-    cdef uint8_t h
-    if at >= end:
-        return -1
-    h = p[at]
-    at += 1
-    shared[0] = h >> 4
-    length[0] = h & 15
-    if shared[0] == 15:
-        at = _varint(p, at, end, &more)
-        if at < 0 or more > (1ULL << 62):
-            return -1
-        shared[0] += more
-    if length[0] == 15:
-        at = _varint(p, at, end, &more)
-        if at < 0 or more > (1ULL << 62):
-            return -1
-        length[0] += more
+cdef Py_ssize_t _walk_to(const uint8_t* d, Py_ssize_t end, Py_ssize_t upto,
+                         Bytes key) except -1:
+    """Rebuild key ``upto`` of the decoded bucket d[:end] into key; the position after it."""
+    cdef Py_ssize_t at = 0, j
+    cdef uint64_t shared = 0, length = 0
+    for j in range(upto + 1):
+        if j:
+            at = fc_pair(d, at, end, &shared, &length)
+        else:
+            at = fc_varint(d, at, end, &length)
+        key.set(<Py_ssize_t>shared, d + at, <Py_ssize_t>length)
+        at += <Py_ssize_t>length
     return at
 
 
-cdef class _Bytes:
-    """A growing byte buffer: the build's output, or one key rebuilt (an iterator, a select
-    and the open's check each own one). No Python object per key."""
-    cdef uint8_t* p
-    cdef Py_ssize_t n, cap
-
-    def __cinit__(self, Py_ssize_t cap=256):
-        self.cap = cap
-        self.p = <uint8_t*>PyMem_Malloc(self.cap)
-        if self.p == NULL:
-            raise MemoryError()
-
-    def __dealloc__(self):
-        PyMem_Free(self.p)
-
-    cdef int reserve(self, Py_ssize_t total) except -1:
-        """Room for ``total`` bytes in all."""
-        cdef Py_ssize_t cap = self.cap
-        cdef uint8_t* q
-        while cap < total:
-            cap *= 2
-        if cap != self.cap:
-            q = <uint8_t*>PyMem_Realloc(self.p, cap)
-            if q == NULL:
-                raise MemoryError()
-            self.p = q
-            self.cap = cap
-        return 0
-
-    cdef int set(self, Py_ssize_t keep, const uint8_t* s, Py_ssize_t size) except -1:
-        """Keep the first ``keep`` bytes (keep <= n) and append ``size`` from s."""
-        self.reserve(keep + size)
-        if size:
-            memcpy(self.p + keep, s, size)
-        self.n = keep + size
-        return 0
-
-    cdef int write(self, const uint8_t* s, Py_ssize_t size) except -1:
-        return self.set(self.n, s, size)
-
-    cdef int varint(self, uint64_t v) except -1:
-        self.reserve(self.n + 10)
-        while v >= 0x80:
-            self.p[self.n] = <uint8_t>(v & 0x7F) | 0x80
-            self.n += 1
-            v >>= 7
-        self.p[self.n] = <uint8_t>v
-        self.n += 1
-        return 0
-
-    cdef int pair(self, uint64_t shared, uint64_t length) except -1:
-        self.reserve(self.n + 1)
-        self.p[self.n] = <uint8_t>(((shared if shared < 15 else 15) << 4)
-                                   | (length if length < 15 else 15))
-        self.n += 1
-        if shared >= 15:
-            self.varint(shared - 15)
-        if length >= 15:
-            self.varint(length - 15)
-        return 0
-
-    cdef bytes take(self):
-        return PyBytes_FromStringAndSize(<const char*>self.p, self.n)
-
-    cdef str text(self):
-        """The key as str (its UTF-8 was checked when the keys were opened)."""
-        return PyUnicode_DecodeUTF8(<const char*>self.p, self.n, "surrogatepass")
-
-
 cdef class CompactKeys:
-    """Sorted ``str`` keys, front-coded in buckets of 32 (see the module docstring).
+    """Sorted ``str`` keys, front-coded in buckets of 48 and compressed with a symbol table
+    (see the module docstring).
 
     The ``compact`` backend's store, with the interface of the ``sorted`` backend's
     :class:`~lowram.strings._sortedkeys.SortedKeys` plus :meth:`key_at` (select) and
-    :meth:`index_of` (rank). Costs: ``in``, rank and lower bound O(log(n / 32)) head
-    comparisons plus a walk of at most 32 keys; select the walk alone; iteration O(1) per key
-    after the first. Memory: the bytes each key does not share with the key before it, a
-    byte (rarely more) of lengths per key, and 8 bytes per 32 keys (offset and locator; 12
-    past 4 GiB of keys).
+    :meth:`index_of` (rank). Costs: ``in``, rank and lower bound O(log(n / 32)) comparisons of
+    8-byte leads plus a walk of at most 48 keys, decoding the bucket as it goes; select the
+    walk alone; iteration O(1) per key after the first. Memory: the coded bytes each key does
+    not share with the key before it, with its byte (rarely more) of lengths; 12 bytes per
+    bucket (offset and locator; 16 past 4 GiB of keys); the symbol table (at most 2.3 KiB).
 
     >>> s = CompactKeys.build(["apple", "applet", "apply", "banana"])
     >>> len(s), "applet" in s, "appl" in s, s.index_of("apply"), s.key_at(3)
@@ -207,18 +139,21 @@ cdef class CompactKeys:
     ['apple', 'applet', 'apply']
     """
 
-    cdef readonly object buffer     #: bytes-like: the buckets
+    cdef readonly object buffer     #: bytes-like: the buckets (coded when ``table`` is not empty)
     cdef readonly object offsets    #: numpy uint32/uint64 array of buckets + 1 offsets
-    cdef object _leads              # each bucket head's first 4 bytes, built at open
-    cdef const uint32_t[::1] _lead
+    cdef readonly bytes table       #: the symbol table: lengths, then 8 bytes per symbol
+    cdef object _leads              # each bucket head's first 8 bytes, built at open
+    cdef const lead_t[::1] _lead
     cdef const uint8_t[::1] _buf
     cdef const uint8_t* _p
     cdef const uint32_t[::1] _off32
     cdef const uint64_t[::1] _off64
-    cdef bint _wide
+    cdef bint _wide, _coded
     cdef Py_ssize_t _n, _nb, _b
+    cdef size_t _scratch            # bytes a bucket may decode to, with the decoder's slack
+    cdef lr_symtab _t
 
-    def __cinit__(self, data, offsets, Py_ssize_t n, Py_ssize_t bucket):
+    def __cinit__(self, data, offsets, Py_ssize_t n, Py_ssize_t bucket, table=b""):
         # what is checked once must not change after: a writable buffer or array is copied
         # (a read-only memory map or bytes is used in place) and the offsets kept read-only
         if not memoryview(data).readonly:
@@ -242,6 +177,7 @@ cdef class CompactKeys:
             self._off64 = offsets
         else:
             raise ValueError(f"compact keys: offsets of dtype {offsets.dtype}")
+        self._read_table(bytes(table))
         self.buffer = data
         self.offsets = offsets
         self._buf = memoryview(data).cast("B") if len(data) else memoryview(b"\0")
@@ -249,21 +185,49 @@ cdef class CompactKeys:
         self._n = n
         self._b = bucket
         self._validate(self._buf.shape[0] if len(data) else 0)
-        self._leads = np.zeros(max(self._nb, 1), dtype=np.uint32)
+        self._leads = np.zeros(max(self._nb, 1), dtype=np.uint64)
         self._lead = self._leads
         self._index()
 
-    cdef void _index(self) noexcept:
-        """The locator: each head's first 4 bytes as one big-endian number (zeros past a
+    cdef int _read_table(self, bytes table) except -1:
+        """The symbol table from its bytes: ValueError for a count, length or symbol out of
+        place. An empty table: the buckets are stored as they are."""
+        cdef Py_ssize_t c, k, size = len(table), nsym = len(table) // 9
+        cdef const uint8_t* t = <const uint8_t*>PyBytes_AS_STRING(table)
+        cdef uint64_t v
+        if size % 9 or nsym > 255:
+            raise ValueError(f"compact keys: a symbol table of {size} bytes")
+        memset(&self._t, 0, sizeof(lr_symtab))
+        for c in range(nsym):
+            if not 1 <= t[c] <= 8:
+                raise ValueError(f"compact keys: symbol {c} of length {t[c]}")
+            v = 0
+            for k in range(8):
+                v |= <uint64_t>t[nsym + 8 * c + k] << (8 * k)
+            if t[c] < 8 and v >> (8 * t[c]):
+                raise ValueError(f"compact keys: symbol {c} has bytes past its length")
+            self._t.sym[c] = v
+            self._t.len[c] = t[c]
+        self._t.n = <int>nsym
+        lr_symtab_index(&self._t)
+        self._coded = nsym > 0
+        self.table = table
+        return 0
+
+    cdef void _index(self) except *:
+        """The locator: each head's first 8 bytes as one big-endian number (zeros past a
         shorter head), in bucket order. Keys in order have leads in order, so a binary search
-        over this 4-byte-per-bucket array (in cache) leaves only the heads whose lead equals
+        over this 8-byte-per-bucket array (in cache) leaves only the heads whose lead equals
         the probe's to compare in the data."""
         cdef Py_ssize_t b, at
-        cdef uint64_t hlen
-        cdef uint32_t[::1] lead = self._leads
+        cdef uint64_t hlen = 0
+        cdef lead_t[::1] lead = self._leads
+        cdef Bytes scratch = Bytes(self._scratch + 1)
+        cdef _Cur c
         for b in range(self._nb):
-            at = _varint(self._p, self._start(b), self._start(b + 1), &hlen)
-            lead[b] = _lead_of(self._p + at, <Py_ssize_t>hlen)
+            self._open(b, &c, scratch.p)
+            at = self._head(&c, &hlen)
+            lead[b] = _lead_of(c.out + at, <Py_ssize_t>hlen)
 
     cdef inline Py_ssize_t _start(self, Py_ssize_t b) noexcept nogil:
         if self._wide:
@@ -274,33 +238,99 @@ cdef class CompactKeys:
         cdef Py_ssize_t left = self._n - b * self._b
         return left if left < self._b else self._b
 
+    # -- reading a bucket
+
+    cdef inline void _open(self, Py_ssize_t b, _Cur* c, uint8_t* scratch,
+                           bint whole=False) noexcept nogil:
+        """Start reading bucket b, decoding into scratch (``_scratch`` bytes): as it is read,
+        or ``whole`` at once (one tight loop, for a walk that reads most of it)."""
+        cdef Py_ssize_t s = self._start(b)
+        c.codes = self._p + s
+        c.pos = 0
+        c.end = <size_t>(self._start(b + 1) - s)
+        if self._coded:
+            c.buf = scratch
+            c.out = scratch
+            c.o = 0
+            if whole:
+                lr_sym_decode(&self._t, c.codes, &c.pos, c.end, scratch, &c.o, <size_t>-1)
+        else:
+            c.buf = NULL
+            c.out = c.codes
+            c.o = c.end
+            c.pos = c.end   # nothing to decode
+
+    cdef inline void _fill(self, _Cur* c, size_t need) noexcept nogil:
+        """Decode until ``need`` bytes are out or the bucket ends. (The open decoded every
+        bucket whole, so no code here is out of place.)"""
+        if c.o < need and c.pos < c.end:
+            lr_sym_decode(&self._t, c.codes, &c.pos, c.end, c.buf, &c.o, need)
+
+    cdef inline Py_ssize_t _head(self, _Cur* c, uint64_t* hlen) noexcept nogil:
+        """Read the bucket's first key: the position of its bytes, all of them decoded."""
+        cdef Py_ssize_t at
+        self._fill(c, 10)
+        at = fc_varint(c.out, 0, <Py_ssize_t>c.o, hlen)
+        self._fill(c, <size_t>at + hlen[0])
+        return at
+
+    cdef const uint8_t* _bucket(self, Py_ssize_t b, Bytes dec, Py_ssize_t* size) except NULL:
+        """Bucket b decoded whole (into dec when the keys are coded); its size in *size."""
+        cdef Py_ssize_t s = self._start(b), e = self._start(b + 1)
+        cdef size_t pos = 0, o = 0
+        if not self._coded:
+            size[0] = e - s
+            return self._p + s
+        dec.reserve(self._scratch)
+        lr_sym_fill(&self._t, self._p + s, &pos, <size_t>(e - s), dec.p, &o, <size_t>-1)
+        dec.n = <Py_ssize_t>o
+        size[0] = <Py_ssize_t>o
+        return dec.p
+
     cdef int _validate(self, Py_ssize_t size) except -1:
-        """Walk every bucket once; ValueError naming the first thing out of place."""
-        cdef Py_ssize_t b, j, at, end, cnt, ch
+        """Decode and walk every bucket once; ValueError naming the first thing out of
+        place."""
+        cdef Py_ssize_t b, j, at, end, cnt, ch, s, e, most = 0
         cdef uint64_t shared, length
-        cdef _Bytes key = _Bytes(), last = _Bytes()
+        cdef size_t pos, o
+        cdef const uint8_t* d
+        cdef Bytes key = Bytes(), last = Bytes(), dec = Bytes()
         if self._start(0) != 0 or self._start(self._nb) != size:
             raise ValueError("compact keys: offsets do not span the data")
         for b in range(self._nb):
-            at = self._start(b)
-            end = self._start(b + 1)
-            if end < at or end > size:
+            s = self._start(b)
+            e = self._start(b + 1)
+            if e < s or e > size:
                 raise ValueError(f"compact keys: bucket {b} runs outside the data")
+            if self._coded:
+                # a code decodes to at most 8 bytes, and the decoder writes 8 at a time
+                dec.reserve(8 * (e - s) + 16)
+                pos = o = 0
+                if lr_sym_fill(&self._t, self._p + s, &pos, <size_t>(e - s), dec.p, &o,
+                               <size_t>-1) < 0 or pos != <size_t>(e - s):
+                    raise ValueError(f"compact keys: bucket {b} holds a code out of place")
+                d = dec.p
+                end = <Py_ssize_t>o
+                most = max(most, end)
+            else:
+                d = self._p + s
+                end = e - s
+            at = 0
             cnt = self._count(b)
             for j in range(cnt):
                 shared = 0
                 if j:
-                    at = _pair(self._p, at, end, &shared, &length)
+                    at = fc_pair(d, at, end, &shared, &length)
                     if at >= 0 and shared > <uint64_t>key.n:
                         raise ValueError(f"compact keys: bucket {b} key {j}: bad shared length")
                 else:
-                    at = _varint(self._p, at, end, &length)
+                    at = fc_varint(d, at, end, &length)
                 if at < 0 or length == 0 or length > <uint64_t>(end - at):
                     raise ValueError(f"compact keys: bucket {b} key {j}: bad length")
-                if j and shared < <uint64_t>key.n and self._p[at] <= key.p[shared]:
+                if j and shared < <uint64_t>key.n and d[at] <= key.p[shared]:
                     raise ValueError(f"compact keys: bucket {b} key {j} is not after the key "
                                      "before it")
-                key.set(<Py_ssize_t>shared, self._p + at, <Py_ssize_t>length)
+                key.set(<Py_ssize_t>shared, d + at, <Py_ssize_t>length)
                 at += <Py_ssize_t>length
                 # UTF-8 from the first byte of the character holding the last shared byte
                 # (the shared bytes before it were checked with the key before; that
@@ -310,27 +340,40 @@ cdef class CompactKeys:
                     ch -= 1
                 if lowram_utf8_bad(key.p + ch, key.n - ch, 1) >= 0:
                     raise ValueError(f"compact keys: bucket {b} key {j} is not UTF-8")
-                if j == 0 and b and _cmp(key.p, key.n, last.p, last.n) <= 0:
+                if j == 0 and b and fc_cmp(key.p, key.n, last.p, last.n) <= 0:
                     raise ValueError(f"compact keys: bucket {b}'s first key is not after the "
                                      "last of the bucket before")
             if at != end:
                 raise ValueError(f"compact keys: bucket {b} has bytes past its keys")
             last.set(0, key.p, key.n)
+        # a bucket decodes to the same bytes every time, and the decoder writes at most 8
+        # bytes from a position before its end
+        self._scratch = <size_t>(most + 16) if self._coded else 0
         return 0
 
     @staticmethod
-    def build(keys, Py_ssize_t bucket=BUCKET):
-        """Build from distinct non-empty keys sorted by code point: a list of ``str``, or a
-        :class:`~lowram.strings._sortedkeys.SortedKeys` (read from its bytes, no ``str`` made).
-        O(total bytes); memory: the output and one key."""
+    def build(keys, Py_ssize_t bucket=BUCKET, bint compress=True):
+        """Build from distinct non-empty keys sorted by code point: a list of ``str``, gathered
+        keys (a :class:`~lowram.strings._gather.KeyStream`: already front-coded, so only each
+        bucket's head is written whole) or a :class:`~lowram.strings._sortedkeys.SortedKeys`
+        (read from its bytes); no ``str`` is made from either.
+        ``compress``: code the buckets with a symbol table trained on a sample of them (kept
+        only when it makes them smaller). O(total bytes); memory: the front-coded buckets and
+        their coded copy."""
+        from lowram.strings._gather import KeyStream
         from lowram.strings._sortedkeys import SortedKeys
-        cdef _Bytes out = _Bytes(1 << 16)
+        cdef Bytes out = Bytes(1 << 16)
         cdef Py_ssize_t i, n, size, nb = 0
         cdef uint64_t[::1] offs
         cdef const uint8_t[::1] text
-        cdef _Bytes prev = _Bytes()
+        cdef Bytes prev = Bytes()
         cdef const char* cp
-        if isinstance(keys, SortedKeys):
+        if isinstance(keys, KeyStream):
+            n = len(keys)
+            offsets = np.zeros((n + bucket - 1) // bucket + 1, dtype=np.uint64)
+            offs = offsets
+            _put_stream(out, keys.buffer, n, bucket, offs)
+        elif isinstance(keys, SortedKeys):
             text = memoryview(keys.buffer).cast("B") if len(keys.buffer) else memoryview(b"\0")
             n = len(keys)
             offsets = np.zeros((n + bucket - 1) // bucket + 1, dtype=np.uint64)
@@ -355,69 +398,127 @@ cdef class CompactKeys:
                 if i % bucket == bucket - 1 or i == n - 1:
                     nb += 1
                     offs[nb] = out.n
+        table = b""
+        if compress and n:
+            coded, coded_offsets, table = _compress(out, offs)
+            if table:
+                out = coded
+                offsets = coded_offsets
         data = out.take()
         del out
         if len(data) < 2 ** 32:
             offsets = offsets.astype(np.uint32)
-        return CompactKeys(data, offsets, n, bucket)
+        return CompactKeys(data, offsets, n, bucket, table)
 
     # -- search
 
-    cdef Py_ssize_t _search(self, const uint8_t* q, Py_ssize_t qlen, bint* found) noexcept nogil:
-        """Index of the first key >= q; *found: that key is q."""
-        cdef Py_ssize_t lo = 0, hi = self._nb, mid, at, end, j, cnt, m, k, base
-        cdef uint64_t hlen, shared, length
-        cdef uint32_t ql = _lead_of(q, qlen)
+    cdef Py_ssize_t _search(self, const uint8_t* q, Py_ssize_t qlen, bint* found) except -2:
+        """Index of the first key >= q; *found: that key is q. A bucket decodes into a buffer
+        on the stack (on the heap for buckets of long keys)."""
+        cdef uint8_t stack[_STACK]
+        cdef uint8_t* scratch = stack
+        cdef Py_ssize_t r
+        if self._scratch > _STACK:
+            scratch = <uint8_t*>PyMem_Malloc(self._scratch)
+            if scratch == NULL:
+                raise MemoryError()
+        r = self._search_in(q, qlen, found, scratch)
+        if scratch != stack:
+            PyMem_Free(scratch)
+        return r
+
+    cdef Py_ssize_t _search_in(self, const uint8_t* q, Py_ssize_t qlen, bint* found,
+                               uint8_t* scratch) noexcept nogil:
+        cdef Py_ssize_t lo = self._locate(q, qlen, -1, scratch)
+        cdef _Cur c
         found[0] = False
-        while lo < hi:   # the first bucket whose lead is not below q's
-            mid = (lo + hi) >> 1
-            if self._lead[mid] < ql:
-                lo = mid + 1
-            else:
-                hi = mid
-        hi = self._nb
-        k = lo
-        while k < hi:    # the first bucket whose lead is past q's
-            mid = (k + hi) >> 1
-            if self._lead[mid] <= ql:
-                k = mid + 1
-            else:
-                hi = mid
-        hi = k
-        while lo < hi:   # among equal leads, the first bucket whose head is past q
-            mid = (lo + hi) >> 1
-            at = _varint(self._p, self._start(mid), self._start(mid + 1), &hlen)
-            if _cmp(self._p + at, <Py_ssize_t>hlen, q, qlen) > 0:
-                hi = mid
-            else:
-                lo = mid + 1
         if lo == 0:
             return 0
-        base = (lo - 1) * self._b
-        at = self._start(lo - 1)
-        end = self._start(lo)
-        at = _varint(self._p, at, end, &hlen)
-        m = _lcp(self._p + at, <Py_ssize_t>hlen, q, qlen)
+        self._open(lo - 1, &c, scratch, True)
+        return self._walk(&c, lo - 1, q, qlen, found)
+
+    cdef inline Py_ssize_t _leads_from(self, lead_t ql, bint past, Py_ssize_t hint) \
+            noexcept nogil:
+        """The first bucket whose lead is not below ql (``past``: is above ql), searched
+        from ``hint`` (a bucket near the answer, as the last one of a sorted batch is) by
+        doubling steps, or over all buckets when hint is -1."""
+        cdef Py_ssize_t lo = 0, hi = self._nb, mid, step = 1
+        if hint >= 0:
+            if hint > self._nb:
+                hint = self._nb
+            if hint < self._nb and (self._lead[hint] < ql or (past and self._lead[hint] == ql)):
+                lo = hint + 1               # the answer is past hint: step forward
+                while lo + step <= self._nb and (self._lead[lo + step - 1] < ql or
+                                                 (past and self._lead[lo + step - 1] == ql)):
+                    lo += step
+                    step *= 2
+                hi = lo + step if lo + step < self._nb else self._nb
+            else:                           # at or before hint: step back
+                hi = hint
+                while hi - step >= 0 and not (self._lead[hi - step] < ql or
+                                              (past and self._lead[hi - step] == ql)):
+                    hi -= step
+                    step *= 2
+                lo = hi - step + 1 if hi - step + 1 > 0 else 0
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if self._lead[mid] < ql or (past and self._lead[mid] == ql):
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+    cdef Py_ssize_t _locate(self, const uint8_t* q, Py_ssize_t qlen, Py_ssize_t hint,
+                            uint8_t* scratch) noexcept nogil:
+        """The first bucket whose head is past q (so q, if stored, is in the bucket before):
+        the leads bound the buckets to compare, then the heads with q's lead are compared
+        in the data (decoding only the head)."""
+        cdef lead_t ql = _lead_of(q, qlen)
+        cdef Py_ssize_t lo = self._leads_from(ql, False, hint), mid, at
+        cdef Py_ssize_t hi = self._leads_from(ql, True, lo)
+        cdef uint64_t hlen = 0
+        cdef _Cur c
+        while lo < hi:   # among equal leads, the first bucket whose head is past q
+            mid = (lo + hi) >> 1
+            self._open(mid, &c, scratch)
+            at = self._head(&c, &hlen)
+            if fc_cmp(c.out + at, <Py_ssize_t>hlen, q, qlen) > 0:
+                hi = mid
+            else:
+                lo = mid + 1
+        return lo
+
+    cdef Py_ssize_t _walk(self, _Cur* c, Py_ssize_t b, const uint8_t* q, Py_ssize_t qlen,
+                          bint* found) noexcept nogil:
+        """Rank of the first key >= q, q sorting at or after bucket b's head (open in c);
+        *found: that key is q."""
+        cdef Py_ssize_t at, j, cnt, m, k, base = b * self._b
+        cdef uint64_t hlen = 0, shared = 0, length = 0
+        found[0] = False
+        at = self._head(c, &hlen)
+        m = fc_lcp(c.out + at, <Py_ssize_t>hlen, q, qlen)
         if m == <Py_ssize_t>hlen and m == qlen:
             found[0] = True
             return base
         at += <Py_ssize_t>hlen
-        cnt = self._count(lo - 1)
+        cnt = self._count(b)
         # the key before (the head here) sorts below q and shares its first m bytes with it
         for j in range(1, cnt):
-            at = _pair(self._p, at, end, &shared, &length)
+            self._fill(c, <size_t>at + 21)    # a pair is at most 21 bytes
+            at = fc_pair(c.out, at, <Py_ssize_t>c.o, &shared, &length)
             if <Py_ssize_t>shared > m:        # differs from q where its predecessor did
                 at += <Py_ssize_t>length
                 continue
             if <Py_ssize_t>shared < m:        # larger than its predecessor where that matched q
                 return base + j
-            k = _lcp(self._p + at, <Py_ssize_t>length, q + m, qlen - m)
+            self._fill(c, <size_t>at + length)
+            k = fc_lcp(c.out + at, <Py_ssize_t>length, q + m, qlen - m)
             if k == <Py_ssize_t>length:
                 if m + k == qlen:
                     found[0] = True
                     return base + j
                 m += k                        # a proper prefix of q: below it
-            elif m + k == qlen or self._p[at + k] > q[m + k]:
+            elif m + k == qlen or c.out[at + k] > q[m + k]:
                 return base + j               # q is a prefix of it, or it is larger
             else:
                 m += k
@@ -447,17 +548,63 @@ cdef class CompactKeys:
         return found
 
     def contains_many(self, strings):
-        """A numpy bool array: ``s in self`` for each of ``strings``, looped in C."""
+        """A numpy bool array: ``s in self`` for each of ``strings``, looped in C.
+
+        The keys are looked up in the order of their first 8 UTF-8 bytes (answers go back
+        to each key's place): each search starts from the bucket the one before found, and
+        a bucket two keys share is decoded once. Cost: a sort of n 8-byte numbers plus one
+        lookup per key, most of them a few steps from the last; memory: 25 bytes per key
+        while it runs, besides the UTF-8 of the keys that are not ASCII."""
         cdef list seq = list(strings)
-        out = np.zeros(len(seq), dtype=np.bool_)
-        cdef uint8_t[::1] res = out.view(np.uint8)
-        cdef Py_ssize_t i
+        cdef Py_ssize_t i, k, n = len(seq), size, b, cur = -1, hint = -1
+        cdef const char* p
+        cdef uint64_t lead
         cdef bint found
-        for i in range(len(seq)):
+        cdef _Cur c
+        out = np.zeros(n, dtype=np.bool_)
+        cdef uint8_t[::1] res = out.view(np.uint8)
+        addr_a = np.zeros(n, dtype=np.uint64)
+        size_a = np.full(n, -1, dtype=np.int64)
+        keys_a = np.zeros(n, dtype=np.uint64)
+        cdef uint64_t[::1] addr = addr_a, prefix = keys_a
+        cdef int64_t[::1] sizes = size_a
+        held = []   # the UTF-8 of keys that are not ASCII, alive while they are read
+        for i in range(n):
             key = seq[i]
-            if PyUnicode_Check(key):
-                self._find(key, &found)
-                res[i] = found
+            if not PyUnicode_Check(key):
+                continue
+            if PyUnicode_IS_ASCII(key):
+                p = PyUnicode_AsUTF8AndSize(key, &size)
+            else:
+                raw = (<str>key).encode("utf-8", "surrogatepass")
+                held.append(raw)
+                p = PyBytes_AS_STRING(raw)
+                size = len(raw)
+            addr[i] = <uint64_t><size_t>p
+            sizes[i] = size
+            lead = 0
+            for k in range(8):
+                lead = (lead << 8) | (<uint8_t>p[k] if k < size else 0)
+            prefix[i] = lead
+        order_a = np.argsort(keys_a, kind="stable").astype(np.intp)
+        cdef const Py_ssize_t[::1] order = order_a
+        # one buffer for the heads a search compares, one for the bucket kept decoded
+        cdef Bytes heads = Bytes(self._scratch + 1), bucket = Bytes(self._scratch + 1)
+        for k in range(n):
+            i = order[k]
+            if sizes[i] < 0:
+                continue
+            b = self._locate(<const uint8_t*><size_t>addr[i], <Py_ssize_t>sizes[i], hint,
+                             heads.p)
+            hint = b
+            if b == 0:
+                continue
+            if b - 1 != cur:
+                self._open(b - 1, &c, bucket.p, True)
+                cur = b - 1
+            self._walk(&c, b - 1, <const uint8_t*><size_t>addr[i], <Py_ssize_t>sizes[i],
+                       &found)
+            res[i] = found
         return out
 
     def lower_bound(self, bytes key):
@@ -492,30 +639,21 @@ cdef class CompactKeys:
 
     # -- select and iteration
 
-    cdef Py_ssize_t _walk(self, Py_ssize_t b, Py_ssize_t upto, _Bytes key) except -1:
-        """Rebuild key ``upto`` of bucket b into key; the position after it."""
-        cdef Py_ssize_t at = self._start(b), end = self._start(b + 1), j
-        cdef uint64_t shared = 0, length
-        for j in range(upto + 1):
-            if j:
-                at = _pair(self._p, at, end, &shared, &length)
-            else:
-                at = _varint(self._p, at, end, &length)
-            key.set(<Py_ssize_t>shared, self._p + at, <Py_ssize_t>length)
-            at += <Py_ssize_t>length
-        return at
-
     def key_at(self, Py_ssize_t i):
-        """The ``i``-th key in sorted order (select): a walk of at most 32 keys."""
-        cdef _Bytes key = _Bytes()
+        """The ``i``-th key in sorted order (select): a walk of at most 48 keys."""
+        cdef Bytes key = Bytes(), dec = Bytes()
+        cdef Py_ssize_t end
+        cdef const uint8_t* d
         if not 0 <= i < self._n:
             raise IndexError(i)
-        self._walk(i // self._b, i % self._b, key)
+        d = self._bucket(i // self._b, dec, &end)
+        _walk_to(d, end, i % self._b, key)
         return key.text()
 
     def iter_range(self, Py_ssize_t lo, Py_ssize_t hi):
         """Yield keys ``lo`` to ``hi - 1`` in order, each rebuilt from the one before."""
-        cdef _Bytes key = _Bytes()
+        cdef Bytes key = Bytes(), dec = Bytes()
+        cdef const uint8_t* d = NULL
         cdef Py_ssize_t i, b, j, at = 0, end = 0
         cdef uint64_t shared, length
         lo = max(lo, 0)
@@ -525,11 +663,11 @@ cdef class CompactKeys:
             b = i // self._b
             j = i % self._b
             if j == 0 or i == lo:
-                at = self._walk(b, j, key)
-                end = self._start(b + 1)
+                d = self._bucket(b, dec, &end)
+                at = _walk_to(d, end, j, key)
             else:
-                at = _pair(self._p, at, end, &shared, &length)
-                key.set(<Py_ssize_t>shared, self._p + at, <Py_ssize_t>length)
+                at = fc_pair(d, at, end, &shared, &length)
+                key.set(<Py_ssize_t>shared, d + at, <Py_ssize_t>length)
                 at += <Py_ssize_t>length
             yield key.text()
             i += 1
@@ -538,14 +676,15 @@ cdef class CompactKeys:
 
     @property
     def nbytes(self):
-        """Bytes of the buckets, the offsets array and the locator."""
-        return len(self.buffer) + self.offsets.nbytes + self._leads.nbytes
+        """Bytes of the buckets, the offsets array, the locator and the symbol table's bytes
+        (the decoding table itself is part of this object's own size)."""
+        return len(self.buffer) + self.offsets.nbytes + self._leads.nbytes + len(self.table)
 
     def to_bytes(self):
-        """Header, offsets, then the buckets."""
+        """Header, offsets, symbol table, then the buckets."""
         head = _HEADER.pack(self._n, self._nb, len(self.buffer), self._b,
-                            self.offsets.dtype.itemsize)
-        return b"".join([head, self.offsets.tobytes(), bytes(self.buffer)])
+                            self.offsets.dtype.itemsize, len(self.table) // 9)
+        return b"".join([head, self.offsets.tobytes(), self.table, bytes(self.buffer)])
 
     @staticmethod
     def from_buffer(view):
@@ -554,17 +693,58 @@ cdef class CompactKeys:
         view = memoryview(view).cast("B")
         if len(view) < _HEADER.size:
             raise ValueError("compact keys: payload shorter than its header")
-        n, nb, size, bucket, width = _HEADER.unpack_from(view)
-        if width not in (4, 8) or bucket < 1 or bucket > 1 << 16:
-            raise ValueError(f"compact keys: offset width {width}, bucket {bucket}")
+        n, nb, size, bucket, width, nsym = _HEADER.unpack_from(view)
+        if width not in (4, 8) or bucket < 1 or bucket > 1 << 16 or nsym > 255:
+            raise ValueError(f"compact keys: offset width {width}, bucket {bucket}, "
+                             f"{nsym} symbols")
         if nb != (n + bucket - 1) // bucket:
             raise ValueError(f"compact keys: {nb} buckets for {n} keys of {bucket} each")
         start = _HEADER.size
         end = start + (nb + 1) * width
-        if end + size != len(view):
+        table_end = end + 9 * nsym
+        if table_end + size != len(view):
             raise ValueError("compact keys: payload length does not match its header")
         offsets = np.frombuffer(view[start:end], dtype=np.uint32 if width == 4 else np.uint64)
-        return CompactKeys(view[end:], offsets, n, bucket)
+        return CompactKeys(view[table_end:], offsets, n, bucket, bytes(view[end:table_end]))
+
+
+cdef tuple _compress(Bytes out, const uint64_t[::1] offs):
+    """Train a symbol table on a sample of the front-coded buckets out[offs[b]:offs[b + 1]]
+    (about 64 KiB of whole buckets, spread over all of them) and code every bucket with it.
+    (coded bytes, their offsets, the table's bytes), or (None, None, b"") when coding does not
+    make the buckets smaller."""
+    cdef Py_ssize_t nb = offs.shape[0] - 1, b, i, k, seg, nseg = 0, target = 1 << 16
+    cdef Bytes sample = Bytes(target + 256), ends
+    cdef Bytes coded
+    cdef size_t* e
+    cdef lr_symtab t
+    cdef uint64_t[::1] new
+    k = nb if <Py_ssize_t>out.n <= target else max(1, nb * target // out.n)
+    ends = Bytes(k * sizeof(size_t) + 8)
+    e = <size_t*>ends.p
+    for i in range(k):
+        b = i * nb // k
+        seg = <Py_ssize_t>(offs[b + 1] - offs[b])
+        if nseg and sample.n + seg > 2 * target:
+            break
+        sample.write(out.p + offs[b], seg)
+        e[nseg] = <size_t>sample.n
+        nseg += 1
+    if lr_symtab_train(&t, sample.p, e, <size_t>nseg) < 0:
+        raise MemoryError()
+    coded = Bytes(out.n // 2 + 64)
+    new_offsets = np.zeros(nb + 1, dtype=np.uint64)
+    new = new_offsets
+    for b in range(nb):
+        seg = <Py_ssize_t>(offs[b + 1] - offs[b])
+        coded.reserve(coded.n + 2 * seg)
+        coded.n += <Py_ssize_t>lr_sym_encode(&t, out.p + offs[b], <size_t>seg, coded.p + coded.n)
+        new[b + 1] = <uint64_t>coded.n
+    if coded.n >= out.n or t.n == 0:
+        return None, None, b""
+    lens = bytes([t.len[i] for i in range(t.n)])
+    syms = b"".join([(<uint64_t>t.sym[i]).to_bytes(8, "little") for i in range(t.n)])
+    return coded, new_offsets, lens + syms
 
 
 ctypedef fused span_t:
@@ -572,11 +752,11 @@ ctypedef fused span_t:
     uint64_t
 
 
-cdef int _put_spans(_Bytes out, const uint8_t* text, const span_t[::1] spans, Py_ssize_t n,
+cdef int _put_spans(Bytes out, const uint8_t* text, const span_t[::1] spans, Py_ssize_t n,
                     Py_ssize_t bucket, uint64_t[::1] offs) except -1:
     """Write the n keys text[spans[i]:spans[i + 1]] (a SortedKeys' buffer and offsets, read
     in place whatever their width), each bucket's end into offs[1:]."""
-    cdef _Bytes prev = _Bytes()
+    cdef Bytes prev = Bytes()
     cdef Py_ssize_t i, nb = 0
     for i in range(n):
         _put(out, prev, i % bucket, text + spans[i], <Py_ssize_t>(spans[i + 1] - spans[i]))
@@ -586,12 +766,39 @@ cdef int _put_spans(_Bytes out, const uint8_t* text, const span_t[::1] spans, Py
     return 0
 
 
-cdef int _put(_Bytes out, _Bytes prev, Py_ssize_t j, const uint8_t* s, Py_ssize_t size) except -1:
+cdef int _put_stream(Bytes out, const uint8_t[::1] data, Py_ssize_t n, Py_ssize_t bucket,
+                     uint64_t[::1] offs) except -1:
+    """Write the n front-coded keys of data (a KeyStream's buffer) in buckets: a key inside a
+    bucket keeps its pair and bytes as they are, a head is written whole; each bucket's end
+    into offs[1:]."""
+    cdef Bytes key = Bytes()
+    cdef Py_ssize_t i, at = 0, start, end = data.shape[0] if n else 0, nb = 0
+    cdef uint64_t shared, length
+    cdef const uint8_t* p = &data[0] if n else NULL
+    for i in range(n):
+        start = at
+        at = fc_pair(p, at, end, &shared, &length)
+        if at < 0 or shared > <uint64_t>key.n or length > <uint64_t>(end - at):
+            raise RuntimeError("the gathered keys are damaged")
+        key.set(<Py_ssize_t>shared, p + at, <Py_ssize_t>length)
+        at += <Py_ssize_t>length
+        if i % bucket == 0:
+            out.varint(<uint64_t>key.n)
+            out.write(key.p, key.n)
+        else:
+            out.write(p + start, at - start)
+        if i % bucket == bucket - 1 or i == n - 1:
+            nb += 1
+            offs[nb] = out.n
+    return 0
+
+
+cdef int _put(Bytes out, Bytes prev, Py_ssize_t j, const uint8_t* s, Py_ssize_t size) except -1:
     """Write key s as key j of its bucket (whole when j is 0), and remember it in prev."""
     cdef Py_ssize_t shared = 0
     if j:
-        shared = _lcp(prev.p, prev.n, s, size)
-        out.pair(<uint64_t>shared, <uint64_t>(size - shared))
+        shared = fc_lcp(prev.p, prev.n, s, size)
+        fc_put_pair(out, <uint64_t>shared, <uint64_t>(size - shared))
     else:
         out.varint(<uint64_t>size)
     out.write(s + shared, size - shared)

@@ -1,7 +1,8 @@
 """The ``compact`` backend: lowram's own compressed string dictionary.
 
-Sorted keys front-coded in buckets of 32 (:class:`~lowram.strings.backends._compact.
-CompactKeys`): each key stores only the bytes it does not share with the key before it. Every
+Sorted keys front-coded in buckets of 48, each bucket coded with a symbol table
+(:class:`~lowram.strings.backends._compact.CompactKeys`): each key stores only the bytes it
+does not share with the key before it, and common runs of bytes take one byte each. Every
 ``str`` is held (lone surrogates too, via ``surrogatepass``), a key's id in a StringMap is its
 rank, and a saved file is memory-mapped in place and checked whole when opened.
 """
