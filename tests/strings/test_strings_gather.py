@@ -121,3 +121,12 @@ def test_string_set_takes_a_build_budget():
         StringSet(keys, build_budget="1G")
     with pytest.raises(ValueError, match="positive"):
         StringSet(keys, build_budget=0)
+
+
+def test_the_builtin_backend_keeps_the_objects_given():
+    words = [f"w{i}" for i in range(5000)] + [""]
+    s = StringSet(iter(words), backend="builtin")
+    ids = {id(w) for w in words}
+    assert len(s) == 5001 and "" in s and all(id(k) in ids for k in s._backend.impl)
+    with pytest.raises(TypeError, match="not bytes"):
+        StringSet([b"a"], backend="builtin")

@@ -9,7 +9,8 @@ even the keys' whole UTF-8, per key. :class:`Gather` makes it:
 
 - keys are encoded one at a time into a run buffer (their UTF-8 and an 8-byte offset each);
   when it holds a run's worth (a quarter of the budget, at most 64 MiB), the run is sorted
-  (``qsort`` over its offsets; not at all when its keys came in increasing order), its
+  (a multikey quicksort of its offsets, ``csrc/strsort.h``; not at all when its keys came in
+  increasing order), its
   repeats dropped, and it is front-coded into a run: keys that sort together share prefixes,
   so a run is a fraction of the buffer it came from;
 - runs stay in memory while they fit the budget beside the run buffer; past it, every run held
@@ -28,13 +29,12 @@ import tempfile
 
 from lowram._arrow import is_columnar, text_blocks
 from lowram._native._bytes cimport Bytes
-from lowram.strings._frontcode cimport fc_cmp, fc_pair, fc_put_key
+from lowram.strings._frontcode cimport fc_cmp, fc_lcp, fc_pair, fc_put_key
 
 from cpython.bytes cimport PyBytes_AS_STRING
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from libc.stdint cimport int64_t, uint8_t, uint64_t
-from libc.stdlib cimport qsort
-from libc.string cimport memcmp, memcpy, memmove
+from libc.string cimport memcpy, memmove
 
 cdef extern from "Python.h":
     bint PyUnicode_IS_ASCII(object)
@@ -143,17 +143,16 @@ cdef class KeyStream:
         return out
 
 
-# the run buffer and offsets qsort's comparator reads (set just before each sort; the GIL is
-# held all through, so no other build can change them meanwhile)
-cdef const uint8_t* _sort_text = NULL
-cdef const uint64_t* _sort_off = NULL
+cdef extern from *:
+    """
+    #if !defined(__GNUC__) && !defined(__clang__)
+    #define __builtin_prefetch(p) ((void)(p))
+    #endif
+    """
+    void __builtin_prefetch(const void* p) noexcept nogil
 
-
-cdef int _cmp_index(const void* a, const void* b) noexcept nogil:
-    cdef uint64_t i = (<const uint64_t*>a)[0], j = (<const uint64_t*>b)[0]
-    cdef uint64_t si = _sort_off[i], sj = _sort_off[j]
-    return fc_cmp(_sort_text + si, <Py_ssize_t>(_sort_off[i + 1] - si),
-                  _sort_text + sj, <Py_ssize_t>(_sort_off[j + 1] - sj))
+cdef extern from "csrc/strsort.h":
+    int lr_sort_keys(uint64_t* idx, size_t n, const uint8_t* text, const uint64_t* off) nogil
 
 
 cdef class _Cursor:
@@ -220,6 +219,41 @@ cdef class _Cursor:
         return 0
 
 
+cdef int _not_one_str(iterable, what) except -1:
+    if isinstance(iterable, str):
+        raise TypeError(f"{what}() takes an iterable of str, not a single str "
+                        f"(wrap it in a list to store one key)")
+    return 0
+
+
+cdef str _as_str(key, what):
+    """A key that is not exactly str: a str subclass as str; anything else refused by name."""
+    if not isinstance(key, str):
+        raise TypeError(f"{what} holds only str keys, not {type(key).__name__}: {key!r}")
+    return str(key)
+
+
+def collect_objects(iterable, what="StringSet"):
+    """The distinct non-empty keys of ``iterable`` as a ``frozenset`` of its own ``str``
+    objects, and whether "" was among them: the ``builtin`` backend's build, which keeps the
+    objects, so gathering them as bytes first would only add to its peak. Checked as
+    :meth:`Gather.add_keys` checks."""
+    _not_one_str(iterable, what)
+    seen_empty = [False]
+
+    def keys():
+        for key in iterable:
+            if type(key) is not str:
+                key = _as_str(key, what)
+            if not key:
+                seen_empty[0] = True
+                continue
+            yield key
+
+    out = frozenset(keys())
+    return out, seen_empty[0]
+
+
 cdef inline bint _below(_Cursor a, _Cursor b) noexcept:
     return fc_cmp(a.key.p, a.key.n, b.key.p, b.key.n) < 0
 
@@ -240,7 +274,7 @@ cdef class Gather:
     cdef Py_ssize_t nrun        # keys in the run buffer
     cdef bint ordered           # they came in strictly increasing order
     cdef readonly Py_ssize_t budget    #: bytes the gathering may hold
-    cdef readonly Py_ssize_t run_limit #: bytes of a run buffer (text + 16 per key)
+    cdef readonly Py_ssize_t run_limit #: bytes of a run buffer (text + 32 per key)
     cdef list runs              # in-memory runs: [Bytes, keys]
     cdef Py_ssize_t held        # their bytes
     cdef object spill           # the temporary file, once one is needed
@@ -259,8 +293,8 @@ cdef class Gather:
             budget = MIN_BUDGET
         self.budget = budget
         self.run_limit = run_limit if run_limit is not None else min(budget // 4, MAX_RUN)
-        if self.run_limit < 64:
-            self.run_limit = 64
+        # at least a few keys; at most what the sort's 32-bit key numbers and lengths hold
+        self.run_limit = max(64, min(self.run_limit, 1 << 31))
         self.text = Bytes(1 << 16)
         self.offs = Bytes(1 << 12)
         self.runs = []
@@ -287,7 +321,8 @@ cdef class Gather:
         if size == 0:
             self.has_empty = True
             return 0
-        if self.nrun and self.text.n + size + 16 * (self.nrun + 1) > self.run_limit:
+        # a run costs its text and 32 bytes per key while it is sorted (offset, index, item)
+        if self.nrun and self.text.n + size + 32 * (self.nrun + 1) > self.run_limit:
             self._flush()
         if self.ordered and self.nrun:
             off = <uint64_t*>self.offs.p
@@ -310,15 +345,10 @@ cdef class Gather:
             for data, offs, row0 in text_blocks(iterable, what):
                 self._add_block(data, offs)
             return
-        if isinstance(iterable, str):
-            raise TypeError(f"{what}() takes an iterable of str, not a single str "
-                            f"(wrap it in a list to store one key)")
+        _not_one_str(iterable, what)
         for key in iterable:
             if type(key) is not str:
-                if not isinstance(key, str):
-                    raise TypeError(f"{what} holds only str keys, not {type(key).__name__}: "
-                                    f"{key!r}")
-                key = str(key)
+                key = _as_str(key, what)
             if PyUnicode_IS_ASCII(key):
                 p = PyUnicode_AsUTF8AndSize(key, &size)   # an ASCII str's own bytes
                 self.add(<const uint8_t*>p, size)
@@ -335,7 +365,6 @@ cdef class Gather:
     cdef int _flush(self) except -1:
         """Sort the run buffer into a front-coded run (repeats dropped); spill what is held
         when the budget is reached."""
-        global _sort_text, _sort_off
         cdef Py_ssize_t n = self.nrun, k, kept = 0
         cdef uint64_t* off = <uint64_t*>self.offs.p
         cdef uint64_t* idx = NULL
@@ -350,20 +379,23 @@ cdef class Gather:
                 raise MemoryError()
             for k in range(n):
                 idx[k] = k
-            _sort_text = self.text.p
-            _sort_off = off
-            qsort(idx, n, sizeof(uint64_t), _cmp_index)
-            _sort_text = NULL
-            _sort_off = NULL
+            if lr_sort_keys(idx, n, self.text.p, off) < 0:
+                PyMem_Free(idx)
+                raise MemoryError()
             self.runs_sorted += 1
         try:
             for k in range(n):
                 i = idx[k] if idx != NULL else <uint64_t>k
+                if idx != NULL and k + 16 < n:
+                    # in sorted order the keys are read from all over the buffer: ask for a
+                    # key's bytes 16 keys before they are needed
+                    __builtin_prefetch(self.text.p + off[idx[k + 16]])
                 s = off[i]
                 e = off[i + 1]
-                if k and pe - ps == e - s and memcmp(self.text.p + ps, self.text.p + s,
-                                                     e - s) == 0:
-                    continue
+                if k and pe - ps == e - s and fc_lcp(self.text.p + ps, <Py_ssize_t>(pe - ps),
+                                                     self.text.p + s,
+                                                     <Py_ssize_t>(e - s)) == <Py_ssize_t>(e - s):
+                    continue   # a repeat (sorted: next to the key it repeats)
                 fc_put_key(run, prev, self.text.p + s, <Py_ssize_t>(e - s))
                 kept += 1
                 ps = s
@@ -475,7 +507,8 @@ cdef Py_ssize_t _merge(list cursors, Bytes out, Bytes prev) except -1:
         _sift(heap, i, k)
     while k:
         top = <_Cursor>heap[0]
-        if n == 0 or top.key.n != prev.n or memcmp(top.key.p, prev.p, prev.n) != 0:
+        if n == 0 or top.key.n != prev.n or fc_lcp(top.key.p, top.key.n, prev.p,
+                                                   prev.n) != prev.n:
             fc_put_key(out, prev, top.key.p, top.key.n)
             n += 1
         top.next()

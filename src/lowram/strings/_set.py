@@ -8,13 +8,14 @@ import os
 import struct
 import sys
 
+from .._arrow import is_columnar
 from .._fileformat import atomic_write, pack, unpack
 from ..errors import FormatError, LowramError
 from . import backends
 from ._files import read_or_map
 from ._prefix import MISSING, longest_prefix
 from ._core import SetCore
-from ._gather import collect
+from ._gather import collect, collect_objects
 
 __all__ = ["StringSet"]
 
@@ -86,7 +87,11 @@ class StringSet(SetCore, collections.abc.Set):
             if build_budget < 1:
                 raise ValueError(f"build_budget must be a positive number of bytes, not "
                                  f"{build_budget}")
-        keys, has_empty = collect(iterable, "StringSet", build_budget)
+        if backend == "builtin" and not is_columnar(iterable):
+            # a frozenset keeps the objects themselves: gathered bytes would only add to it
+            keys, has_empty = collect_objects(iterable, "StringSet")
+        else:
+            keys, has_empty = collect(iterable, "StringSet", build_budget)
         cls = backends.choose(backend, keys)
         impl = cls.build(keys)
         if impl.count() != len(keys):

@@ -56,6 +56,8 @@ class SetBackend:
         (a KeyStream) say whether any holds "\x00" or a lone surrogate, so a backend with no
         other limit reads no key when none does.
         """
+        if not (cls.nul_free or cls.utf8_only or cls.max_alphabet is not None):
+            return None   # holds every str
         if cls.max_alphabet is None and hasattr(keys, "has_surrogate") and not (
                 (cls.nul_free and keys.has_nul) or (cls.utf8_only and keys.has_surrogate)):
             return None
