@@ -27,6 +27,9 @@ cdef class Bytes:
     def __dealloc__(self):
         PyMem_Free(self.p)
 
+    def __len__(self):
+        return self.n
+
     @property
     def size(self):
         """Bytes in use."""

@@ -358,8 +358,9 @@ cdef class CompactKeys:
         bucket's head is written whole) or a :class:`~lowram.strings._sortedkeys.SortedKeys`
         (read from its bytes); no ``str`` is made from either.
         ``compress``: code the buckets with a symbol table trained on a sample of them (kept
-        only when it makes them smaller). O(total bytes); memory: the front-coded buckets and
-        their coded copy."""
+        only when it makes them smaller). O(total bytes); memory: the result, and from a list
+        or SortedKeys the uncoded buckets as well (gathered keys are read twice instead: once
+        for the sample, once to code each bucket as it is made)."""
         from lowram.strings._gather import KeyStream
         from lowram.strings._sortedkeys import SortedKeys
         cdef Bytes out = Bytes(1 << 16)
@@ -368,11 +369,12 @@ cdef class CompactKeys:
         cdef const uint8_t[::1] text
         cdef Bytes prev = Bytes()
         cdef const char* cp
+        table = b""
         if isinstance(keys, KeyStream):
             n = len(keys)
             offsets = np.zeros((n + bucket - 1) // bucket + 1, dtype=np.uint64)
             offs = offsets
-            _put_stream(out, keys.buffer, n, bucket, offs)
+            out, table = _from_stream(keys.buffer, n, bucket, offs, compress)
         elif isinstance(keys, SortedKeys):
             text = memoryview(keys.buffer).cast("B") if len(keys.buffer) else memoryview(b"\0")
             n = len(keys)
@@ -398,17 +400,15 @@ cdef class CompactKeys:
                 if i % bucket == bucket - 1 or i == n - 1:
                     nb += 1
                     offs[nb] = out.n
-        table = b""
-        if compress and n:
+        if compress and n and not isinstance(keys, KeyStream):
             coded, coded_offsets, table = _compress(out, offs)
             if table:
                 out = coded
                 offsets = coded_offsets
-        data = out.take()
-        del out
-        if len(data) < 2 ** 32:
+        out.fit()   # read in place (its buffer is read-only to Python): no copy
+        if out.n < 2 ** 32:
             offsets = offsets.astype(np.uint32)
-        return CompactKeys(data, offsets, n, bucket, table)
+        return CompactKeys(out, offsets, n, bucket, table)
 
     # -- search
 
@@ -710,28 +710,17 @@ cdef class CompactKeys:
 
 cdef tuple _compress(Bytes out, const uint64_t[::1] offs):
     """Train a symbol table on a sample of the front-coded buckets out[offs[b]:offs[b + 1]]
-    (about 64 KiB of whole buckets, spread over all of them) and code every bucket with it.
+    (see _Sample) and code every bucket with it.
     (coded bytes, their offsets, the table's bytes), or (None, None, b"") when coding does not
     make the buckets smaller."""
-    cdef Py_ssize_t nb = offs.shape[0] - 1, b, i, k, seg, nseg = 0, target = 1 << 16
-    cdef Bytes sample = Bytes(target + 256), ends
+    cdef Py_ssize_t nb = offs.shape[0] - 1, b, i, seg
     cdef Bytes coded
-    cdef size_t* e
     cdef lr_symtab t
     cdef uint64_t[::1] new
-    k = nb if <Py_ssize_t>out.n <= target else max(1, nb * target // out.n)
-    ends = Bytes(k * sizeof(size_t) + 8)
-    e = <size_t*>ends.p
-    for i in range(k):
-        b = i * nb // k
-        seg = <Py_ssize_t>(offs[b + 1] - offs[b])
-        if nseg and sample.n + seg > 2 * target:
-            break
-        sample.write(out.p + offs[b], seg)
-        e[nseg] = <size_t>sample.n
-        nseg += 1
-    if lr_symtab_train(&t, sample.p, e, <size_t>nseg) < 0:
-        raise MemoryError()
+    cdef _Sample sample = _Sample(out.n, nb)
+    for b in range(nb):
+        sample.offer(b, out.p + offs[b], <Py_ssize_t>(offs[b + 1] - offs[b]))
+    sample.train(&t)
     coded = Bytes(out.n // 2 + 64)
     new_offsets = np.zeros(nb + 1, dtype=np.uint64)
     new = new_offsets
@@ -742,9 +731,7 @@ cdef tuple _compress(Bytes out, const uint64_t[::1] offs):
         new[b + 1] = <uint64_t>coded.n
     if coded.n >= out.n or t.n == 0:
         return None, None, b""
-    lens = bytes([t.len[i] for i in range(t.n)])
-    syms = b"".join([(<uint64_t>t.sym[i]).to_bytes(8, "little") for i in range(t.n)])
-    return coded, new_offsets, lens + syms
+    return coded, new_offsets, _table_bytes(&t)
 
 
 ctypedef fused span_t:
@@ -766,31 +753,107 @@ cdef int _put_spans(Bytes out, const uint8_t* text, const span_t[::1] spans, Py_
     return 0
 
 
-cdef int _put_stream(Bytes out, const uint8_t[::1] data, Py_ssize_t n, Py_ssize_t bucket,
-                     uint64_t[::1] offs) except -1:
-    """Write the n front-coded keys of data (a KeyStream's buffer) in buckets: a key inside a
-    bucket keeps its pair and bytes as they are, a head is written whole; each bucket's end
-    into offs[1:]."""
-    cdef Bytes key = Bytes()
-    cdef Py_ssize_t i, at = 0, start, end = data.shape[0] if n else 0, nb = 0
+cdef Py_ssize_t _stream_bucket(const uint8_t* p, Py_ssize_t at, Py_ssize_t end,
+                               Py_ssize_t count, Bytes key, Bytes out) except -1:
+    """Append the next ``count`` front-coded keys of a KeyStream's bytes p[at:end] to out as
+    one bucket: its head written whole, the other keys' pairs and bytes as they are. The
+    position after them."""
+    cdef Py_ssize_t j, start
     cdef uint64_t shared, length
-    cdef const uint8_t* p = &data[0] if n else NULL
-    for i in range(n):
+    for j in range(count):
         start = at
         at = fc_pair(p, at, end, &shared, &length)
         if at < 0 or shared > <uint64_t>key.n or length > <uint64_t>(end - at):
             raise RuntimeError("the gathered keys are damaged")
         key.set(<Py_ssize_t>shared, p + at, <Py_ssize_t>length)
         at += <Py_ssize_t>length
-        if i % bucket == 0:
+        if j == 0:
             out.varint(<uint64_t>key.n)
             out.write(key.p, key.n)
         else:
             out.write(p + start, at - start)
-        if i % bucket == bucket - 1 or i == n - 1:
-            nb += 1
-            offs[nb] = out.n
-    return 0
+    return at
+
+
+cdef class _Sample:
+    """The buckets a symbol table is trained on: every step-th bucket, step chosen from the
+    buckets' total size so that about 64 KiB are taken, spread over all of them, and never
+    more than 128 KiB. Built-in-memory and gathered keys take the same buckets, so they get
+    the same table."""
+    cdef Bytes data, ends
+    cdef Py_ssize_t step, nseg, target
+
+    def __cinit__(self, Py_ssize_t total, Py_ssize_t nb):
+        self.target = 1 << 16
+        self.step = max(1, total // self.target)
+        self.data = Bytes(2 * self.target + 256)
+        self.ends = Bytes((nb // self.step + 2) * sizeof(size_t))
+
+    cdef int offer(self, Py_ssize_t b, const uint8_t* bucket, Py_ssize_t size) except -1:
+        if b % self.step == 0 and (self.nseg == 0 or self.data.n + size <= 2 * self.target):
+            self.data.write(bucket, size)
+            (<size_t*>self.ends.p)[self.nseg] = <size_t>self.data.n
+            self.nseg += 1
+        return 0
+
+    cdef int train(self, lr_symtab* t) except -1:
+        if lr_symtab_train(t, self.data.p, <size_t*>self.ends.p, <size_t>self.nseg) < 0:
+            raise MemoryError()
+        return 0
+
+
+cdef tuple _from_stream(const uint8_t[::1] data, Py_ssize_t n, Py_ssize_t bucket,
+                        uint64_t[::1] offs, bint compress):
+    """The n keys of a KeyStream's bytes in buckets, coded as they are made, so the uncoded
+    buckets are never held: passes over the keys make every bucket again, to size them, to
+    sample them (_Sample), and to code each straight into the output. (output, table bytes);
+    the table is empty when coding does not make the buckets smaller (then they are written
+    as they are)."""
+    cdef Py_ssize_t nb = offs.shape[0] - 1, b, at, end = data.shape[0], raw = 0, npass
+    cdef const uint8_t* p = &data[0] if end else NULL
+    cdef Bytes key = Bytes(), one = Bytes(), out = Bytes(max(256, end // 2))
+    cdef _Sample sample = None
+    cdef lr_symtab t
+    cdef bint coded = compress and n > 0
+    # pass 0: the buckets' total size; 1: the sample; 2: the output (3: as they are)
+    for npass in range(0 if coded else 2, 4):
+        at = 0
+        key.n = 0
+        out.n = 0
+        if npass == 1:
+            sample = _Sample(raw, nb)
+        for b in range(nb):
+            one.n = 0
+            at = _stream_bucket(p, at, end, min(bucket, n - b * bucket), key, one)
+            if npass == 0:
+                raw += one.n
+            elif npass == 1:
+                sample.offer(b, one.p, one.n)
+            elif coded:
+                out.reserve(out.n + 2 * one.n)
+                out.n += <Py_ssize_t>lr_sym_encode(&t, one.p, <size_t>one.n, out.p + out.n)
+                offs[b + 1] = <uint64_t>out.n
+            else:
+                out.write(one.p, one.n)
+                offs[b + 1] = <uint64_t>out.n
+        if npass == 1:
+            sample.train(&t)
+            sample = None
+            coded = t.n > 0
+        elif npass >= 2:
+            if not coded or out.n < raw:
+                break
+            coded = False   # coding made them no smaller: write them as they are
+    if not coded:
+        return out, b""
+    return out, _table_bytes(&t)
+
+
+cdef bytes _table_bytes(lr_symtab* t):
+    """The table as a file holds it: the lengths, then each symbol in 8 bytes."""
+    lens = bytes([t.len[i] for i in range(t.n)])
+    syms = b"".join([(<uint64_t>t.sym[i]).to_bytes(8, "little") for i in range(t.n)])
+    return lens + syms
 
 
 cdef int _put(Bytes out, Bytes prev, Py_ssize_t j, const uint8_t* s, Py_ssize_t size) except -1:
