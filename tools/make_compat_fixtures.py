@@ -40,8 +40,9 @@ PROTOCOLS = (2, 5)
 # keys with non-ASCII text, a shared-prefix chain and the empty key; every backend holds them
 WORDS = ["", "a", "app", "apple", "apply", "banana", "band", "bandana", "café", "naïve",
          "Привіт", "привіт", "über", "日本", "日本語", "🎉party", "zebra"]
-# keys only the backends that hold every str (sorted, builtin) can hold
+# keys only the backends that hold every str (sorted, builtin, compact) can hold
 EVERY_STR = ["nul\x00inside", "lone\udc80surrogate", "\U0010ffff"]
+EVERY_STR_BACKENDS = ("sorted", "builtin", "compact")
 ABSENT = ["ap", "apples", "b", "bandanas", "cafe", "naive", "привет", "日", "zebras", "\x00"]
 PREFIX_QUERIES = ["", "a", "app", "ban", "日本", "zz"]
 PREFIXES_OF = ["apples", "bandanas", "日本語です", "x"]
@@ -52,6 +53,7 @@ INT_VALUES_BY_BACKEND = {  # each ValueStore int type once
     "datrie": (-2**31, 2**31 - 1),
     "sorted": (-2**63, 2**63 - 1),
     "builtin": (0, 2**64 - 1),
+    "compact": (-2**31, 2**32 - 1),
 }
 ITEMS = [f"item-{i}" for i in range(3000)]  # sketch inputs (str)
 PROBES = [f"item-{i}" for i in range(0, 40)] + [f"other-{i}" for i in range(40)]
@@ -219,16 +221,26 @@ def map_check(m, **fields) -> dict:
 
 
 def strings(w: Writer):
-    from lowram import MutableStringMap, MutableStringSet, StringMap, StringSet
+    string_backends(w, BACKENDS)
+    mutable_strings(w)
 
-    for backend in BACKENDS:
-        keys = WORDS + (EVERY_STR if backend in ("sorted", "builtin") else [])
+
+def compact(w: Writer):
+    """The ``compact`` backend's files (a group of its own: it came after the others)."""
+    string_backends(w, ("compact",))
+
+
+def string_backends(w: Writer, backends):
+    from lowram import StringMap, StringSet
+
+    for backend in backends:
+        keys = WORDS + (EVERY_STR if backend in EVERY_STR_BACKENDS else [])
         s = StringSet(keys, backend=backend)
         assert s.backend == backend and set(s) == set(keys)
         w.both(f"stringset_{backend}", "StringSet", s, set_check(s), MMAP_OPENERS)
 
-    for backend in BACKENDS:
-        keys = WORDS + (EVERY_STR if backend in ("sorted", "builtin") else [])
+    for backend in backends:
+        keys = WORDS + (EVERY_STR if backend in EVERY_STR_BACKENDS else [])
         lo, hi = INT_VALUES_BY_BACKEND[backend]
         values = [lo, hi] + [(i * 37) % 100 - (50 if lo < 0 else 0) for i in range(len(keys) - 2)]
         m = StringMap(dict(zip(keys, values)), backend=backend)
@@ -242,8 +254,8 @@ def strings(w: Writer):
         w.both(f"stringmap_{backend}_bytes", "StringMap", m,
                map_check(m, backend=backend, value_kind="bytes"), MMAP_OPENERS)
 
-    for backend in BACKENDS:   # format 3: str, float and mixed values
-        keys = WORDS + (EVERY_STR if backend in ("sorted", "builtin") else [])
+    for backend in backends:   # format 3: str, float and mixed values
+        keys = WORDS + (EVERY_STR if backend in EVERY_STR_BACKENDS else [])
         kinds = {
             "str": ([f"v{i}" + "é" * (i % 3) for i in range(len(keys))], MMAP_OPENERS),
             "float": ([i / 3 for i in range(len(keys))], MMAP_OPENERS),
@@ -255,6 +267,11 @@ def strings(w: Writer):
             assert m.value_kind == kind, (backend, kind, m.value_kind)
             w.both(f"stringmap_{backend}_{kind}", "StringMap", m,
                    map_check(m, backend=backend, value_kind=kind), openers)
+
+
+
+def mutable_strings(w: Writer):
+    from lowram import MutableStringMap, MutableStringSet
 
     keys = WORDS + [k for k in EVERY_STR if "\udc80" not in k]  # no lone surrogates here
     s = MutableStringSet(keys)
@@ -452,8 +469,8 @@ def ints(w: Writer):
 
 
 #: the fixture groups, in the order they are written
-GROUPS = {"lists": lists, "list_files": list_files, "strings": strings, "counters": counters,
-          "sketches": sketches, "ints": ints}
+GROUPS = {"lists": lists, "list_files": list_files, "strings": strings, "compact": compact,
+          "counters": counters, "sketches": sketches, "ints": ints}
 
 
 def main():
