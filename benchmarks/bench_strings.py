@@ -6,7 +6,7 @@ For each corpus (the bundled English word list, and Debian's Ukrainian list when
 ``deep_size`` (what ``__sizeof__`` reports) against that growth, hit and miss lookup ns (C
 loop; lowram and its like-for-like raw object timed alternately, ratio = median of per-round
 ratios, because the shared machine's speed drifts between rounds), ``contains_many`` per key
-against a Python loop of ``in`` on the raw library (``loop_over``; for ``sorted``, which
+against a Python loop of ``in`` on the raw library (``loop_over``; for ``sorted`` and ``compact``, which
 wraps no library, a loop over the StringSet itself) beside that loop's time over the raw
 library's own ``in`` run from C (``loop/raw_c_loop``: the most a batch that still calls the
 library once per key could gain), and a prefix query (all keys under 200
@@ -71,6 +71,7 @@ STRUCTURES = [
     ("StringSet[dawg]", _report.backend.dawg, "CompletionDAWG reopened"),
     ("StringSet[datrie]", _report.backend.datrie, "datrie.BaseTrie"),
     ("StringSet[sorted]", _report.backend.sorted, None),
+    ("StringSet[compact]", _report.backend.compact, None),
     ("StringSet[builtin]", _report.backend.builtin, "frozenset"),
     ("marisa_trie.Trie(LABEL_ORDER)", raw_marisa_label, None),
     ("marisa_trie.Trie", _report.raw_marisa, None),

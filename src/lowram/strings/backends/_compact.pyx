@@ -63,6 +63,9 @@ cdef extern from "../csrc/symtab.h":
     void lr_sym_decode(const lr_symtab* t, const uint8_t* codes, size_t* pos, size_t n,
                        uint8_t* out, size_t* o, size_t need) noexcept nogil
 
+cdef extern from "../csrc/strsort.h":
+    int lr_sort_keys(uint64_t* idx, size_t n, const uint8_t* text, const uint64_t* off) nogil
+
 cdef extern from "utf8.h":
     Py_ssize_t lowram_utf8_bad(const uint8_t* s, Py_ssize_t n, int surrogates) noexcept nogil
 
@@ -103,6 +106,21 @@ cdef struct _Cur:
     const uint8_t* out  # the decoded bytes (the stored ones when the keys are not coded)
     uint8_t* buf        # where they are decoded (NULL when not coded)
     size_t o            # bytes decoded so far
+
+
+cdef struct _Stop:
+    # where a bucket walk stopped: key j (its pair at byte ``at``; j = the bucket's count
+    # past its end, 0 at its head) and the length m its probe shared with key j - 1
+    Py_ssize_t j
+    Py_ssize_t at
+    Py_ssize_t m
+
+
+cdef inline void _stopped(_Stop* stop, Py_ssize_t j, Py_ssize_t at, Py_ssize_t m) noexcept nogil:
+    if stop != NULL:
+        stop.j = j
+        stop.at = at
+        stop.m = m
 
 
 cdef Py_ssize_t _walk_to(const uint8_t* d, Py_ssize_t end, Py_ssize_t upto,
@@ -489,40 +507,56 @@ cdef class CompactKeys:
         return lo
 
     cdef Py_ssize_t _walk(self, _Cur* c, Py_ssize_t b, const uint8_t* q, Py_ssize_t qlen,
-                          bint* found) noexcept nogil:
+                          bint* found, _Stop* stop=NULL) noexcept nogil:
         """Rank of the first key >= q, q sorting at or after bucket b's head (open in c);
-        *found: that key is q."""
-        cdef Py_ssize_t at, j, cnt, m, k, base = b * self._b
+        *found: that key is q. ``stop``: where the walk stopped (the key it returned and,
+        for a later probe of the same bucket, what it knew there), and, when stop.j > 0,
+        where to start: a walk for a probe that sorts at or after the last one starts at the
+        key the last one stopped at, not at the head."""
+        cdef Py_ssize_t at, j, j0 = 1, cnt = self._count(b), m, k, base = b * self._b, pair
         cdef uint64_t hlen = 0, shared = 0, length = 0
         found[0] = False
-        at = self._head(c, &hlen)
-        m = fc_lcp(c.out + at, <Py_ssize_t>hlen, q, qlen)
-        if m == <Py_ssize_t>hlen and m == qlen:
-            found[0] = True
-            return base
-        at += <Py_ssize_t>hlen
-        cnt = self._count(b)
+        if stop != NULL and stop.j > 0:
+            if stop.j >= cnt:
+                return base + cnt             # past the bucket's last key, as the last probe
+            j0 = stop.j
+            at = stop.at
+            m = stop.m
+        else:
+            at = self._head(c, &hlen)
+            m = fc_lcp(c.out + at, <Py_ssize_t>hlen, q, qlen)
+            if m == <Py_ssize_t>hlen and m == qlen:
+                found[0] = True
+                if stop != NULL:
+                    stop.j = 0                # the next probe starts at the head again
+                return base
+            at += <Py_ssize_t>hlen
         # the key before (the head here) sorts below q and shares its first m bytes with it
-        for j in range(1, cnt):
+        for j in range(j0, cnt):
+            pair = at
             self._fill(c, <size_t>at + 21)    # a pair is at most 21 bytes
             at = fc_pair(c.out, at, <Py_ssize_t>c.o, &shared, &length)
             if <Py_ssize_t>shared > m:        # differs from q where its predecessor did
                 at += <Py_ssize_t>length
                 continue
             if <Py_ssize_t>shared < m:        # larger than its predecessor where that matched q
+                _stopped(stop, j, pair, m)
                 return base + j
             self._fill(c, <size_t>at + length)
             k = fc_lcp(c.out + at, <Py_ssize_t>length, q + m, qlen - m)
             if k == <Py_ssize_t>length:
                 if m + k == qlen:
                     found[0] = True
+                    _stopped(stop, j, pair, m)
                     return base + j
                 m += k                        # a proper prefix of q: below it
             elif m + k == qlen or c.out[at + k] > q[m + k]:
+                _stopped(stop, j, pair, m)
                 return base + j               # q is a prefix of it, or it is larger
             else:
                 m += k
             at += <Py_ssize_t>length
+        _stopped(stop, cnt, at, m)
         return base + cnt
 
     cdef Py_ssize_t _find(self, key, bint* found) except -2:
@@ -550,60 +584,68 @@ cdef class CompactKeys:
     def contains_many(self, strings):
         """A numpy bool array: ``s in self`` for each of ``strings``, looped in C.
 
-        The keys are looked up in the order of their first 8 UTF-8 bytes (answers go back
-        to each key's place): each search starts from the bucket the one before found, and
-        a bucket two keys share is decoded once. Cost: a sort of n 8-byte numbers plus one
-        lookup per key, most of them a few steps from the last; memory: 25 bytes per key
-        while it runs, besides the UTF-8 of the keys that are not ASCII."""
+        The keys are copied as UTF-8 into one buffer and looked up in sorted order (a
+        multikey quicksort, ``csrc/strsort.h``; answers go back to each key's place): each
+        search starts from the bucket the one before found, a bucket two keys share is
+        decoded once, and the walk for a key in the same bucket as the one before starts
+        where that one stopped. Cost: the sort plus one lookup per key, most of them a few
+        steps from the last; memory: the keys' UTF-8 and 33 bytes per key while it runs."""
         cdef list seq = list(strings)
-        cdef Py_ssize_t i, k, n = len(seq), size, b, cur = -1, hint = -1
+        cdef Py_ssize_t i, k, n = len(seq), size, b, cur = -1, hint = -1, m = 0
         cdef const char* p
-        cdef uint64_t lead
         cdef bint found
         cdef _Cur c
         out = np.zeros(n, dtype=np.bool_)
         cdef uint8_t[::1] res = out.view(np.uint8)
-        addr_a = np.zeros(n, dtype=np.uint64)
-        size_a = np.full(n, -1, dtype=np.int64)
-        keys_a = np.zeros(n, dtype=np.uint64)
-        cdef uint64_t[::1] addr = addr_a, prefix = keys_a
-        cdef int64_t[::1] sizes = size_a
-        held = []   # the UTF-8 of keys that are not ASCII, alive while they are read
+        cdef Bytes text = Bytes(max(256, 8 * n))
+        offs_a = np.zeros(n + 1, dtype=np.uint64)
+        order_a = np.zeros(n, dtype=np.uint64)
+        cdef uint64_t[::1] off = offs_a, order = order_a
         for i in range(n):
             key = seq[i]
+            off[i + 1] = off[i]
             if not PyUnicode_Check(key):
                 continue
             if PyUnicode_IS_ASCII(key):
                 p = PyUnicode_AsUTF8AndSize(key, &size)
+                text.write(<const uint8_t*>p, size)
             else:
                 raw = (<str>key).encode("utf-8", "surrogatepass")
-                held.append(raw)
-                p = PyBytes_AS_STRING(raw)
-                size = len(raw)
-            addr[i] = <uint64_t><size_t>p
-            sizes[i] = size
-            lead = 0
-            for k in range(8):
-                lead = (lead << 8) | (<uint8_t>p[k] if k < size else 0)
-            prefix[i] = lead
-        order_a = np.argsort(keys_a, kind="stable").astype(np.intp)
-        cdef const Py_ssize_t[::1] order = order_a
+                text.write(<const uint8_t*>PyBytes_AS_STRING(raw), len(raw))
+            off[i + 1] = <uint64_t>text.n
+            order[m] = <uint64_t>i
+            m += 1
+        if m > 1 and lr_sort_keys(&order[0], <size_t>m, text.p, &off[0]) < 0:
+            raise MemoryError()
         # one buffer for the heads a search compares, one for the bucket kept decoded
         cdef Bytes heads = Bytes(self._scratch + 1), bucket = Bytes(self._scratch + 1)
-        for k in range(n):
-            i = order[k]
-            if sizes[i] < 0:
-                continue
-            b = self._locate(<const uint8_t*><size_t>addr[i], <Py_ssize_t>sizes[i], hint,
-                             heads.p)
+        cdef _Stop stop
+        cdef const uint8_t* q
+        cdef const uint8_t* last = NULL
+        cdef Py_ssize_t qlen, last_len = 0
+        stop.j = 0
+        for k in range(m):
+            i = <Py_ssize_t>order[k]
+            q = text.p + off[i]
+            qlen = <Py_ssize_t>(off[i + 1] - off[i])
+            b = self._locate(q, qlen, hint, heads.p)
             hint = b
             if b == 0:
                 continue
             if b - 1 != cur:
                 self._open(b - 1, &c, bucket.p, True)
                 cur = b - 1
-            self._walk(&c, b - 1, <const uint8_t*><size_t>addr[i], <Py_ssize_t>sizes[i],
-                       &found)
+                stop.j = 0
+            elif stop.j > 0:
+                if fc_cmp(last, last_len, q, qlen) <= 0:
+                    # last <= q, and key j - 1 < last: q shares with key j - 1 the shorter
+                    # of what last shared with it and what q shares with last
+                    stop.m = min(stop.m, fc_lcp(last, last_len, q, qlen))
+                else:
+                    stop.j = 0   # below the last probe (cannot happen once sorted): from the head
+            self._walk(&c, b - 1, q, qlen, &found, &stop)
+            last = q
+            last_len = qlen
             res[i] = found
         return out
 
