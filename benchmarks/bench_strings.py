@@ -6,8 +6,8 @@ For each corpus (the bundled English word list, and Debian's Ukrainian list when
 ``deep_size`` (what ``__sizeof__`` reports) against that growth, hit and miss lookup ns (C
 loop; lowram and its like-for-like raw object timed alternately, ratio = median of per-round
 ratios, because the shared machine's speed drifts between rounds), ``contains_many`` per key
-against a Python loop of ``in`` on the raw library (``loop_over``; for ``sorted`` and ``compact``, which
-wraps no library, a loop over the StringSet itself) beside that loop's time over the raw
+against a Python loop of ``in`` on the raw library (``loop_over``; for ``sorted`` and
+``compact``, which wrap no library, a loop over the StringSet itself) beside that loop's time over the raw
 library's own ``in`` run from C (``loop/raw_c_loop``: the most a batch that still calls the
 library once per key could gain), and a prefix query (all keys under 200
 random 3-character prefixes). Lookup queries are 10,000 hits sampled at random (shuffled,

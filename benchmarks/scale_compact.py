@@ -76,7 +76,8 @@ many = s.contains_many(hits + misses)
 many_ns = (time.perf_counter() - t0) * 1e9 / (2 * len(hits))
 print(json.dumps({{"open_s": open_s, "hit_ns": hit_ns, "miss_ns": miss_ns, "hits_found": found,
                   "misses_found": wrong, "contains_many_ns": many_ns,
-                  "contains_many_right": bool(many[:len(hits)].all() and not many[len(hits):].any()),
+                  "contains_many_right": bool(many[:len(hits)].all()
+                                              and not many[len(hits):].any()),
                   "open_rss_mb": (current_rss() - before) / 1e6, "backend": s.backend}}))
 """
 

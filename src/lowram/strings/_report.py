@@ -79,13 +79,12 @@ def raw_datrie(iterable):
 _STRINGS = ("words", "tokens")
 #: what the report says of a backend beyond its name; measured by default unless listed
 _BACKEND_OPTIONS = {
-    "datrie": dict(default=False, note="slow build (seconds per 100k keys)"),
     "builtin": dict(default=False, note="a frozenset behind the StringSet API"),
 }
 
 REPORT = [
     dict(name="StringSet[auto]", kinds=_STRINGS, builder=":auto", family="lowram",
-         note="backend='auto': marisa for >= 1,000 UTF-8 keys"),
+         note="backend='auto': the smallest of compact, marisa, dawg (>= 1,000 keys)"),
     *(dict(name=f"StringSet[{name}]", kinds=_STRINGS, builder=f":backend.{name}",
            family="lowram", **_BACKEND_OPTIONS.get(name, {})) for name in backends.names()),
     dict(name="marisa_trie.Trie", kinds=_STRINGS, builder=":raw_marisa", family="peer",

@@ -37,9 +37,9 @@ class StringSet(SetCore, collections.abc.Set):
     * ``"dawg"`` – DAWG: 5.2 bytes per English word but 1.3 per Ukrainian word (it merges
       shared suffixes), lookups several times faster than marisa, memory-mappable; no
       "\\x00", no lone surrogates;
-    * ``"datrie"`` – double-array trie (built by datrie, read by lowram's own reader): about
-      31 bytes per English word, memory-mappable; at most 255 distinct characters, no
-      "\\x00", no lone surrogates;
+    * ``"datrie"`` – double-array trie in libdatrie's format (laid out from the sorted keys
+      and read by lowram; libdatrie reads the file too): about 31 bytes per English word,
+      memory-mappable; at most 255 distinct characters, no "\\x00", no lone surrogates;
     * ``"sorted"`` – lowram's sorted UTF-8 buffer + offsets (the text plus 4 bytes per key):
       holds every str, memory-mappable;
     * ``"compact"`` – lowram's compressed dictionary: sorted keys front-coded in buckets of
@@ -63,9 +63,10 @@ class StringSet(SetCore, collections.abc.Set):
     in runs, front-coded, and spilled to a temporary file (in ``TMPDIR``) once the runs
     pass ``build_budget`` bytes (default an eighth of the machine's RAM, at least 64 MiB),
     then merged; keys given in sorted order are not sorted again. The build then holds the
-    front-coded keys (a fraction of their UTF-8) besides what the backend itself needs. A pyarrow or pandas string column is read from
-    its buffers: distinct keys are found by hashing in C and only they are sorted, with no
-    Python object per row (``docs/arrow.md``; nulls and non-UTF-8 bytes raise ValueError).
+    front-coded keys (a fraction of their UTF-8) besides what the backend itself needs
+    (``docs/strings.md``). A pyarrow or pandas string column is read from its buffers into
+    the same runs, with no Python object per row (``docs/arrow.md``; nulls and non-UTF-8
+    bytes raise ValueError).
 
     >>> s = StringSet(["banana", "apple", "app"], backend="marisa")
     >>> len(s), "app" in s, "ap" in s, list(s), s.backend

@@ -1,9 +1,9 @@
-"""The ``datrie`` backend: a double-array trie built by datrie, read by lowram's own reader.
+"""The ``datrie`` backend: a double-array trie in libdatrie's format, written and read by lowram.
 
-datrie (over libdatrie) builds the trie; lowram keeps only its serialised bytes (what
-``datrie.BaseTrie.write`` writes, and ``datrie.BaseTrie.load`` reads) and answers every
-query from them with :class:`lowram.strings.backends._datriedic.DatrieDict`: lookups read the
-query's code points in place, ``contains_many`` runs in C, a saved set opens in place from a
+lowram lays the trie out from the sorted keys in one pass (``_datriebuild.pyx``) in the
+format ``datrie.BaseTrie.write`` writes and ``datrie.BaseTrie.load`` reads, and answers every
+query from those bytes with :class:`lowram.strings.backends._datriedic.DatrieDict`: lookups
+read the query's code points in place, ``contains_many`` runs in C, a saved set opens in place from a
 memory map, and the structure is checked when opened and every index bounds-checked while
 walking, so a malformed or crafted file raises ``lowram.FormatError`` or gives wrong
 answers, never reads outside its buffer (libdatrie itself checks nothing).
@@ -26,11 +26,9 @@ from __future__ import annotations
 
 import itertools
 import sys
-import tempfile
-
-import datrie
 
 from ._base import KeyIndex, SetBackend, show
+from ._datriebuild import build_datrie
 from ._datriedic import DatrieDict
 
 __all__ = ["DatrieSet", "DatrieIndex"]
@@ -40,24 +38,11 @@ __all__ = ["DatrieSet", "DatrieIndex"]
 MAX_KEY_LENGTH = 32768
 
 
-def _alphabet(keys) -> str:
-    """The distinct characters of ``keys`` in code-point order ("a" when there are none)."""
-    chars: set = set()
-    for key in keys:
-        chars.update(key)
-    return "".join(sorted(chars)) or "a"
-
-
 def _serialise(keys, values) -> bytes:
-    """Build a ``datrie.BaseTrie`` over ``keys`` (data ``values``), return its bytes."""
-    trie = datrie.BaseTrie(alphabet=_alphabet(keys))
-    for key, value in zip(keys, values):
-        trie[key] = value
-    with tempfile.TemporaryFile() as fh:
-        trie.write(fh)
-        del trie
-        fh.seek(0)
-        return fh.read()
+    """libdatrie's file bytes for sorted ``keys`` (data ``values``), laid out in one pass by
+    :func:`~lowram.strings.backends._datriebuild.build_datrie` (libdatrie's own inserts slow
+    as the trie fills)."""
+    return build_datrie(keys, values)
 
 
 class DatrieSet(SetBackend):
@@ -82,7 +67,7 @@ class DatrieSet(SetBackend):
 
     @classmethod
     def build(cls, keys):
-        return cls(DatrieDict(_serialise(keys, itertools.repeat(0))), len(keys))
+        return cls(DatrieDict(_serialise(keys, None)), len(keys))
 
     def count(self):
         return self.impl.count()

@@ -30,7 +30,7 @@ typedef struct {
     uint64_t sym[256];   /* the symbol's bytes, little-endian, zero past its length */
     uint8_t len[256];    /* 1..8 for a code in use; 0 for the escape and unused codes */
     int n;               /* symbols: codes 0 .. n-1 */
-    uint16_t first[257]; /* codes whose symbol starts with byte b: order[first[b] .. first[b + 1]) */
+    uint16_t first[257]; /* codes starting with byte b: order[first[b] .. first[b + 1]) */
     uint8_t order[256];  /* codes by first byte, longest symbol first */
 } lr_symtab;
 

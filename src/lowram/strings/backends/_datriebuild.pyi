@@ -1,0 +1,3 @@
+from typing import Iterable
+
+def build_datrie(keys: Iterable[str], values: Iterable[int] | None = ...) -> bytes: ...
