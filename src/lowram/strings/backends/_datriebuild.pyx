@@ -37,6 +37,7 @@ from lowram._native._bytes cimport Bytes
 cdef enum:
     _ROOT = 2
     _POOL_BEGIN = 3
+    _WINDOW = 4096
 
 _ALPHA_SIG = 0xD9FCD9FC
 _DA_SIG = 0xDAFCDAFC
@@ -51,7 +52,7 @@ cdef struct _Frame:
 
 
 cdef void* _grown(void* p, int64_t old, int64_t cap, size_t item) except NULL:
-    """p (old items) reallocated to cap items, the new ones zero."""
+    """p (old items; NULL: none) reallocated to cap items, the new ones zero."""
     cdef void* q = PyMem_Realloc(p, cap * item)
     if q == NULL:
         raise MemoryError()
@@ -60,33 +61,40 @@ cdef void* _grown(void* p, int64_t old, int64_t cap, size_t item) except NULL:
 
 
 cdef class _Array:
-    """The double array being laid out: base and check of each cell, and which are used."""
+    """The double array being laid out: base and check of each cell, which are used, and
+    for the base search, each cell's next free cell (path-compressed jumps past used runs)
+    and how often a free cell was tried as a state's first child and did not fit."""
     cdef int32_t* base
     cdef int32_t* check
     cdef uint8_t* used
-    cdef int64_t cap, size, first_free
+    cdef uint8_t* tries
+    cdef int64_t* nxt      # nxt[i] == i: i is free; else a cell at or before the next free
+    cdef int64_t cap, size, start
 
     def __cinit__(self):
+        cdef int64_t i
         self.cap = 1024
-        self.base = <int32_t*>PyMem_Malloc(self.cap * sizeof(int32_t))
-        self.check = <int32_t*>PyMem_Malloc(self.cap * sizeof(int32_t))
-        self.used = <uint8_t*>PyMem_Malloc(self.cap)
-        if not (self.base and self.check and self.used):
-            raise MemoryError()
-        memset(self.used, 0, self.cap)
-        memset(self.base, 0, self.cap * sizeof(int32_t))
-        memset(self.check, 0, self.cap * sizeof(int32_t))
-        self.used[0] = self.used[1] = self.used[_ROOT] = 1
+        self.base = <int32_t*>_grown(NULL, 0, self.cap, sizeof(int32_t))
+        self.check = <int32_t*>_grown(NULL, 0, self.cap, sizeof(int32_t))
+        self.used = <uint8_t*>_grown(NULL, 0, self.cap, 1)
+        self.tries = <uint8_t*>_grown(NULL, 0, self.cap, 1)
+        self.nxt = <int64_t*>_grown(NULL, 0, self.cap, sizeof(int64_t))
+        for i in range(self.cap):
+            self.nxt[i] = i
+        for i in range(_POOL_BEGIN):
+            self._take(i)
         self.size = _POOL_BEGIN
-        self.first_free = _POOL_BEGIN
+        self.start = _POOL_BEGIN
 
     def __dealloc__(self):
         PyMem_Free(self.base)
         PyMem_Free(self.check)
         PyMem_Free(self.used)
+        PyMem_Free(self.tries)
+        PyMem_Free(self.nxt)
 
     cdef int grow(self, int64_t need) except -1:
-        cdef int64_t cap = self.cap
+        cdef int64_t cap = self.cap, i
         if need <= cap:
             return 0
         while cap < need:
@@ -96,38 +104,69 @@ cdef class _Array:
         self.base = <int32_t*>_grown(self.base, self.cap, cap, sizeof(int32_t))
         self.check = <int32_t*>_grown(self.check, self.cap, cap, sizeof(int32_t))
         self.used = <uint8_t*>_grown(self.used, self.cap, cap, 1)
+        self.tries = <uint8_t*>_grown(self.tries, self.cap, cap, 1)
+        self.nxt = <int64_t*>_grown(self.nxt, self.cap, cap, sizeof(int64_t))
+        for i in range(self.cap, cap):
+            self.nxt[i] = i
         self.cap = cap
         return 0
 
+    cdef inline void _take(self, int64_t i) noexcept:
+        self.used[i] = 1
+        self.nxt[i] = i + 1
+
+    cdef int64_t _free_from(self, int64_t i) noexcept:
+        """The first free cell at or after i (cells past the array are free)."""
+        cdef int64_t r = i, t
+        while r < self.cap and self.nxt[r] != r:
+            r = self.nxt[r]
+        while i < self.cap and self.nxt[i] != i:   # every cell passed now jumps to r
+            t = self.nxt[i]
+            self.nxt[i] = r
+            i = t
+        return r
+
     cdef int64_t place(self, const uint8_t* chars, int n) except -1:
-        """The first base (>= 3) at which cells base + c are free for each of the n trie
-        characters (ascending); those cells are then used."""
+        """A base (>= 3) at which cells base + c are free for each of the n trie characters
+        (ascending): the first, searching free cells for the first child from ``start``;
+        those cells are then used. A free cell tried 16 times without a fit is not tried
+        again while it is the first free one, and none more than _WINDOW cells before the
+        end of the used part is tried at all, so dense regions are passed once."""
         cdef int64_t b, s
         cdef int k
-        while self.first_free < self.size and self.used[self.first_free]:
-            self.first_free += 1
-        s = max(self.first_free, <int64_t>chars[0] + _POOL_BEGIN)
+        # the search looks back at most _WINDOW cells from the end of the used part: older
+        # holes are left (a few per cent of cells) so that the build stays linear
+        s = self._free_from(max(self.start, self.size - _WINDOW,
+                                <int64_t>chars[0] + _POOL_BEGIN))
         while True:
             self.grow(s + 256 + 1)
-            if not self.used[s]:
-                b = s - chars[0]
-                k = 1
-                while k < n and not self.used[b + chars[k]]:
-                    k += 1
-                if k == n:
-                    break
-            s += 1
+            b = s - chars[0]
+            k = 1
+            while k < n and not self.used[b + chars[k]]:
+                k += 1
+            if k == n:
+                break
+            if self.tries[s] < 255:
+                self.tries[s] += 1
+            s = self._free_from(s + 1)
         for k in range(n):
-            self.used[b + chars[k]] = 1
+            self._take(b + chars[k])
             if b + chars[k] + 1 > self.size:
                 self.size = b + chars[k] + 1
+        while True:
+            s = self._free_from(self.start)
+            if s < self.cap and self.tries[s] >= 16:
+                self.start = s + 1
+            else:
+                self.start = s
+                break
         return b
 
 
 def build_datrie(keys, values=None):
     """libdatrie's file bytes for ``keys`` (distinct, non-empty, sorted by code point; a
-    sized iterable of str read twice, such as a KeyStream or a list; at most 255 distinct characters, none of them
-    "\\x00" or a lone surrogate, each key at most 32,768 characters: the backend checks) and
+    sized iterable of str read twice, such as a KeyStream or a list; at most 255 distinct
+    characters, none of them "\\x00" or a lone surrogate, each key at most 32,768 characters: the backend checks) and
     ``values`` (an iterable of int32 data, one per key; 0 for every key when None).
 
     >>> import datrie, tempfile
