@@ -24,8 +24,6 @@ Cost: O(total characters) to code the keys plus the base searches, which scan fr
 free cell; memory: the keys' trie characters, 8 bytes per key, and the arrays written.
 """
 
-import struct
-
 import numpy as np
 
 from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
@@ -68,7 +66,7 @@ cdef class _Array:
     cdef int32_t* check
     cdef uint8_t* used
     cdef uint8_t* tries
-    cdef int64_t* nxt      # nxt[i] == i: i is free; else a cell at or before the next free
+    cdef int32_t* nxt      # nxt[i] == i: i is free; else a cell at or before the next free
     cdef int64_t cap, size, start
 
     def __cinit__(self):
@@ -78,9 +76,9 @@ cdef class _Array:
         self.check = <int32_t*>_grown(NULL, 0, self.cap, sizeof(int32_t))
         self.used = <uint8_t*>_grown(NULL, 0, self.cap, 1)
         self.tries = <uint8_t*>_grown(NULL, 0, self.cap, 1)
-        self.nxt = <int64_t*>_grown(NULL, 0, self.cap, sizeof(int64_t))
+        self.nxt = <int32_t*>_grown(NULL, 0, self.cap, sizeof(int32_t))
         for i in range(self.cap):
-            self.nxt[i] = i
+            self.nxt[i] = <int32_t>i
         for i in range(_POOL_BEGIN):
             self._take(i)
         self.size = _POOL_BEGIN
@@ -105,15 +103,24 @@ cdef class _Array:
         self.check = <int32_t*>_grown(self.check, self.cap, cap, sizeof(int32_t))
         self.used = <uint8_t*>_grown(self.used, self.cap, cap, 1)
         self.tries = <uint8_t*>_grown(self.tries, self.cap, cap, 1)
-        self.nxt = <int64_t*>_grown(self.nxt, self.cap, cap, sizeof(int64_t))
+        self.nxt = <int32_t*>_grown(self.nxt, self.cap, cap, sizeof(int32_t))
         for i in range(self.cap, cap):
-            self.nxt[i] = i
+            self.nxt[i] = <int32_t>i
         self.cap = cap
         return 0
 
     cdef inline void _take(self, int64_t i) noexcept:
         self.used[i] = 1
-        self.nxt[i] = i + 1
+        self.nxt[i] = <int32_t>(i + 1)   # (cells stay below 2**31 - 1: grow checks)
+
+    cdef void release_search(self) noexcept:
+        """Free what only the base search needs (used, tries, next-free links)."""
+        PyMem_Free(self.used)
+        PyMem_Free(self.tries)
+        PyMem_Free(self.nxt)
+        self.used = NULL
+        self.tries = NULL
+        self.nxt = NULL
 
     cdef int64_t _free_from(self, int64_t i) noexcept:
         """The first free cell at or after i (cells past the array are free)."""
@@ -122,7 +129,7 @@ cdef class _Array:
             r = self.nxt[r]
         while i < self.cap and self.nxt[i] != i:   # every cell passed now jumps to r
             t = self.nxt[i]
-            self.nxt[i] = r
+            self.nxt[i] = <int32_t>r
             i = t
         return r
 
@@ -164,7 +171,7 @@ cdef class _Array:
 
 
 def build_datrie(keys, values=None):
-    """libdatrie's file bytes for ``keys`` (distinct, non-empty, sorted by code point; a
+    """libdatrie's file (a read-only buffer) for ``keys`` (distinct, non-empty, sorted by code point; a
     sized iterable of str read twice, such as a KeyStream or a list; at most 255 distinct
     characters, none of them "\\x00" or a lone surrogate, each key at most 32,768 characters: the backend checks) and
     ``values`` (an iterable of int32 data, one per key; 0 for every key when None).
@@ -214,9 +221,9 @@ def build_datrie(keys, values=None):
     return _layout(text, offsets, data, ranges)
 
 
-cdef bytes _layout(Bytes text, const int64_t[::1] off, const int64_t[::1] data, list ranges):
+cdef Bytes _layout(Bytes text, const int64_t[::1] off, const int64_t[::1] data, list ranges):
     """The file: alphabet, double array (states placed from the root down, a state's
-    children all known when it is placed) and tails."""
+    children all known when it is placed) and tails. ``text`` is emptied."""
     cdef Py_ssize_t n = off.shape[0] - 1
     cdef _Array da = _Array()
     cdef Bytes tails = Bytes(1 << 16), stack = Bytes(1 << 12)
@@ -288,19 +295,31 @@ cdef bytes _layout(Bytes text, const int64_t[::1] off, const int64_t[::1] data, 
             frames[top].hi = firsts[c + 1]
             top += 1
     _link_free(da)
-    out = [struct.pack(">II", _ALPHA_SIG, len(ranges))]
-    out += [struct.pack(">ii", a, z) for a, z in ranges]
-    cells = np.zeros((da.size, 2), dtype=">i4")
-    base_a = np.frombuffer((<char*>da.base)[:da.size * 4], dtype=np.int32)
-    check_a = np.frombuffer((<char*>da.check)[:da.size * 4], dtype=np.int32)
-    cells[:, 0] = base_a
-    cells[:, 1] = check_a
-    cells[0, 0] = np.int32(np.uint32(_DA_SIG).view(np.int32))
-    cells[0, 1] = da.size
-    out.append(cells.tobytes())
-    out.append(struct.pack(">Iii", _TAIL_SIG, 0, ntails))
-    out.append(tails.take())
-    return b"".join(out)
+    da.release_search()
+    text.release()
+    # the file, written once into its own buffer (read in place by the reader: no copy)
+    cdef int64_t i, at, total = 8 + 8 * len(ranges) + 8 * da.size + 12 + tails.n
+    cdef Bytes out = Bytes(total)
+    _be32(out.p, <int32_t><uint32_t>_ALPHA_SIG)
+    _be32(out.p + 4, <int32_t>len(ranges))
+    at = 8
+    for first, last in ranges:
+        _be32(out.p + at, <int32_t>first)
+        _be32(out.p + at + 4, <int32_t>last)
+        at += 8
+    da.base[0] = <int32_t><uint32_t>_DA_SIG
+    da.check[0] = <int32_t>da.size
+    for i in range(da.size):
+        _be32(out.p + at, da.base[i])
+        _be32(out.p + at + 4, da.check[i])
+        at += 8
+    _be32(out.p + at, <int32_t><uint32_t>_TAIL_SIG)
+    _be32(out.p + at + 4, 0)
+    _be32(out.p + at + 8, <int32_t>ntails)
+    at += 12
+    out.n = at
+    out.write(tails.p, tails.n)
+    return out
 
 
 cdef inline void _be32(uint8_t* p, int32_t v) noexcept nogil:
