@@ -7,8 +7,9 @@ words, emoji keys, URLs, paths with long shared prefixes, and ``user/NNNNNNNNNN/
 For each: ``nbytes`` per key of each backend (native memory included; checked against
 resident-set growth by ``tests/strings/test_strings_size.py`` and ``lowram-report``), the
 ratio to marisa, hit and miss time of ``in`` from a C loop (10,000 queries each, best of 5,
-the structures timed in turn in one run) and its ratio to a ``frozenset``'s, and the backend
-``auto`` picks.
+the structures timed in turn in one run) and its ratio to a ``frozenset``'s, ``contains_many``
+on the hits and misses shuffled together against a Python loop of the same structure's ``in``
+(best of 5 each), and the backend ``auto`` picks.
 
     python benchmarks/bench_dictionaries.py [--quick]
 """
@@ -88,6 +89,17 @@ def best_ns(obj, queries, repeat=5):
     return best
 
 
+def best_of(fn, repeat=5):
+    """The least wall time of ``repeat`` calls of fn, ns."""
+    best = None
+    for _ in range(repeat):
+        t0 = time.perf_counter_ns()
+        fn()
+        dt = time.perf_counter_ns() - t0
+        best = dt if best is None or dt < best else best
+    return best
+
+
 def measure(label, words, rows, rng):
     words = [w for w in words if w]
     hits = [(w + ".")[:-1] for w in rng.sample(words, min(10_000, len(words)))]
@@ -110,9 +122,13 @@ def measure(label, words, rows, rng):
     set_hit = best_ns(base, hits)
     set_miss = best_ns(base, misses)
     marisa = built.get("marisa")
+    batch = hits + misses
+    rng.shuffle(batch)
     for name, s in built.items():
         hit = best_ns(s, hits)
         miss = best_ns(s, misses)
+        many = best_of(lambda: s.contains_many(batch)) / len(batch)
+        loop = best_of(lambda: [q in s for q in batch]) / len(batch)
         rows.append({
             "corpus": label, "structure": name, "keys": len(words),
             "key_bytes": sum(len(w.encode("utf-8", "surrogatepass")) for w in words) / len(words),
@@ -120,6 +136,7 @@ def measure(label, words, rows, rng):
             "vs_marisa": s.nbytes / marisa.nbytes if marisa is not None else None,
             "hit_ns": hit, "miss_ns": miss, "hit_vs_set": hit / set_hit,
             "miss_vs_set": miss / set_miss, "set_hit_ns": set_hit, "set_miss_ns": set_miss,
+            "contains_many_ns": many, "py_loop_in_ns": loop, "loop/contains_many": loop / many,
             "auto_picks": auto, "smallest": name == min(built, key=lambda k: built[k].nbytes),
         })
         print(rows[-1], flush=True)
@@ -135,8 +152,8 @@ def main():
     for label, words in corpora(n, 200_000 if args.quick else None):
         measure(label, words, rows, rng)
     print_table(rows, ["corpus", "structure", "keys", "key_bytes", "B_per_key", "vs_marisa",
-                       "hit_ns", "miss_ns", "hit_vs_set", "miss_vs_set", "auto_picks",
-                       "smallest", "problem"],
+                       "hit_ns", "miss_ns", "hit_vs_set", "miss_vs_set", "loop/contains_many",
+                       "auto_picks", "smallest", "problem"],
                 "compact vs marisa vs dawg, every corpus")
     path = write_results("bench_dictionaries", rows, peers=("marisa_trie", "dawg"))
     print(f"wrote {path}")
