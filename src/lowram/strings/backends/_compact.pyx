@@ -73,9 +73,8 @@ cdef extern from "Python.h":
     bint PyUnicode_IS_ASCII(object)
     const char* PyUnicode_AsUTF8AndSize(object, Py_ssize_t*) except NULL
 
-#: keys per bucket: a lookup walks at most this many keys after its binary search. 48 holds
-#: the bundled English words in under 2.5 bytes each (32: 2.6, 64: 2.35) at about 1.1x 32's
-#: lookup time and 0.9x 64's (benchmarks/bench_dictionaries.py)
+#: keys per bucket: a lookup walks at most this many keys after its binary search. Larger
+#: buckets hold fewer heads, offsets and leads, and make each lookup walk further
 BUCKET = 48
 
 # keys, buckets, bytes of buckets, keys per bucket, offset width (4 or 8), symbols
@@ -300,7 +299,7 @@ cdef class CompactKeys:
             size[0] = e - s
             return self._p + s
         dec.reserve(self._scratch)
-        lr_sym_fill(&self._t, self._p + s, &pos, <size_t>(e - s), dec.p, &o, <size_t>-1)
+        lr_sym_decode(&self._t, self._p + s, &pos, <size_t>(e - s), dec.p, &o, <size_t>-1)
         dec.n = <Py_ssize_t>o
         size[0] = <Py_ssize_t>o
         return dec.p

@@ -26,8 +26,8 @@ free cell; memory: the keys' trie characters, 8 bytes per key, and the arrays wr
 
 import numpy as np
 
-from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
-from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
+from cpython.mem cimport PyMem_Free, PyMem_Realloc
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t
 from libc.string cimport memset
 
 from lowram._native._bytes cimport Bytes
@@ -227,7 +227,7 @@ cdef Bytes _layout(Bytes text, const int64_t[::1] off, const int64_t[::1] data, 
     cdef Py_ssize_t n = off.shape[0] - 1
     cdef _Array da = _Array()
     cdef Bytes tails = Bytes(1 << 16), stack = Bytes(1 << 12)
-    cdef _Frame f, g
+    cdef _Frame f
     cdef _Frame* frames
     cdef int64_t top = 0, lo, hi, k, start, b, ntails = 0, klen, suffix
     cdef uint8_t chars[257]
