@@ -161,6 +161,7 @@ cdef class CompactKeys:
     cdef readonly bytes table       #: the symbol table: lengths, then 8 bytes per symbol
     cdef object _leads              # each bucket head's first 8 bytes, built at open
     cdef const lead_t[::1] _lead
+    cdef const lead_t* _lp          # &_lead[0], for the searches
     cdef const uint8_t[::1] _buf
     cdef const uint8_t* _p
     cdef const uint32_t[::1] _off32
@@ -204,6 +205,7 @@ cdef class CompactKeys:
         self._validate(self._buf.shape[0] if len(data) else 0)
         self._leads = np.zeros(max(self._nb, 1), dtype=np.uint64)
         self._lead = self._leads
+        self._lp = &self._lead[0]
         self._index()
 
     cdef int _read_table(self, bytes table) except -1:
@@ -278,10 +280,11 @@ cdef class CompactKeys:
             c.pos = c.end   # nothing to decode
 
     cdef inline void _fill(self, _Cur* c, size_t need) noexcept nogil:
-        """Decode until ``need`` bytes are out or the bucket ends. (The open decoded every
-        bucket whole, so no code here is out of place.)"""
+        """Decode until ``need`` bytes are out (and up to 32 more, so a walk asks once per
+        few keys, not once per key) or the bucket ends. (The open decoded every bucket whole,
+        so no code here is out of place.)"""
         if c.o < need and c.pos < c.end:
-            lr_sym_decode(&self._t, c.codes, &c.pos, c.end, c.buf, &c.o, need)
+            lr_sym_decode(&self._t, c.codes, &c.pos, c.end, c.buf, &c.o, need + 32)
 
     cdef inline Py_ssize_t _head(self, _Cur* c, uint64_t* hlen) noexcept nogil:
         """Read the bucket's first key: the position of its bytes, all of them decoded."""
@@ -431,7 +434,7 @@ cdef class CompactKeys:
 
     cdef Py_ssize_t _search(self, const uint8_t* q, Py_ssize_t qlen, bint* found) except -2:
         """Index of the first key >= q; *found: that key is q. A bucket decodes into a buffer
-        on the stack (on the heap for buckets of long keys)."""
+        on the stack (on the heap for buckets of long keys), as far as the walk reads."""
         cdef uint8_t stack[_STACK]
         cdef uint8_t* scratch = stack
         cdef Py_ssize_t r
@@ -451,7 +454,7 @@ cdef class CompactKeys:
         found[0] = False
         if lo == 0:
             return 0
-        self._open(lo - 1, &c, scratch, True)
+        self._open(lo - 1, &c, scratch)
         return self._walk(&c, lo - 1, q, qlen, found)
 
     cdef inline Py_ssize_t _leads_from(self, lead_t ql, bint past, Py_ssize_t hint) \
@@ -459,27 +462,29 @@ cdef class CompactKeys:
         """The first bucket whose lead is not below ql (``past``: is above ql), searched
         from ``hint`` (a bucket near the answer, as the last one of a sorted batch is) by
         doubling steps, or over all buckets when hint is -1."""
-        cdef Py_ssize_t lo = 0, hi = self._nb, mid, step = 1
+        cdef const lead_t* lead = self._lp
+        cdef Py_ssize_t lo = 0, hi = self._nb, nb = self._nb, mid, step = 1
+        # "below": lead < ql, or lead <= ql when past (tested without a branch)
         if hint >= 0:
-            if hint > self._nb:
-                hint = self._nb
-            if hint < self._nb and (self._lead[hint] < ql or (past and self._lead[hint] == ql)):
+            if hint > nb:
+                hint = nb
+            if hint < nb and ((lead[hint] < ql) | (past & (lead[hint] == ql))):
                 lo = hint + 1               # the answer is past hint: step forward
-                while lo + step <= self._nb and (self._lead[lo + step - 1] < ql or
-                                                 (past and self._lead[lo + step - 1] == ql)):
+                while lo + step <= nb and ((lead[lo + step - 1] < ql) |
+                                           (past & (lead[lo + step - 1] == ql))):
                     lo += step
                     step *= 2
-                hi = lo + step if lo + step < self._nb else self._nb
+                hi = lo + step if lo + step < nb else nb
             else:                           # at or before hint: step back
                 hi = hint
-                while hi - step >= 0 and not (self._lead[hi - step] < ql or
-                                              (past and self._lead[hi - step] == ql)):
+                while hi - step >= 0 and not ((lead[hi - step] < ql) |
+                                              (past & (lead[hi - step] == ql))):
                     hi -= step
                     step *= 2
                 lo = hi - step + 1 if hi - step + 1 > 0 else 0
         while lo < hi:
             mid = (lo + hi) >> 1
-            if self._lead[mid] < ql or (past and self._lead[mid] == ql):
+            if (lead[mid] < ql) | (past & (lead[mid] == ql)):
                 lo = mid + 1
             else:
                 hi = mid
@@ -514,6 +519,9 @@ cdef class CompactKeys:
         key the last one stopped at, not at the head."""
         cdef Py_ssize_t at, j, j0 = 1, cnt = self._count(b), m, k, base = b * self._b, pair
         cdef uint64_t hlen = 0, shared = 0, length = 0
+        cdef const uint8_t* out
+        cdef size_t o
+        cdef uint8_t h
         found[0] = False
         if stop != NULL and stop.j > 0:
             if stop.j >= cnt:
@@ -530,26 +538,39 @@ cdef class CompactKeys:
                     stop.j = 0                # the next probe starts at the head again
                 return base
             at += <Py_ssize_t>hlen
-        # the key before (the head here) sorts below q and shares its first m bytes with it
+        # the key before (the head here) sorts below q and shares its first m bytes with it;
+        # a key that shares more with it than m is below q too and is passed over unread
+        out = c.out
+        o = c.o
         for j in range(j0, cnt):
             pair = at
-            self._fill(c, <size_t>at + 21)    # a pair is at most 21 bytes
-            at = fc_pair(c.out, at, <Py_ssize_t>c.o, &shared, &length)
+            if <size_t>at + 21 > o:           # a pair is at most 21 bytes
+                self._fill(c, <size_t>at + 21)
+                o = c.o
+            h = out[at]
+            if h < 0xF0 and (h & 15) != 15:   # both fields in the one byte
+                shared = h >> 4
+                length = h & 15
+                at += 1
+            else:
+                at = fc_pair(out, at, <Py_ssize_t>o, &shared, &length)
             if <Py_ssize_t>shared > m:        # differs from q where its predecessor did
                 at += <Py_ssize_t>length
                 continue
             if <Py_ssize_t>shared < m:        # larger than its predecessor where that matched q
                 _stopped(stop, j, pair, m)
                 return base + j
-            self._fill(c, <size_t>at + length)
-            k = fc_lcp(c.out + at, <Py_ssize_t>length, q + m, qlen - m)
+            if <size_t>at + length > o:
+                self._fill(c, <size_t>at + length)
+                o = c.o
+            k = fc_lcp(out + at, <Py_ssize_t>length, q + m, qlen - m)
             if k == <Py_ssize_t>length:
                 if m + k == qlen:
                     found[0] = True
                     _stopped(stop, j, pair, m)
                     return base + j
                 m += k                        # a proper prefix of q: below it
-            elif m + k == qlen or c.out[at + k] > q[m + k]:
+            elif m + k == qlen or out[at + k] > q[m + k]:
                 _stopped(stop, j, pair, m)
                 return base + j               # q is a prefix of it, or it is larger
             else:
