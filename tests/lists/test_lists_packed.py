@@ -110,6 +110,16 @@ def test_header_lies_are_rejected_even_with_a_valid_checksum():
             PackedIntArray.from_bytes(blob)
 
 
+def test_a_constant_array_of_billions_opens_and_shows_itself_in_little_memory():
+    # bits=0 holds any count in no bytes: a 28-byte payload may say 2**31 items, a real
+    # array can be that long, and repr (which once decoded every item) shows ten
+    from lowram._fileformat import pack
+    blob = pack("PackedIntArray", 1, kernel._HEAD.pack(2**31, 7, 0))
+    a = PackedIntArray.from_bytes(blob)
+    assert len(a) == 2**31 and a[0] == 7 and a[-1] == 7 and a.nbytes < 1024
+    assert repr(a) == f"PackedIntArray({[7] * 10!r}, ... {2**31 - 10} more, bits=0)"
+
+
 # ------------------------------------------------------------ load(path, mmap=True)
 
 def test_mapped_words_start_unaligned_in_the_file():

@@ -532,3 +532,13 @@ def test_contains_many_finds_stored_lone_surrogates(backend):
     present = set(stored)
     assert s.contains_many(queries).tolist() == [q in present for q in queries]
     assert [q in s for q in queries] == [q in present for q in queries]
+
+
+def test_a_header_claiming_more_keys_than_any_set_holds_is_refused(backend):
+    # a file made to pass the checksum: the count no set could hold (and len() could not
+    # return) is refused when opened, not when len() is called
+    env = unpack(StringSet(["a", "bc"], backend=backend).to_bytes())
+    for count in (2**63, 2**64 - 1):
+        payload = count.to_bytes(8, "little") + bytes(env.payload)[8:]
+        with pytest.raises(FormatError, match="claims"):
+            StringSet.from_bytes(pack(env.kind, env.version, payload))

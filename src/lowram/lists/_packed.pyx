@@ -436,7 +436,9 @@ cdef class PackedIntArray:
         return result if result is NotImplemented else not result
 
     def __repr__(self):
-        head = self.to_numpy()[:10].tolist() if self._len > 10 else self.tolist()
+        # the first ten items only: a constant array of billions of items holds no bytes
+        # per item, and decoding them all to show ten would not fit in memory
+        head = [self[i] for i in range(10)] if self._len > 10 else self.tolist()
         more = f", ... {self._len - 10} more" if self._len > 10 else ""
         return f"PackedIntArray({head!r}{more}, bits={self._bits})"
 

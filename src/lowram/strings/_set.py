@@ -319,6 +319,9 @@ class StringSet(SetCore, collections.abc.Set):
         body = payload[_HEAD.size + pad:]
         if has_empty > 1 or _HEAD.size + pad > len(payload) or count < has_empty:
             raise FormatError(f"{source}: malformed StringSet header")
+        if count > sys.maxsize:
+            # no set can hold that many; len() could not even say it
+            raise FormatError(f"{source}: the header claims {count} keys")
         try:
             impl = backend_cls.from_payload(body, mapped, count - has_empty)
         except FormatError:

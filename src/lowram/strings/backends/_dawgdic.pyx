@@ -16,6 +16,8 @@ bounds-checked, so even a crafted buffer cannot make a lookup read outside it.
 
 import numpy as np
 
+from lowram.errors import FormatError
+
 from cpython.unicode cimport PyUnicode_Check
 from libc.stdint cimport uint8_t, uint32_t
 
@@ -195,11 +197,17 @@ cdef class DawgDict:
                 out.append(i + 1)
         return out
 
-    def iter_keys(self, bytes prefix=b"", bint values=False):
+    def iter_keys(self, bytes prefix=b"", bint values=False, Py_ssize_t limit=-1):
         """Yield the keys starting with ``prefix`` in UTF-8 byte (= code-point) order, or
-        (key, value) pairs with ``values=True``. Needs the guide (a completion DAWG)."""
+        (key, value) pairs with ``values=True``. Needs the guide (a completion DAWG).
+
+        The guide is data, so a crafted one could list keys for ever: each key must sort
+        after the one before (a guide that loops repeats one), and ``limit`` (the number of
+        keys the file says it holds; -1: no limit) caps how many are listed. Either broken
+        raises :class:`~lowram.FormatError`."""
         cdef Py_ssize_t index = self._walk(<const uint8_t*><const char*>prefix, len(prefix))
-        cdef Py_ssize_t last = 0, top
+        cdef Py_ssize_t last = 0, top, listed = 0
+        cdef bytes prev = None, cur
         cdef uint8_t label
         if index < 0:
             return
@@ -247,12 +255,22 @@ cdef class DawgDict:
                 key.append(label)
                 stack.append(index)
                 if len(stack) > self._n:
-                    raise ValueError("corrupt DAWG: its completion guide has a cycle")
+                    raise FormatError("corrupt DAWG: its completion guide has a cycle")
             last = index if index else 1
+            cur = bytes(key)
+            if prev is not None and cur <= prev:
+                raise FormatError("corrupt DAWG: its completion guide lists "
+                                  f"{cur[:40]!r} after {prev[:40]!r} (keys must come in "
+                                  "order, each once)")
+            listed += 1
+            if 0 <= limit < listed:
+                raise FormatError(f"corrupt DAWG: its completion guide lists more keys than "
+                                  f"the {limit} the file holds")
+            prev = cur
             if values:
-                yield key.decode("utf-8"), self._value(index)
+                yield cur.decode("utf-8"), self._value(index)
             else:
-                yield key.decode("utf-8")
+                yield cur.decode("utf-8")
 
     cdef inline uint8_t _guide_child(self, Py_ssize_t index) noexcept nogil:
         return self._guide[2 * index] if index < self._m else 0

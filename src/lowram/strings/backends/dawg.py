@@ -8,6 +8,11 @@ graph; the README and ``benchmarks/bench_strings.py`` give the figures), lookups
 opens in place from a memory map, and the format is the one DAWG-Python reads
 (:meth:`lowram.StringSet.export` writes it plainly).
 
+The reader checks every index it follows, and the guide, which is data too, is checked as it
+is read: listing keys raises :class:`~lowram.FormatError` when a key does not sort after the
+one before it (a guide that loops) or when more keys come than the set holds, so a crafted
+file cannot make iteration run for ever.
+
 Refusals: dawgdic cannot store "\\x00" (its end-of-key marker) nor the empty key (the front
 keeps that one as a flag).
 
@@ -47,7 +52,8 @@ class DawgSet(SetBackend):
         return n
 
     def iter_keys(self, prefix):
-        return self.impl.iter_keys(prefix.encode("utf-8"))
+        # at most as many keys as the set holds: a crafted guide cannot list more
+        return self.impl.iter_keys(prefix.encode("utf-8"), False, self.size)
 
     def has_prefix(self, prefix):
         return self.impl.has_prefix(prefix.encode("utf-8"))
@@ -87,7 +93,7 @@ class DawgIndex(KeyIndex, DawgSet):
         return self.impl.value_of(key)
 
     def iter_items(self, prefix):
-        return self.impl.iter_keys(prefix.encode("utf-8"), True)
+        return self.impl.iter_keys(prefix.encode("utf-8"), True, self.size)
 
     def prefix_items(self, s):
         impl = self.impl
