@@ -20,7 +20,6 @@ sits beside ``bench_dictionaries.py``'s timings, not in place of them.
 from __future__ import annotations
 
 import argparse
-import glob
 import os
 import shutil
 import subprocess
@@ -82,13 +81,9 @@ def measure(what: str, n: int) -> dict:
              sys.executable, "-c", CHILD, what, str(n)],
             capture_output=True, text=True, check=True)
         keys, nh, nm, nbytes = (int(x) for x in proc.stdout.split())
-        # one profile per call of contains_count (hits, then misses), then the rest (zero)
-        dumps = sorted((p for p in glob.glob(out + ".*") if p.rsplit(".", 1)[1].isdigit()),
-                       key=lambda p: int(p.rsplit(".", 1)[1]))
-        counts = [_totals(p) for p in dumps]
-        counts = [c for c in counts if c] if len(counts) > 2 else counts
-        if len(counts) != 2:
-            raise RuntimeError(f"{what}: expected 2 profiles, got {counts}")
+        # --dump-after writes out.1 and out.2, one per call of contains_count (hits, then
+        # misses); what is left at exit goes to out itself
+        counts = [_totals(f"{out}.{i}") for i in (1, 2)]
         return {"structure": what, "keys": keys,
                 "B_per_key": None if nbytes < 0 else nbytes / keys,
                 "instr_per_hit": counts[0] / nh, "instr_per_miss": counts[1] / nm,

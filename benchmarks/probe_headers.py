@@ -23,11 +23,13 @@ import sys
 
 from _common import print_table, write_results
 
-DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                    "tests", "compat", "data")
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATA = os.path.join(os.path.dirname(HERE), "tests", "compat", "data")
 
 CHILD = r"""
 import json, resource, signal, sys, time
+sys.path.insert(0, sys.argv[3])
+from _fuzzkit import Hang, alarm
 import lowram
 from lowram import _fileformat as ff
 from lowram.errors import FormatError
@@ -42,11 +44,7 @@ kwargs = f.get("kwargs") or {}
 env = ff.unpack(open(f"{data_dir}/{f['file']}", "rb").read())
 payload = bytes(env.payload)
 resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
-class Hang(Exception):
-    pass
-def ring(*a):
-    raise Hang()
-signal.signal(signal.SIGALRM, ring)
+signal.signal(signal.SIGALRM, alarm)
 VALUES = {4: [0x7FFFFFFF, 0xFFFFFFFF, 0x80000000, 0x10000000],
           8: [1 << 40, 1 << 62, (1 << 64) - 1, 1 << 33]}
 CLEAR = (FormatError, ValueError, IndexError, KeyError, UnicodeError, OverflowError, TypeError)
@@ -89,8 +87,8 @@ for pos in range(0, min(len(payload), 128), 4):
 
 
 def run(name: str) -> dict:
-    proc = subprocess.run([sys.executable, "-c", CHILD, DATA, name], capture_output=True,
-                          text=True, timeout=1200)
+    proc = subprocess.run([sys.executable, "-c", CHILD, DATA, name, HERE],
+                          capture_output=True, text=True, timeout=1200)
     counts: dict[str, int] = {}
     bad = []
     tried = None

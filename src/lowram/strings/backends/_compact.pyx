@@ -97,6 +97,12 @@ cdef inline lead_t _lead_of(const uint8_t* s, Py_ssize_t n) noexcept nogil:
     return v
 
 
+cdef inline bint _below(lead_t lead, lead_t ql, bint past) noexcept nogil:
+    """A bucket whose lead is ``lead`` sorts before the answer of a search for ql: lead < ql,
+    or lead <= ql when ``past`` (bitwise, so the test does not short-circuit)."""
+    return (lead < ql) | (past & (lead == ql))
+
+
 cdef struct _Cur:
     # one bucket being read: its stored bytes (codes) and the bytes decoded from them so far
     const uint8_t* codes
@@ -464,27 +470,24 @@ cdef class CompactKeys:
         doubling steps, or over all buckets when hint is -1."""
         cdef const lead_t* lead = self._lp
         cdef Py_ssize_t lo = 0, hi = self._nb, nb = self._nb, mid, step = 1
-        # "below": lead < ql, or lead <= ql when past (tested without a branch)
         if hint >= 0:
             if hint > nb:
                 hint = nb
-            if hint < nb and ((lead[hint] < ql) | (past & (lead[hint] == ql))):
+            if hint < nb and _below(lead[hint], ql, past):
                 lo = hint + 1               # the answer is past hint: step forward
-                while lo + step <= nb and ((lead[lo + step - 1] < ql) |
-                                           (past & (lead[lo + step - 1] == ql))):
+                while lo + step <= nb and _below(lead[lo + step - 1], ql, past):
                     lo += step
                     step *= 2
                 hi = lo + step if lo + step < nb else nb
             else:                           # at or before hint: step back
                 hi = hint
-                while hi - step >= 0 and not ((lead[hi - step] < ql) |
-                                              (past & (lead[hi - step] == ql))):
+                while hi - step >= 0 and not _below(lead[hi - step], ql, past):
                     hi -= step
                     step *= 2
                 lo = hi - step + 1 if hi - step + 1 > 0 else 0
         while lo < hi:
             mid = (lo + hi) >> 1
-            if (lead[mid] < ql) | (past & (lead[mid] == ql)):
+            if _below(lead[mid], ql, past):
                 lo = mid + 1
             else:
                 hi = mid

@@ -206,7 +206,7 @@ cdef class DawgDict:
         keys the file says it holds; -1: no limit) caps how many are listed. Either broken
         raises :class:`~lowram.FormatError`."""
         cdef Py_ssize_t index = self._walk(<const uint8_t*><const char*>prefix, len(prefix))
-        cdef Py_ssize_t last = 0, top, listed = 0
+        cdef Py_ssize_t last = 0, listed = 0
         cdef bytes prev = None, cur
         cdef uint8_t label
         if index < 0:
