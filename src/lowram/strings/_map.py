@@ -451,9 +451,10 @@ class StringMap(collections.abc.Mapping):
         counts the mapped bytes the map holds). Other backends, and ``mmap=False``, read
         the file into memory. The checksum is verified first, as for
         :meth:`lowram.StringSet.load`: a CRC-32 is no defence against a crafted file, which
-        the ``dawg`` and ``datrie`` readers (lowram's own, bounds-checked) answer with
-        ``lowram.FormatError`` or wrong answers, but the marisa library would parse as it
-        is: open only ``marisa`` files you trust. Values of kind ``object`` were pickled
+        lowram's own checks answer with ``lowram.FormatError`` or other answers, never a read
+        outside the buffer (the ``dawg``, ``datrie``, ``sorted`` and ``compact`` readers are
+        bounds-checked; a ``marisa`` payload is checked whole before the marisa library reads
+        it). Values of kind ``object`` were pickled
         and open only with ``allow_pickle=True``, as :meth:`from_bytes` says.
 
         >>> import os, tempfile

@@ -347,11 +347,12 @@ class StringSet(SetCore, collections.abc.Set):
         file is never rewritten under a reader). The checksum is verified before any backend
         code sees the bytes (this reads the file once, without copying it). The CRC-32 detects
         accidental damage (any flipped byte, any truncation); it is no defence against a file
-        crafted to pass it. The ``dawg`` and ``datrie`` backends read their format with
-        lowram's own readers, which check the structure when opening and bounds-check every
-        read, so such a file raises ``lowram.FormatError`` or gives wrong answers, never reads
-        outside its buffer; a ``marisa`` file is parsed by the marisa library, which checks
-        little: as with pickle, open only ``marisa`` files you trust.
+        crafted to pass it, so every backend's payload is checked by lowram's own code: the
+        ``dawg``, ``datrie``, ``sorted`` and ``compact`` readers check the structure when
+        opening and bounds-check every read, and a ``marisa`` payload is checked whole (rank
+        and select indexes, tree shape, links, cache, key lengths) before the marisa library
+        reads it. Such a file raises ``lowram.FormatError`` or gives other answers, never
+        reads outside its buffer or runs without end.
 
         >>> import os, tempfile
         >>> path = os.path.join(tempfile.mkdtemp(), "words.lowram")

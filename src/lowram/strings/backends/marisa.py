@@ -6,7 +6,10 @@ without a permutation array. Native size: the serialised size (``len(tobytes())`
 in-memory layout is its file layout, and ``benchmarks/bench_strings.py`` (column deep/rss)
 checks that figure against the resident-set growth of a build in a fresh process.
 
-Library quirks handled here: ``Trie.prefixes`` reads its argument as a NUL-terminated C
+Files: marisa-trie's loader trusts what it reads (a crafted payload can make it read outside
+its buffer or loop), so every payload is checked whole by ``_marisacheck.check_marisa`` (our
+reader of marisa's format) before the library sees it: one pass over the payload, also when
+it is memory-mapped. Library quirks handled here: ``Trie.prefixes`` reads its argument as a NUL-terminated C
 string, so queries containing "\\x00" are answered key by key; ``Trie.map`` does not keep the
 buffer alive, so the backend holds the memory map.
 """
@@ -19,6 +22,7 @@ import marisa_trie
 import numpy as np
 
 from ._base import KeyIndex, SetBackend
+from ._marisacheck import check_marisa
 
 __all__ = ["MarisaSet", "MarisaIndex"]
 
@@ -54,6 +58,7 @@ class MarisaSet(SetBackend):
 
     @classmethod
     def from_payload(cls, view, mapped, count):
+        check_marisa(view)
         if mapped:
             trie = marisa_trie.Trie().map(view)
             return cls(trie, len(trie), len(view), keepalive=view)
@@ -100,6 +105,7 @@ class MarisaIndex(KeyIndex, MarisaSet):
 
     @classmethod
     def from_payload(cls, view, mapped, count):
+        check_marisa(view)
         if mapped:
             trie = marisa_trie.BinaryTrie().map(view)
             return cls(trie, len(trie), len(view), keepalive=view)
