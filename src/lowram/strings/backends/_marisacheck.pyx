@@ -412,7 +412,7 @@ cdef int _check_trie(Trie* tries, int t, int count) except -1:
         link_bound = tries[t + 1].bound
         next_flags = tries[t + 1].flags
         if (tr.flags != ((next_flags & 0x7F) + 1 | (next_flags & 0xFF000))
-                or (next_flags & 0x7F) + 1 > _MAX_TRIES):
+                or (next_flags & 0x7F) + 1 > <uint64_t>_MAX_TRIES):
             raise FormatError(f"marisa payload: {name}'s config word {tr.flags:#x} does not "
                               f"match its nested tries")
     else:
@@ -546,7 +546,7 @@ def check_marisa(buffer, *, key_limit: int = MAX_KEY_BYTES) -> int:
     >>> check_marisa(b"We love Marisa.\\x00")
     Traceback (most recent call last):
     ...
-    lowram.errors.FormatError: marisa payload truncated: trie 1 LOUDS bits needs 8 bytes at byte 16, 0 remain
+    lowram.errors.FormatError: marisa payload truncated: trie 1 LOUDS bits needs 8 bytes ...
     """
     keys, bound = _check(buffer)
     if bound > key_limit:

@@ -1,4 +1,5 @@
-"""marisa's payload as Python values, and back (for the fuzzer and the tests).
+"""marisa's payload as Python values, and back (for ``benchmarks/fuzz_marisa.py`` and
+``tests/strings/test_strings_marisa_check.py``).
 
 ``parse`` splits a payload into its tries (bit vectors, labels, extras, tail, cache, words),
 ``dump`` writes it back byte for byte, and ``reindex`` rebuilds a bit vector's rank and select
