@@ -271,6 +271,26 @@ def test_bad_keys_leave_the_set_unchanged():
         MutableStringSet(5)
     with pytest.raises(ValueError):
         MutableStringSet(_burst=0)
+
+
+def test_removals_from_an_iterable_that_raises_are_undone():
+    """difference_update and intersection_update are all or nothing, over several iterables
+    too (the empty key, kept beside the trie, among them): found by the injected-failure
+    state machine, tests/core/test_refusals_change_nothing.py."""
+    def failing(keys):
+        yield from keys
+        raise ZeroDivisionError
+
+    for start in (["", "a", "b", "c"], ["a"], []):
+        s = MutableStringSet(start)
+        with pytest.raises(ZeroDivisionError):
+            s.difference_update(failing(["", "a", "zz"]))
+        with pytest.raises(ZeroDivisionError):
+            s.difference_update(["b"], failing(["c"]))
+        with pytest.raises(ZeroDivisionError):
+            s.intersection_update(["a", "b"], failing(["a"]))
+        assert list(s) == sorted(start)
+        s._check()
     with pytest.raises(TypeError, match="prefix must be str"):
         s.keys(b"a")
     with pytest.raises(TypeError):

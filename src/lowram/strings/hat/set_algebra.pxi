@@ -108,13 +108,28 @@ cdef class _SetAlgebra(_HatTrie):
         result._toggle(other)
         return result
 
-    cdef int _discard_all(self, other) except -1:
-        """Remove the items of other (a set of this class is listed first: it may be self)."""
+    cdef int _discard_all(self, other, list removed) except -1:
+        """Remove the items of other (a set of this class is listed first: it may be self),
+        appending each key removed to ``removed`` (the caller's undo log: an iterable that
+        raises half way leaves the set as it was once the caller adds them back)."""
         if other is self:
+            removed.extend(self)
             self.clear()
             return 0
         for key in (list(other) if isinstance(other, _SetAlgebra) else other):
-            self.discard(key)
+            if self._remove(key):
+                removed.append(key)
+        return 0
+
+    cdef int _discard_each(self, tuple others) except -1:
+        """Remove the items of every iterable of ``others``, all or nothing."""
+        cdef list removed = []
+        try:
+            for other in others:
+                self._discard_all(other, removed)
+        except BaseException:
+            self._add_all(removed)
+            raise
         return 0
 
     cdef int _toggle(self, other) except -1:
@@ -325,8 +340,7 @@ cdef class _SetAlgebra(_HatTrie):
         MutableStringSet(['a'])
         """
         cdef _SetAlgebra result = self.copy()
-        for other in others:
-            result._discard_all(other)
+        result._discard_each(others)
         return result
 
     def symmetric_difference(self, other):
@@ -342,11 +356,13 @@ cdef class _SetAlgebra(_HatTrie):
     def difference_update(self, *others):
         """Remove every key found in any of ``others``. Cost: O(total length of others).
 
+        All or nothing: an iterable that raises half way leaves the set as it was (the keys
+        removed so far are added back).
+
         >>> s = MutableStringSet(["a", "b"]); s.difference_update(["a"]); list(s)
         ['b']
         """
-        for other in others:
-            self._discard_all(other)
+        self._discard_each(others)
 
     def intersection_update(self, *others):
         """Keep only the keys found in every one of ``others``. Cost: O(n + their length).
@@ -354,9 +370,12 @@ cdef class _SetAlgebra(_HatTrie):
         >>> s = MutableStringSet(["a", "b"]); s.intersection_update(["b", "c"]); list(s)
         ['b']
         """
-        for other in others:
+        cdef _SetAlgebra result = self
+        for other in others:   # built whole before the set changes: all or nothing
             if other is not self:
-                self._swap(self._intersection(other))
+                result = result._intersection(other)
+        if result is not self:
+            self._swap(result)
 
     def symmetric_difference_update(self, other):
         """Keep the keys in exactly one of this set and ``other``. Cost: O(len(other)).
@@ -401,7 +420,7 @@ cdef class _SetAlgebra(_HatTrie):
         """
         if not isinstance(other, _abc.Set):
             return NotImplemented
-        self._discard_all(other)
+        self._discard_each((other,))
         return self
 
     def __ixor__(self, other):
