@@ -267,10 +267,14 @@ cdef class DawgDict:
                 raise FormatError(f"corrupt DAWG: its completion guide lists more keys than "
                                   f"the {limit} the file holds")
             prev = cur
+            try:
+                text = cur.decode("utf-8")
+            except UnicodeDecodeError:
+                raise FormatError(f"corrupt DAWG: its key {cur[:40]!r} is not UTF-8") from None
             if values:
-                yield cur.decode("utf-8"), self._value(index)
+                yield text, self._value(index)
             else:
-                yield cur.decode("utf-8")
+                yield text
 
     cdef inline uint8_t _guide_child(self, Py_ssize_t index) noexcept nogil:
         return self._guide[2 * index] if index < self._m else 0

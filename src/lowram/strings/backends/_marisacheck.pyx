@@ -464,13 +464,38 @@ cdef int _walk(Trie* tr, str name, bint top, bint last, uint64_t targets,
                uint64_t link_bound, Hit* hits, uint64_t nh, uint64_t mask) except -1:
     """One pass over the LOUDS bits: the tree's shape, each node's link and cache entries,
     and the bound on the fragment a node restores (level by level)."""
-    cdef uint64_t n = tr.n, p, ones = 0, zeros = 0, c, par, h = 0, link_rank = 0
+    cdef uint64_t n = tr.n, ones = 0, zeros = 0, c, par, h = 0, link_rank = 0
     cdef uint64_t target, own, level_max = 0, bound = 0, plevel_end = 1
     cdef uint32_t extra, word, slot
     cdef const uint8_t* e
     cdef bint is_link
-    for p in range(tr.louds.size):
-        if _bit(&tr.louds, p):
+    cdef uint64_t wi, lw, rest, pos, avail, k, z_last, zmax
+    for wi in range(tr.louds.nunits):             # word by word: ones one at a time,
+        lw = _ld64(tr.louds.units + 8 * wi)      # runs of zeros at once
+        avail = tr.louds.size - wi * 64
+        if avail > 64:
+            avail = 64
+        pos = 0
+        while pos < avail:
+            rest = lw >> pos
+            if not (rest & 1):
+                k = (avail - pos) if rest == 0 else <uint64_t>__builtin_ctzll(rest)
+                if k > avail - pos:
+                    k = avail - pos
+                z_last = zeros + k - 1            # zero #z ends node z-1's list, opens z's
+                if zeros < n:
+                    zmax = z_last if z_last < n else n - 1
+                    if ones < zmax + 1:
+                        raise FormatError(f"marisa payload: {name}'s LOUDS lists node "
+                                          f"{max(zeros, ones)}'s children before the node "
+                                          f"itself")
+                if zeros <= 1 <= z_last and tr.num_l1 != ones - 1:
+                    raise FormatError(f"marisa payload: {name} stores {tr.num_l1} level-1 "
+                                      f"nodes, its LOUDS has {ones - 1}")
+                zeros += k
+                pos += k
+                continue
+            pos += 1
             c = ones
             ones += 1
             if c == 0:
@@ -516,14 +541,6 @@ cdef int _walk(Trie* tr, str name, bint top, bint last, uint64_t targets,
                     raise FormatError(f"marisa payload: {name}'s cache entry {slot} is out "
                                       f"of place")
                 h += 1
-        else:
-            if zeros < n and ones < zeros + 1:
-                raise FormatError(f"marisa payload: {name}'s LOUDS lists node {zeros}'s "
-                                  f"children before the node itself")
-            if zeros == 1 and tr.num_l1 != ones - 1:
-                raise FormatError(f"marisa payload: {name} stores {tr.num_l1} level-1 "
-                                  f"nodes, its LOUDS has {ones - 1}")
-            zeros += 1
     if ones != n or zeros != n + 2 or _bit(&tr.louds, tr.louds.size - 2):
         raise FormatError(f"marisa payload: {name}'s LOUDS is not a tree of {n} nodes")
     if h != nh:

@@ -352,7 +352,8 @@ cdef class _HatTrie:
                     prev = <uint8_t *>malloc(cap)
                     if prev == NULL:
                         raise MemoryError()
-                memcpy(prev, p, n)
+                if n:   # (an empty first key: prev is still NULL, and memcpy may not see it)
+                    memcpy(prev, p, n)
                 prevlen = n
         finally:
             hat_cursor_free(cur)
