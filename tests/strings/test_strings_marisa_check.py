@@ -247,6 +247,18 @@ def test_cache_defects_refused():
 
     _refused(_change(data, not_power_of_two), "cache has")
 
+    def small_top_cache(p):   # marisa's top trie has at least 256 entries
+        p["cache"] = p["cache"][:12 * 128]
+
+    _refused(_change(data, small_top_cache), "cache has")
+
+    def wide_extras(p):       # a link is 8 bits of label and 24 of extra, no more
+        v = F.extras(p["extras"])
+        v[0] = 1 << 24
+        F.set_extras(p["extras"], v)
+
+    _refused(_change(data, wide_extras), "25 bits")
+
 
 def test_key_length_bound():
     """Links that multiply (every link of the top trie aimed at the next trie's deepest
@@ -259,6 +271,46 @@ def test_key_length_bound():
     with pytest.raises(FormatError, match="restore a key of up to"):
         check_marisa(data, key_limit=honest - 1)
     assert MAX_KEY_BYTES == 2**32 - 1
+
+
+def _doubling(k):
+    """k nested tries, each a chain root -> 1 -> 2 whose two nodes both link to node 2 of the
+    next (the last's to the tail fragment "a"): each trie doubles the fragment, so the one
+    key of the top trie is 2**k bytes from a payload of a few KB."""
+    def bits(word, size, rank=True, sel0=False, sel1=True):
+        b = {"units": word.to_bytes(8, "little") if size else b"", "size": size, "num1": 0,
+             "ranks": b"x" if rank else b"", "sel0": b"x" if sel0 else b"",
+             "sel1": b"x" if sel1 else b""}
+        F.reindex(b)
+        return b
+
+    def trie(j):
+        top, last = j == 1, j == k
+        t = {"louds": bits(0b00010101, 8, sel0=top),
+             "terminal": bits(0b0100, 4) if top else bits(0, 0, False, False, False),
+             "link": bits(0b110, 3, sel1=False),
+             "bases": bytes([0, 0, 0] if last else [0, 2, 2]),
+             "extras": {}, "tail": b"a\0" if last else b"",
+             "ends": bits(0, 0, False, False, False),
+             "next": None if last else trie(j + 1),
+             "cache": struct.pack("<III", 2**32 - 1, 2**32 - 1, 0) * (256 if top else 1),
+             "num_l1": 1, "flags": (k - j + 1) | 0x21000}
+        F.set_extras(t["extras"], [0, 0])
+        return t
+
+    return F.dump(trie(1))
+
+
+def test_nested_links_cannot_multiply_into_huge_keys():
+    small = _doubling(5)
+    assert key_bound(small) == 2**5 and check_marisa(small) == 1
+    assert marisa_trie.BinaryTrie().frombytes(small).keys() == [b"a" * 32]   # marisa agrees
+    big = _doubling(30)
+    assert len(big) < 20_000 and key_bound(big) == 2**30
+    assert check_marisa(big) == 1   # within marisa's own limit, yet 1 GiB from 20 KB:
+    from lowram.strings.backends.marisa import MarisaSet
+    with pytest.raises(FormatError, match="restore a key of up to 1073741824 bytes"):
+        MarisaSet.from_payload(memoryview(big), False, 1)   # the backend holds keys far lower
 
 
 def _rank(p):

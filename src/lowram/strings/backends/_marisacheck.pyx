@@ -397,6 +397,10 @@ cdef int _check_trie(Trie* tries, int t, int count) except -1:
                           f"{tr.nbases} labels for {n} nodes")
     if _bit(&tr.link, 0):
         raise FormatError(f"marisa payload: {name}'s root is flagged a link")
+    if tr.extras.vsize > 24:   # a link is 32 bits: 8 in the label, 24 here (marisa's cap)
+        raise FormatError(f"marisa payload: {name}'s link extras have {tr.extras.vsize} bits")
+    if tr.ntail > 0xFFFFFFFF:
+        raise FormatError(f"marisa payload: {name}'s tail holds {tr.ntail} bytes (over 4 GiB)")
     if tr.extras.size != tr.link.num1:
         raise FormatError(f"marisa payload: {name} has {tr.extras.size} link extras for "
                           f"{tr.link.num1} links")
@@ -431,7 +435,7 @@ cdef int _check_trie(Trie* tries, int t, int count) except -1:
 
     # the cache: a power of two of entries; the occupied ones, sorted by child
     cdef uint64_t nc = tr.ncache
-    if nc == 0 or nc & (nc - 1) or nc > n * 2 + 256:
+    if nc == 0 or nc & (nc - 1) or nc > n * 2 + 256 or (top and nc < 256):
         raise FormatError(f"marisa payload: {name}'s cache has {nc} entries")
     cdef uint64_t mask = nc - 1
     cdef Hit* hits = <Hit*>malloc(nc * sizeof(Hit) + 1)

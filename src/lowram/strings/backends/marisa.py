@@ -9,9 +9,9 @@ checks that figure against the resident-set growth of a build in a fresh process
 Files: marisa-trie's loader trusts what it reads (a crafted payload can make it read outside
 its buffer or loop), so every payload is checked whole by ``_marisacheck.check_marisa`` (our
 reader of marisa's format) before the library sees it: one pass over the payload, also when
-it is memory-mapped. Library quirks handled here: ``Trie.prefixes`` reads its argument as a NUL-terminated C
-string, so queries containing "\\x00" are answered key by key; ``Trie.map`` does not keep the
-buffer alive, so the backend holds the memory map.
+it is memory-mapped. Library quirks handled here: ``Trie.prefixes`` reads its argument as a
+NUL-terminated C string, so queries containing "\\x00" are answered key by key; ``Trie.map``
+does not keep the buffer alive, so the backend holds the memory map.
 """
 
 from __future__ import annotations
@@ -23,6 +23,14 @@ import numpy as np
 
 from ._base import KeyIndex, SetBackend
 from ._marisacheck import check_marisa
+
+
+def _checked(view):
+    """``check_marisa`` with the longest key held to 64 KiB + 64 bytes per payload byte: the
+    links of nested tries can double a key's length per trie, so a 12 KB file could otherwise
+    restore a 1 GiB key (or many). Real key sets stay far below (their bound is the sum,
+    over tree levels, of the longest fragment a node of that level restores)."""
+    return check_marisa(view, key_limit=(1 << 16) + 64 * len(view))
 
 __all__ = ["MarisaSet", "MarisaIndex"]
 
@@ -58,7 +66,7 @@ class MarisaSet(SetBackend):
 
     @classmethod
     def from_payload(cls, view, mapped, count):
-        check_marisa(view)
+        _checked(view)
         if mapped:
             trie = marisa_trie.Trie().map(view)
             return cls(trie, len(trie), len(view), keepalive=view)
@@ -105,7 +113,7 @@ class MarisaIndex(KeyIndex, MarisaSet):
 
     @classmethod
     def from_payload(cls, view, mapped, count):
-        check_marisa(view)
+        _checked(view)
         if mapped:
             trie = marisa_trie.BinaryTrie().map(view)
             return cls(trie, len(trie), len(view), keepalive=view)
