@@ -1023,6 +1023,7 @@ cdef _parse(cls, payload):
     cdef uint32_t l32
     cdef int32_t c32
     cdef int64_t c64
+    cdef int added
     cdef StringCounter c
     cdef size_t slots
     if size < 16:
@@ -1060,7 +1061,11 @@ cdef _parse(cls, payload):
             c64 = c32
         else:
             memcpy(&c64, p + 16 + 4 * n + 8 * i, 8)
-        if _add(c, p + at, ln, c64, None) == 0:
+        try:
+            added = _add(c, p + at, ln, c64, None)
+        except OverflowError:   # only a key seen before is summed: its counts overflowed
+            added = 0
+        if added == 0:
             raise _format_error(f"key {i} appears twice")
         at += ln
     return c
