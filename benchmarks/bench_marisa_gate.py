@@ -21,7 +21,7 @@ import marisa_trie
 from _common import print_table, write_results
 
 from lowram.corpora import bundled_path, read_lines
-from lowram.strings.backends._marisacheck import check_marisa
+from lowram.strings.backends._marisacheck import check_marisa, key_bound
 
 
 def corpora():
@@ -68,9 +68,12 @@ def main():
         rows.append({"corpus": name, "keys": len(keys), "payload_MB": len(data) / 1e6,
                      "check_ms": check * 1e3, "check_MB_s": len(data) / check / 1e6,
                      "frombytes_ms": read * 1e3, "map_ms": mapped * 1e3,
-                     "check_vs_frombytes": check / read, "check_vs_map": check / mapped})
+                     "check_vs_frombytes": check / read, "check_vs_map": check / mapped,
+                     # the backend's key-length limit against what these links can restore
+                     "longest_key": max(map(len, keys)), "key_bound": key_bound(data),
+                     "backend_limit": (1 << 16) + 64 * len(data)})
     cols = ["corpus", "keys", "payload_MB", "check_ms", "check_MB_s", "frombytes_ms", "map_ms",
-            "check_vs_frombytes", "check_vs_map"]
+            "check_vs_frombytes", "check_vs_map", "longest_key", "key_bound", "backend_limit"]
     print_table(rows, cols, "marisa payloads: the gate's check beside marisa-trie's own open")
     print(f"wrote {write_results('marisa_gate', rows, peers=('marisa_trie',))}")
 

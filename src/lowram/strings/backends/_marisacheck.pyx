@@ -441,7 +441,7 @@ cdef int _check_trie(Trie* tries, int t, int count) except -1:
     cdef Hit* hits = <Hit*>malloc(nc * sizeof(Hit) + 1)
     if hits == NULL:
         raise MemoryError()
-    cdef uint64_t nh = 0, i, h = 0
+    cdef uint64_t nh = 0, i
     cdef uint32_t parent, child
     try:
         for i in range(nc):
