@@ -9,11 +9,26 @@ agree with the model) or poisoned: an iterable that raises half way through, a v
 poison either, succeed), and when it raises the container must hold exactly what it held
 before, item for item. ``CONTAINERS`` is the table; a mutable public class missing from it
 fails ``test_every_mutable_container_is_in_the_table``.
+
+The allocator fails too: ``test_allocation_failures_change_nothing`` builds ``failmalloc.c``
+(an allocation hook that makes the k-th malloc, calloc or realloc after arming return NULL)
+and runs these machines again in a child process with it preloaded. There every step is also
+replayed on a copy of the container once per allocation the step makes, with that one
+allocation failing: each replay either raises and leaves the copy as it was, or succeeds
+and agrees with the model, and none may crash the interpreter.
 """
 
 from __future__ import annotations
 
+import copy
+import ctypes
+import os
+import shlex
+import subprocess
+import sys
+import sysconfig
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -21,6 +36,17 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
 import lowram
+
+
+#: set in the child process that test_allocation_failures_change_nothing starts
+_ARMED = os.environ.get("LOWRAM_TEST_FAILMALLOC") == "1"
+if _ARMED:
+    _hook = ctypes.CDLL(None)   # the preloaded failmalloc.c
+    _hook.failmalloc_arm.argtypes = [ctypes.c_long]
+    _hook.failmalloc_disarm.restype = ctypes.c_long
+
+#: replays of one step, at most (a step over 8 items makes far fewer allocations)
+_MAX_ALLOCATIONS = 5000
 
 
 class Injected(Exception):
@@ -217,6 +243,8 @@ def test_refused_steps_change_nothing(name):
                         self.m = model_of(dict(self.c.items()) if isinstance(self.m, dict)
                                           else self.c)
                     return
+            if _ARMED:
+                _replay_with_failing_allocations(self.c, self.m, opname, apply, args)
             if opname == "popitem" or (opname == "pop" and isinstance(self.m, set)):
                 # which item goes is the container's choice, as it is set's: the model
                 # loses the same one
@@ -246,9 +274,103 @@ def test_refused_steps_change_nothing(name):
                 assert _content(self.c) == before, (opname, "changed by a refusal")
             assert _content(self.c) == _content(self.m), (opname, args)
 
-    Machine.TestCase.settings = settings(max_examples=30, stateful_step_count=10, deadline=None,
+    Machine.TestCase.settings = settings(max_examples=100 if _ARMED else 30,
+                                         stateful_step_count=10, deadline=None,
                                          suppress_health_check=[HealthCheck.too_slow])
     Machine.TestCase().runTest()
+
+
+def _replay_with_failing_allocations(c, m, opname, apply, args):
+    """Apply the step to a copy of ``c`` once per allocation it makes, that allocation
+    failing: a refusal leaves the copy as it was; a success agrees with the model."""
+    chosen = opname == "popitem" or (opname == "pop" and isinstance(m, set))
+    want = copy.copy(m)
+    try:
+        apply(want, args)
+    except Exception:   # noqa: BLE001: the builtin refuses; the container must too, unchanged
+        want = None
+    before = _content(c)
+    for k in range(_MAX_ALLOCATIONS):
+        c2 = copy.copy(c)
+        assert _content(c2) == before
+        _hook.failmalloc_arm(k)
+        try:
+            apply(c2, args)
+            raised = None
+        except Exception as e:   # noqa: BLE001: MemoryError, or the step's own refusal
+            raised = e
+        finally:
+            _hook.failmalloc_disarm()
+        fired = _hook.failmalloc_fired()
+        if raised is not None or want is None:
+            assert raised is not None, (opname, args, k, "succeeded where the builtin refused")
+            assert _content(c2) == before, (opname, args, k, type(raised).__name__,
+                                            "changed by a refusal")
+        elif chosen:
+            assert len(c2) == len(want), (opname, k)
+        else:
+            assert _content(c2) == _content(want), (opname, args, k, "wrong after a failed "
+                                                   "allocation was recovered from")
+        if not fired:
+            SEEN[0] = k
+            return
+    raise AssertionError(f"{opname} made over {_MAX_ALLOCATIONS} allocations")
+
+
+#: allocations the last replay made (the last replay ran with none failing)
+SEEN = [0]
+
+
+#: a batch past the tables' bulk paths (1,024 keys) and through several growths
+_BULK = {
+    "IntList": list(range(-1000, 1000)),
+    "FloatList": [i / 7 for i in range(2000)],
+    "StrList": [f"w{i}é" * (i % 5) for i in range(2000)],
+    "BitList": [i % 3 == 0 for i in range(40000)],   # 5 KB: past the small-object allocator
+    "IntSet": [i * 7919 - 2**40 * (i % 2) for i in range(2000)],
+    "MutableStringSet": [f"k{i}" for i in range(2000)],
+    "IntMap": {i * 31: i - 1000 for i in range(2000)},
+    "MutableStringMap": {f"k{i}": i for i in range(2000)},
+    "StringCounter": [f"k{i % 700}" for i in range(2000)],
+}
+
+if _ARMED:
+    @pytest.mark.parametrize("name", sorted(CONTAINERS))
+    def test_allocation_failures_in_a_bulk_batch(name):
+        """A batch of 2,000 items (40,000 bits) into a container holding a few, once per
+        allocation the batch makes, that allocation failing."""
+        make, model_of, _, ops, _ = CONTAINERS[name]
+        start = ([1, 2, 3] if name not in ("StrList", "MutableStringSet", "StringCounter",
+                                           "MutableStringMap") else ["a", "b", "k1"])
+        if name == "BitList":
+            start = [True, False]
+        if name == "FloatList":
+            start = [0.5, 1.5]
+        if name in ("IntMap", "MutableStringMap"):
+            start = dict.fromkeys(start, 7)
+        opname = "extend" if name.endswith("List") else "update"
+        apply = next(a for n, _, a in ops if n == opname)
+        _replay_with_failing_allocations(make(start), model_of(start), opname, apply,
+                                         (_BULK[name],))
+        assert SEEN[0] >= 1, f"{name}: the hook saw no allocation of the batch"
+
+
+@pytest.mark.skipif(_ARMED or not sys.platform.startswith("linux"),
+                    reason="the hook interposes glibc's malloc")
+def test_allocation_failures_change_nothing(tmp_path):
+    """Every state machine above again, in a child process where one allocation of a step
+    fails, each in turn (``_replay_with_failing_allocations``). A crash of the child, an
+    unchecked NULL, is a failure of this test with the child's output."""
+    cc = shlex.split(sysconfig.get_config_var("CC") or "cc")
+    hook = tmp_path / "libfailmalloc.so"
+    subprocess.run([*cc, "-O2", "-shared", "-fPIC", "-o", str(hook),
+                    str(Path(__file__).with_name("failmalloc.c"))], check=True)
+    env = dict(os.environ, LD_PRELOAD=str(hook), LOWRAM_TEST_FAILMALLOC="1")
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                        "-p", "no:randomly", __file__, "-k", "refused_steps or bulk_batch"],
+                       env=env, capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, (r.returncode, r.stdout[-4000:], r.stderr[-4000:])
+    assert f"{2 * len(CONTAINERS)} passed" in r.stdout, r.stdout[-2000:]
 
 
 def test_every_mutable_container_is_in_the_table():

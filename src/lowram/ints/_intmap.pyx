@@ -332,8 +332,7 @@ cdef class IntMap:
 
     def clear(self):
         """Remove every item and give back the memory (the value kind stays)."""
-        if lri_clear(&self.lo, 8 if self.kind == FLOAT else 1) < 0 or \
-                lri_clear(&self.hi, 8 if self.kind == FLOAT else 1) < 0:
+        if lri_clear(&self.lo, &self.hi, 8 if self.kind == FLOAT else 1) < 0:
             raise MemoryError()
 
     def copy(self):

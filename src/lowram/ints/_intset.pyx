@@ -147,7 +147,7 @@ cdef class IntSet:
 
     def clear(self):
         """Remove every item and give back the table's memory."""
-        if lri_clear(&self.lo, 0) < 0 or lri_clear(&self.hi, 0) < 0:
+        if lri_clear(&self.lo, &self.hi, 0) < 0:
             raise MemoryError()
 
     def copy(self):
@@ -189,6 +189,8 @@ cdef class IntSet:
         if w_needed > t.w and lri_widen(t) < 0:
             raise MemoryError()
         for i in range(m):
+            if undo != NULL:
+                _undo_reserve(undo)   # before the add: a key added must be a key logged
             rc = lri_add(t, ps[i])
             if rc < 0:
                 raise MemoryError()
@@ -202,7 +204,7 @@ cdef class IntSet:
             lri_discard(self._table(undo.where[i]), undo.keys[i])
         for i in range(2):
             if undo.was_empty[i]:
-                lri_clear(self._table(i), 0)
+                lri_clear(self._table(i), NULL, 0)   # (only the shape: it holds nothing)
 
     cdef int _add_array(self, object arr, Undo *undo) except -1:
         """Add a 1-d numpy array of ints, bools or integral floats (checked first)."""

@@ -45,7 +45,7 @@ cdef extern from "csrc/int_table.h":
     int lri_put(lri_table *t, uint64_t p, uint64_t v)
     int lri_discard(lri_table *t, uint64_t p)
     int lri_remove(lri_table *t, uint64_t p, uint64_t *old)
-    int lri_clear(lri_table *t, int vw)
+    int lri_clear(lri_table *a, lri_table *b, int vw)
     int lri_copy(lri_table *dst, const lri_table *src)
     int lri_widen(lri_table *t)
     int lri_widen_values(lri_table *t, int vw)
@@ -151,6 +151,17 @@ cdef struct Undo:
 
 
 cdef int _undo_push(Undo *u, uint64_t p, int which) except -1:
+    """Log one added pattern; MemoryError (nothing logged) when the log cannot grow, so log
+    before adding, or ``_undo_reserve`` first."""
+    _undo_reserve(u)
+    u.keys[u.n] = p
+    u.where[u.n] = <uint8_t>which
+    u.n += 1
+    return 0
+
+
+cdef int _undo_reserve(Undo *u) except -1:
+    """Room in the log for one more pattern (MemoryError if there is none to be had)."""
     cdef Py_ssize_t cap
     cdef void *a
     cdef void *b
@@ -165,9 +176,6 @@ cdef int _undo_push(Undo *u, uint64_t p, int which) except -1:
             raise MemoryError()
         u.where = <uint8_t *>b
         u.cap = cap
-    u.keys[u.n] = p
-    u.where[u.n] = <uint8_t>which
-    u.n += 1
     return 0
 
 

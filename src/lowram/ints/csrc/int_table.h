@@ -895,20 +895,34 @@ static int lri_remove(lri_table *t, uint64_t p, uint64_t *old) {
 
 static inline int lri_discard(lri_table *t, uint64_t p) { return lri_remove(t, p, NULL); }
 
-/* Remove every key; the table keeps its seed and value kind, at key width 32 and the value
- * width given. -1 on no memory (unchanged). */
-static int lri_clear(lri_table *t, int vw) {
-    lri_sub *one = (lri_sub *)calloc(1, sizeof(lri_sub));
-    lri_vsub *vone = t->vsubs ? (lri_vsub *)calloc(1, sizeof(lri_vsub)) : NULL;
-    if (!one || (t->vsubs && !vone)) { free(one); free(vone); return -1; }
-    lri_free_subs(t->subs, t->vsubs, 1ULL << t->k);
-    t->subs = one;
-    t->vsubs = vone;
-    t->n = 0;
-    if (vone) t->vw = vw;
-    lri_shape(t, 32, 0);
-    t->version++;
-    t->pop_hint = 0;
+/* Remove every key of a and of b (b may be NULL), both or neither: each keeps its seed and
+ * value kind, at key width 32 and the value width given. -1 on no memory (both unchanged:
+ * the empty tables are allocated before either is emptied). */
+static int lri_clear(lri_table *a, lri_table *b, int vw) {
+    lri_table *ts[2] = {a, b};
+    lri_sub *one[2] = {NULL, NULL};
+    lri_vsub *vone[2] = {NULL, NULL};
+    for (int i = 0; i < 2; i++) {
+        if (!ts[i]) continue;
+        one[i] = (lri_sub *)calloc(1, sizeof(lri_sub));
+        if (ts[i]->vsubs) vone[i] = (lri_vsub *)calloc(1, sizeof(lri_vsub));
+        if (!one[i] || (ts[i]->vsubs && !vone[i])) {
+            for (int j = 0; j <= i; j++) { free(one[j]); free(vone[j]); }
+            return -1;
+        }
+    }
+    for (int i = 0; i < 2; i++) {
+        lri_table *t = ts[i];
+        if (!t) continue;
+        lri_free_subs(t->subs, t->vsubs, 1ULL << t->k);
+        t->subs = one[i];
+        t->vsubs = vone[i];
+        t->n = 0;
+        if (vone[i]) t->vw = vw;
+        lri_shape(t, 32, 0);
+        t->version++;
+        t->pop_hint = 0;
+    }
     return 0;
 }
 

@@ -133,16 +133,27 @@ cdef class _SetAlgebra(_HatTrie):
         return 0
 
     cdef int _toggle(self, other) except -1:
-        """Keep the keys in exactly one of self and other; a non-str raises before any change."""
+        """Keep the keys in exactly one of self and other, all or nothing: what to add and
+        what to remove are gathered before the set changes, the additions go in as one batch,
+        and a removal that fails (an allocation refused) puts back what went before it."""
         if other is self:
             self.clear()
             return 0
         cdef _SetAlgebra items = <_SetAlgebra>self._empty_like()
         items._add_all(other)
         cdef _SetAlgebra new = items._own_keys(self, False)
-        for key in items:
-            self.discard(key)
+        cdef list gone = [k for k in items if self._has(k)]
+        cdef Py_ssize_t i = 0
         self._add_all(new)
+        try:
+            while i < len(gone):
+                self._remove(gone[i])
+                i += 1
+        except BaseException:
+            self._add_all(gone[:i])
+            for key in new:
+                self._remove(key)
+            raise
         return 0
 
     # ------------------------------------------------------------------ comparisons
