@@ -27,6 +27,15 @@ class FormatError(LowramError, ValueError):
     """
 
 
+def not_utf8(backend: str, e: UnicodeDecodeError) -> FormatError:
+    """The FormatError for a stored key that is not UTF-8, found when it is read: a payload
+    whose structure passed the checks at open but whose bytes were changed (a backend that
+    checks every key at open would cost a pass over all the keys, which a memory-mapped open
+    does not make)."""
+    return FormatError(f"the {backend} payload holds a key that is not UTF-8 "
+                       f"({e.reason} at byte {e.start} of the key)")
+
+
 class ColumnError(LowramError, ValueError):
     """A column asked of a columnar file does not fit: none named when the file has several,
     a name the file lacks, a type no corpus kind reads, or a file that has no columns.

@@ -12,7 +12,7 @@ import numpy as np
 from .._arrow import is_columnar, object_strings, text_blocks
 from .._fileformat import HEADER_SIZE, atomic_write, pack, unpack
 from .._native._text import decode_spans
-from ..errors import FormatError, LowramError
+from ..errors import FormatError, LowramError, not_utf8
 from . import backends
 from ._files import read_or_map
 from ._prefix import MISSING, longest_prefix
@@ -247,7 +247,10 @@ class StringMap(collections.abc.Mapping):
             yield "", -1
         index = self._index
         if index.holdable(prefix):
-            yield from index.iter_items(prefix)
+            try:
+                yield from index.iter_items(prefix)
+            except UnicodeDecodeError as e:
+                raise not_utf8(index.name, e) from e
 
     def _value(self, i):
         if i < 0:
@@ -311,7 +314,11 @@ class StringMap(collections.abc.Mapping):
         out = [("", self._empty[0])] if self._empty is not None else []
         clipped = self._index.clip(s)
         if clipped:
-            out.extend((k, self._value(i)) for k, i in self._index.prefix_items(clipped))
+            try:
+                found = self._index.prefix_items(clipped)
+            except UnicodeDecodeError as e:
+                raise not_utf8(self._index.name, e) from e
+            out.extend((k, self._value(i)) for k, i in found)
         return out
 
     def longest_prefix(self, s: str, default=MISSING):

@@ -10,7 +10,7 @@ import sys
 
 from .._arrow import is_columnar
 from .._fileformat import atomic_write, pack, unpack
-from ..errors import FormatError, LowramError
+from ..errors import FormatError, LowramError, not_utf8
 from . import backends
 from ._files import read_or_map
 from ._prefix import MISSING, longest_prefix
@@ -155,7 +155,10 @@ class StringSet(SetCore, collections.abc.Set):
             yield ""
         impl = self._backend
         if impl.holdable(prefix):
-            yield from impl.iter_keys(prefix)
+            try:
+                yield from impl.iter_keys(prefix)
+            except UnicodeDecodeError as e:
+                raise not_utf8(impl.name, e) from e
 
     def has_prefix(self, prefix: str) -> bool:
         """Whether some key starts with ``prefix``. Cost: about one lookup.
@@ -181,7 +184,10 @@ class StringSet(SetCore, collections.abc.Set):
         out = [""] if self._has_empty_key() else []
         clipped = self._backend.clip(s)
         if clipped:
-            out.extend(self._backend.prefixes(clipped))
+            try:
+                out.extend(self._backend.prefixes(clipped))
+            except UnicodeDecodeError as e:
+                raise not_utf8(self._backend.name, e) from e
         return out
 
     def longest_prefix(self, s: str, default=MISSING):

@@ -9,7 +9,9 @@ checks that figure against the resident-set growth of a build in a fresh process
 Files: marisa-trie's loader trusts what it reads (a crafted payload can make it read outside
 its buffer or loop), so every payload is checked whole by ``_marisacheck.check_marisa`` (our
 reader of marisa's format) before the library sees it: one pass over the payload, also when
-it is memory-mapped. Library quirks handled here: ``Trie.prefixes`` reads its argument as a
+it is memory-mapped. The check reads structure, not key bytes: a key whose bytes are not
+UTF-8 is found when it is read, and the fronts raise FormatError for it
+(``errors.not_utf8``). Library quirks handled here: ``Trie.prefixes`` reads its argument as a
 NUL-terminated C string, so queries containing "\\x00" are answered key by key; ``Trie.map``
 does not keep the buffer alive, so the backend holds the memory map.
 """
