@@ -219,7 +219,9 @@ class StrList(StrListCore, ListBehaviour, FileMethods):
                               f"{len(view)} bytes")
         offs = np.frombuffer(view, "<i8", n + 1, 8).astype(np.int64)
         text = view[8 * (n + 2):].tobytes()
-        if offs[0] != 0 or offs[-1] != len(text) or (n and (np.diff(offs) < 0).any()):
+        # (compared, not subtracted: np.diff wraps around for offsets near +-2**63, and a
+        # descent hidden that way would index outside the text)
+        if offs[0] != 0 or offs[-1] != len(text) or (n and (offs[1:] < offs[:-1]).any()):
             raise FormatError(f"{source}: StrList offsets are not 0 .. {len(text)}, "
                               f"non-decreasing")
         try:
