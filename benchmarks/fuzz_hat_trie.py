@@ -78,7 +78,7 @@ def check_payloads(rng, obj, cls, n=3):
     blob = obj.to_bytes()
     env = unpack(blob)
     for _ in range(n):
-        bad = pack(env.kind, env.version, mutate_payload(rng, env.payload))
+        bad = pack(env.kind, env.version, mutate_payload(rng, bytes(env.payload)))
         try:
             got = cls.from_bytes(bad)   # no allow_pickle: pickled values are refused
         except (FormatError, ValueError):

@@ -98,7 +98,7 @@ def main(argv=None) -> int:
         m = StringMap({k: KINDS[kind](rng) for k in keys}, backend=rng.choice(names))
         env = unpack(m.to_bytes())
         for _ in range(args.mutations):
-            data = pack(env.kind, env.version, mutate(rng, env.payload))
+            data = pack(env.kind, env.version, mutate(rng, bytes(env.payload)))
             with open(path, "wb") as fh:
                 fh.write(data)
             for open_ in (lambda: StringMap.from_bytes(data),

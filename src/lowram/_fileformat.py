@@ -53,8 +53,9 @@ def pack(kind: str, version: int, payload: bytes) -> bytes:
     """Wrap ``payload`` in the envelope for a structure of ``kind`` at format ``version``.
 
     >>> blob = pack("Demo", 3, b"abc")
-    >>> unpack(blob, kind="Demo", versions=(3,))
-    Envelope(kind='Demo', version=3, payload=b'abc')
+    >>> env = unpack(blob, kind="Demo", versions=(3,))
+    >>> env.kind, env.version, bytes(env.payload)
+    ('Demo', 3, b'abc')
     """
     kind_bytes = kind.encode("ascii")
     payload = bytes(payload)
@@ -68,9 +69,10 @@ def unpack(data, *, kind: str | None = None, versions=None, source: str = "data"
     """Check and open an envelope; raise :class:`FormatError` naming what is wrong.
 
     ``kind`` (exact name, or a prefix ending in ``/``) and ``versions`` (accepted payload
-    versions) are checked when given. ``source`` names the file in messages. With
-    ``copy=False`` the payload is a memoryview into ``data`` (for memory-mapped files: the
-    checksum is verified, nothing is copied).
+    versions) are checked when given. ``source`` names the file in messages. The payload is a
+    memoryview into ``data`` when ``data`` is ``bytes`` (immutable: nothing to copy) or with
+    ``copy=False`` (memory-mapped files: the checksum is verified, nothing is copied), and a
+    ``bytes`` copy of any other buffer.
 
     >>> unpack(b"LOWRAM", source="x.bin")
     Traceback (most recent call last):
@@ -111,7 +113,10 @@ def unpack(data, *, kind: str | None = None, versions=None, source: str = "data"
         ok = found_kind.startswith(kind) if kind.endswith("/") else found_kind == kind
         if not ok:
             raise FormatError(f"{source}: holds a {found_kind!r}, not a {kind.rstrip('/')!r}")
-    env = Envelope(found_kind, version, bytes(payload) if copy else payload)
+    # immutable bytes need no copy: the payload is a view of them (one copy fewer at every
+    # open, where the structure copies what it keeps anyway)
+    own = not copy or type(data) is bytes
+    env = Envelope(found_kind, version, payload if own else bytes(payload))
     if versions is not None:
         check_version(env, versions, source)
     return env

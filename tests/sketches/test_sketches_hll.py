@@ -243,6 +243,6 @@ def test_format_1_files_hashed_with_xxh64_are_refused():
     blob = HyperLogLog(8).to_bytes()
     from lowram._fileformat import pack, unpack
 
-    old = pack("HyperLogLog", 1, unpack(blob).payload)
+    old = pack("HyperLogLog", 1, bytes(unpack(blob).payload))
     with pytest.raises(FormatError, match="version 1 is not supported"):
         HyperLogLog.from_bytes(old)

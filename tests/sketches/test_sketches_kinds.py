@@ -123,3 +123,23 @@ def test_redis_store_and_fetch_every_kind_in_a_fresh_interpreter(redis_server):
     for kind, cls_name, data in rows:
         assert cls_name == type(SAMPLES[kind]).__name__
         assert bytes.fromhex(data) == SAMPLES[kind].to_bytes()
+
+
+def test_kmv_memory_follows_the_hashes_held_not_k():
+    """A sketch of large k costs what it holds (room doubles to 8 k bytes as hashes come), so
+    a 40-byte payload claiming k = 2**26 does not make its open allocate 512 MB."""
+    import sys
+
+    from lowram.sketches import KMinValues
+
+    small = KMinValues(k=2**26, seed=1)
+    small.update([f"w{i}" for i in range(3)])
+    assert sys.getsizeof(small) < 4096
+    opened = KMinValues.from_bytes(small.to_bytes())
+    assert sys.getsizeof(opened) < 4096 and opened.estimate() == small.estimate()
+    full = KMinValues(k=1000)
+    full.update(range(50_000))
+    assert 8 * 1000 <= sys.getsizeof(full) < 8 * 1000 + 4096   # full: room for k exactly
+    assert len(full.hashes()) == 1000
+    full.clear()
+    assert sys.getsizeof(full) < 4096 and len(full.hashes()) == 0

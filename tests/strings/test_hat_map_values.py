@@ -132,7 +132,7 @@ def test_unpicklable_values_fail_on_save():   # the allow_pickle guard: test_map
 def test_damaged_format_2_payloads_raise_format_errors():
     from lowram._fileformat import pack
 
-    good = unpack(MutableStringMap(a="x", b="yy").to_bytes()).payload
+    good = bytes(unpack(MutableStringMap(a="x", b="yy").to_bytes()).payload)
     damaged = [good[:cut] for cut in range(len(good))]
     damaged += [good[:i] + bytes([good[i] ^ 0xFF]) + good[i + 1:] for i in range(len(good))]
     for payload in damaged:

@@ -323,10 +323,10 @@ def _recraft(blob, trie):
     """``blob`` (a lowram envelope) with the marisa payload ``trie`` inside it changed to
     one whose rank index lies, re-wrapped behind a valid checksum."""
     env = unpack(blob)
-    assert env.payload.count(trie) == 1
+    assert bytes(env.payload).count(trie) == 1
     bad = _change(trie, _rank)
     assert len(bad) == len(trie) and bad != trie
-    return pack(env.kind, env.version, env.payload.replace(trie, bad))
+    return pack(env.kind, env.version, bytes(env.payload).replace(trie, bad))
 
 
 def test_backend_refuses_crafted_files(tmp_path):
@@ -370,7 +370,7 @@ def test_a_key_that_is_not_utf8_is_a_format_error_when_read(cls):
                                  order=marisa_trie.LABEL_ORDER).tobytes()
     assert len(bad) == len(trie) and bad != trie
     env = unpack(o.to_bytes())
-    x = cls.from_bytes(pack(env.kind, env.version, env.payload.replace(trie, bad)))
+    x = cls.from_bytes(pack(env.kind, env.version, bytes(env.payload).replace(trie, bad)))
     assert len(x) == 3 and "bd" in x and "a" in x
     for read in (list, lambda y: list(y.keys("b")) if cls is StringSet else list(y.items("b"))):
         with pytest.raises(FormatError, match="marisa payload holds a key that is not UTF-8"):

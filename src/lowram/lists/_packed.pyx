@@ -565,7 +565,7 @@ cdef tuple _check_payload(payload, str source):
     return n, ref, bits
 
 
-cdef PackedIntArray _from_payload(bytes payload, str source):
+cdef PackedIntArray _from_payload(object payload, str source):
     """Check a payload's header and size against each other, then copy the words."""
     cdef PackedIntArray out
     cdef const unsigned char[:] raw

@@ -438,8 +438,10 @@ cdef class Registers:
         return b"S" + PyBytes_FromStringAndSize(<char *>self.sp, self.sp_len)
 
     @staticmethod
-    def from_payload(int p, int rule, bytes data):
-        """Registers from :meth:`payload` output; ValueError when it is inconsistent."""
+    def from_payload(int p, int rule, data):
+        """Registers from :meth:`payload` output (bytes, or a view of them); ValueError when
+        it is inconsistent."""
+        data = bytes(data)   # (at most 197 KB: p = 18)
         cdef Registers regs = Registers(p, rule)
         cdef const uint8_t[::1] raw
         cdef Py_ssize_t n, i, count = 0

@@ -9,9 +9,9 @@ needed here.
 """
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
-from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from libc.stdint cimport uint64_t
-from libc.string cimport memcpy, memmove, memset
+from libc.string cimport memcpy, memmove
 
 import sys
 
@@ -73,8 +73,15 @@ def kmv_insert(uint64_t[::1] values, Py_ssize_t n, const uint64_t[::1] hashes):
     return _insert(&values[0], values.shape[0], n, &hashes[0], hashes.shape[0])
 
 
+#: hashes room is made for at first; it doubles as hashes come, up to k
+cdef enum:
+    _FIRST = 64
+
+
 cdef class MinHashes:
-    """The k smallest distinct hashes seen, ascending, in ``8 k`` bytes of native memory.
+    """The k smallest distinct hashes seen, ascending, in native memory that grows with the
+    hashes held (doubling, to ``8 k`` bytes): a sketch of large ``k`` that holds few hashes,
+    or a payload that claims a large ``k``, costs what it holds.
 
     >>> import numpy as np
     >>> h = MinHashes(3); h.insert(np.array([9, 4, 4, 7, 1], dtype=np.uint64))
@@ -85,19 +92,36 @@ cdef class MinHashes:
     cdef uint64_t *values
     cdef readonly Py_ssize_t k
     cdef Py_ssize_t n
+    cdef Py_ssize_t cap     # room in values (n <= cap <= k)
 
     def __cinit__(self, Py_ssize_t k):
         if k < 1:
             raise ValueError(f"k must be positive, not {k}")
-        self.values = <uint64_t *>PyMem_Malloc(k * sizeof(uint64_t))
+        self.cap = min(k, _FIRST)
+        self.values = <uint64_t *>PyMem_Malloc(self.cap * sizeof(uint64_t))
         if self.values == NULL:
-            raise MemoryError(f"cannot allocate {k * 8} bytes")
-        memset(self.values, 0, k * sizeof(uint64_t))
+            raise MemoryError(f"cannot allocate {self.cap * 8} bytes")
         self.k = k
         self.n = 0
 
     def __dealloc__(self):
         PyMem_Free(self.values)
+
+    cdef int _reserve(self, Py_ssize_t more) except -1:
+        """Room for ``more`` hashes beyond those held (at most k in all); MemoryError, with
+        nothing changed, when there is none to be had."""
+        cdef Py_ssize_t need = self.k if more >= self.k - self.n else self.n + more
+        cdef Py_ssize_t cap = self.cap
+        cdef void *grown
+        if need <= cap:
+            return 0
+        cap = max(need, min(self.k, 2 * cap))
+        grown = PyMem_Realloc(self.values, cap * sizeof(uint64_t))
+        if grown == NULL:
+            raise MemoryError(f"cannot allocate {cap * 8} bytes")
+        self.values = <uint64_t *>grown
+        self.cap = cap
+        return 0
 
     def __len__(self):
         return self.n
@@ -105,6 +129,7 @@ cdef class MinHashes:
     def insert(self, const uint64_t[::1] hashes):
         """Insert the hashes (a uint64 array). O(len(hashes)) usually."""
         if hashes.shape[0]:
+            self._reserve(hashes.shape[0])
             self.n = _insert(self.values, self.k, self.n, &hashes[0], hashes.shape[0])
 
     def insert_from(self, MinHashes other):
@@ -113,12 +138,18 @@ cdef class MinHashes:
             return
         if other is self:
             return   # the union of a set with itself
+        self._reserve(other.n)
         self.n = _insert(self.values, self.k, self.n, other.values, other.n)
 
     def clear(self):
-        """Forget every hash."""
+        """Forget every hash (and give back the room beyond the first)."""
+        cdef void *less
         self.n = 0
-        memset(self.values, 0, self.k * sizeof(uint64_t))
+        if self.cap > _FIRST:
+            less = PyMem_Realloc(self.values, _FIRST * sizeof(uint64_t))
+            if less != NULL:
+                self.values = <uint64_t *>less
+                self.cap = _FIRST
 
     def kth(self):
         """The largest hash held when full (the k-th smallest seen), else None."""
@@ -130,12 +161,18 @@ cdef class MinHashes:
 
     def hashes(self):
         """The hashes held, ascending, as a new uint64 array."""
-        cdef Py_ssize_t n
-        out = np.empty(self.k, dtype=np.uint64)
+        cdef Py_ssize_t n, room
+        while True:
+            room = self.cap
+            out = np.empty(room, dtype=np.uint64)
+            # from here: C only (module docstring); the array was allocated first, and
+            # another thread may have added hashes meanwhile: then again
+            if self.n <= room:
+                break
         cdef uint64_t[::1] o = out
-        # from here: C only (module docstring)
         n = self.n
-        memcpy(&o[0], self.values, n * sizeof(uint64_t))
+        if n:
+            memcpy(&o[0], self.values, n * sizeof(uint64_t))
         return out[:n].copy()
 
     def payload(self):
@@ -158,6 +195,7 @@ cdef class MinHashes:
         for i in range(1, n):
             if held[i] <= held[i - 1]:
                 raise ValueError("hashes are not strictly increasing")
+        out._reserve(n)
         if n:
             memcpy(out.values, &held[0], n * sizeof(uint64_t))
         out.n = n
@@ -165,14 +203,15 @@ cdef class MinHashes:
 
     @property
     def nbytes(self):
-        """Native bytes held: ``8 k``."""
-        return self.k * 8
+        """Native bytes held: 8 per hash of room (at most ``8 k``)."""
+        return self.cap * 8
 
     def __sizeof__(self):
-        return object.__sizeof__(self) + self.k * 8
+        return object.__sizeof__(self) + self.cap * 8
 
     def _check(self):
         cdef Py_ssize_t i
         assert 0 <= self.n <= self.k
         for i in range(1, self.n):
             assert self.values[i] > self.values[i - 1], i
+        assert self.n <= self.cap <= self.k

@@ -37,6 +37,11 @@ def _checked(view):
 __all__ = ["MarisaSet", "MarisaIndex"]
 
 
+def _aligned(view) -> bool:
+    """The view's first byte is 8-byte aligned (as the envelope lays out a payload of bytes)."""
+    return len(view) > 0 and np.frombuffer(view, dtype=np.uint8).ctypes.data % 8 == 0
+
+
 class MarisaSet(SetBackend):
     """StringSet backend over ``marisa_trie.Trie`` (see the module docstring)."""
 
@@ -69,11 +74,24 @@ class MarisaSet(SetBackend):
     @classmethod
     def from_payload(cls, view, mapped, count):
         _checked(view)
-        if mapped:
-            trie = marisa_trie.Trie().map(view)
+        return cls._open(marisa_trie.Trie, view, mapped)
+
+    @classmethod
+    def _open(cls, trie_cls, view, mapped, in_place=True):
+        """A trie reading its bytes where they are: the memory map, or (``in_place``) the
+        immutable bytes a payload read into memory lives in (``unpack`` gives a view of those,
+        never of a buffer the caller could change), so opening copies nothing; otherwise one
+        copy of the trie's bytes, mapped. marisa reads 8-byte words: a view that is not
+        aligned is copied (a new bytes object's data is), and ``frombytes``, which makes
+        about three copies at its peak, is the last resort."""
+        if mapped or (in_place and _aligned(view)):
+            trie = trie_cls().map(view)
             return cls(trie, len(trie), len(view), keepalive=view)
         data = bytes(view)
-        trie = marisa_trie.Trie().frombytes(data)
+        if _aligned(data):
+            trie = trie_cls().map(data)
+            return cls(trie, len(trie), len(data), keepalive=data)
+        trie = trie_cls().frombytes(data)
         return cls(trie, len(trie), len(data))
 
     def nbytes(self):
@@ -116,9 +134,6 @@ class MarisaIndex(KeyIndex, MarisaSet):
     @classmethod
     def from_payload(cls, view, mapped, count):
         _checked(view)
-        if mapped:
-            trie = marisa_trie.BinaryTrie().map(view)
-            return cls(trie, len(trie), len(view), keepalive=view)
-        data = bytes(view)
-        trie = marisa_trie.BinaryTrie().frombytes(data)
-        return cls(trie, len(trie), len(data))
+        # a map's payload holds its values too, which the map copies: the index is copied
+        # out rather than keeping the whole payload alive for it
+        return cls._open(marisa_trie.BinaryTrie, view, mapped, in_place=False)

@@ -84,10 +84,12 @@ cdef inline int64_t _rd64(const uint8_t *p) noexcept nogil:
     return v
 
 
-cdef _HatTrie _parse(bytes payload, cls):
-    """A container of class cls from a payload of :meth:`_HatTrie.to_bytes`."""
-    cdef const uint8_t *p = <const uint8_t *>PyBytes_AS_STRING(payload)
-    cdef size_t n = len(payload), pos = 16, shared, rest, prevlen = 0, cap = 0
+cdef _HatTrie _parse(object payload, cls):
+    """A container of class cls from a payload of :meth:`_HatTrie.to_bytes` (bytes, or a
+    view of them)."""
+    cdef const uint8_t[::1] buf = payload
+    cdef const uint8_t *p = NULL
+    cdef size_t n = buf.shape[0], pos = 16, shared, rest, prevlen = 0, cap = 0
     cdef uint32_t burst, load
     cdef uint64_t count, i, u
     cdef int64_t v = 0
@@ -101,6 +103,7 @@ cdef _HatTrie _parse(bytes payload, cls):
     kind = cls._kind
     if n < 16:
         raise _format_error(f"{n} bytes, shorter than its 16-byte header", kind)
+    p = &buf[0]
     memcpy(&burst, p, 4)
     memcpy(&load, p + 4, 4)
     memcpy(&count, p + 8, 8)
