@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import struct
 import sys
 
@@ -14,6 +15,23 @@ from ._sequence import MAX_INDEX, ListBehaviour, norm_range
 from ._typed import BufferInfo, IntList, StrListCore, shared_intlist, text_has_byte
 
 __all__ = ["StrList"]
+
+
+def _check_utf8(text: bytes, source: str) -> None:
+    """FormatError unless ``text`` is UTF-8 (lone surrogates allowed, as StrList stores them),
+    decoded a megabyte at a time: validating a file's text must not hold all of it as a str
+    as well (up to four times its bytes)."""
+    from ..errors import FormatError
+
+    dec = codecs.getincrementaldecoder("utf-8")("surrogatepass")
+    view, step = memoryview(text), 1 << 20
+    for at in range(0, max(len(text), 1), step):
+        pending = len(dec.getstate()[0])
+        try:
+            dec.decode(view[at:at + step], final=at + step >= len(text))
+        except UnicodeDecodeError as e:
+            raise FormatError(f"{source}: StrList text is not UTF-8 ({e.reason} at byte "
+                              f"{at - pending + e.start})") from None
 
 
 class StrList(StrListCore, ListBehaviour, FileMethods):
@@ -224,11 +242,7 @@ class StrList(StrListCore, ListBehaviour, FileMethods):
         if offs[0] != 0 or offs[-1] != len(text) or (n and (offs[1:] < offs[:-1]).any()):
             raise FormatError(f"{source}: StrList offsets are not 0 .. {len(text)}, "
                               f"non-decreasing")
-        try:
-            text.decode("utf-8", "surrogatepass")
-        except UnicodeDecodeError as e:
-            raise FormatError(f"{source}: StrList text is not UTF-8 ({e.reason} at byte "
-                              f"{e.start})") from None
+        _check_utf8(text, source)
         starts = offs[:-1][offs[:-1] < len(text)]
         if ((np.frombuffer(text, np.uint8)[starts] & 0xC0) == 0x80).any():
             raise FormatError(f"{source}: a StrList item starts inside a character")
