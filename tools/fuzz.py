@@ -6,8 +6,9 @@ One target per saved kind: ``TARGETS`` is built from the compat fixtures
 ``HyperLogLog/redis``...), seeded with the payloads of every fixture of that kind, so a kind
 that gains a fixture gains a target. An input is a payload: the target wraps it in an envelope
 with a valid checksum, opens it with ``from_bytes`` and exercises what opened (``len``,
-iteration of up to 10,000 items, membership of the first items, ``repr``, ``to_bytes`` and
-``from_bytes`` again). Allowed outcomes: ``FormatError`` at open, a clear exception (``CLEAR``)
+iteration of up to 10,000 items, membership of the first items, the kind's own queries:
+prefix queries, a map's values, a list's indexing, a sketch's estimates and counts, see
+``_queries``; ``repr``, ``to_bytes`` and ``from_bytes`` again). Allowed outcomes: ``FormatError`` at open, a clear exception (``CLEAR``)
 from an exercise, or answers. Anything else is a finding: an uncaught exception, a crash, an
 input that runs past ``-timeout`` seconds or past ``-rss_limit_mb``, saved by libFuzzer under
 ``tools/fuzz/regressions/<target>/`` (crash-*, timeout-*, oom-*). The tests replay every file
@@ -119,6 +120,7 @@ def opener(kind: str, target: dict):
             if _has(obj, "__contains__"):
                 for x in items:
                     _ = x in obj
+            _queries(obj, items)
             repr(obj)
             again = obj.to_bytes()
             cls.from_bytes(again, **kwargs)
@@ -127,6 +129,61 @@ def opener(kind: str, target: dict):
         return "opened"
 
     return one
+
+
+#: probes for the structures that do not iterate (the sketches): items the fixtures added,
+#: and some they did not
+PROBES = ["item-0", "item-1", "heavy", "never-seen", "", "é", 0, 12345, b"bytes"]
+
+
+def _queries(obj, items: list) -> None:
+    """The structure's own queries, each where the class has it: prefix queries (``keys``,
+    ``items`` and ``has_prefix`` on each item's first character, ``prefixes`` and
+    ``longest_prefix`` of each item extended), a map's values (``[]``, ``get``), a list's
+    indexing and slices, a sketch's ``estimate``, ``count`` and membership of the probes."""
+    strs = [x for x in items if isinstance(x, str)][:20]
+    for x in strs:
+        head = x[:1]
+        if _has(obj, "keys") and _has(obj, "prefixes"):
+            for i, _ in enumerate(obj.keys(head)):
+                if i >= 100:
+                    break
+            obj.prefixes(x + "z")
+        if _has(obj, "has_prefix"):
+            obj.has_prefix(head)
+        if _has(obj, "longest_prefix"):
+            obj.longest_prefix(x + "z", None)
+        if _has(obj, "items") and _has(obj, "prefixes"):
+            for i, _ in enumerate(obj.items(head)):
+                if i >= 100:
+                    break
+    if _has(obj, "__getitem__") and _has(obj, "keys") and not _has(obj, "append"):
+        for x in items[:20]:   # a map: iteration gave its keys
+            obj[x]
+            obj.get(x)
+    if _has(obj, "append") and _has(obj, "__len__"):   # a list
+        n = len(obj)
+        if n:
+            obj[0], obj[-1], obj[n // 2]
+        obj[::max(1, n // 50)]
+        obj[-3:]
+    if _has(obj, "estimate"):
+        obj.estimate()
+    for method in ("count", "estimate_count"):
+        # (a sketch's: a sequence's count is O(n), and a constant PackedIntArray of 2**62
+        # items is a legitimate 60-byte file)
+        if _has(obj, method) and not _has(obj, "__getitem__"):
+            for x in PROBES:
+                try:
+                    getattr(obj, method)(x)
+                except TypeError:
+                    pass   # a probe of a type the sketch does not count
+    if _has(obj, "__contains__") and not _has(obj, "__iter__"):
+        for x in PROBES:
+            try:
+                _ = x in obj
+            except TypeError:
+                pass
 
 
 def mutate(rng: random.Random, data: bytes, max_size: int, byte_mutate) -> bytes:
