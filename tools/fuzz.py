@@ -97,15 +97,19 @@ def opener(kind: str, target: dict):
     """The function that tries one payload of ``kind`` (raises only on a finding)."""
     from lowram import _fileformat as ff
     from lowram.errors import FormatError
+    from lowram.strings._values import PickleNotAllowed
 
     cls = _class(target["class"])
     version = max(target["versions"])
-    kwargs = target["kwargs"]
+    # allow_pickle=True is a user saying the data is trusted (unpickling runs any code, for
+    # as long as it likes): a target opens what it is given as a file nobody vouched for, and
+    # pickled values are refused
+    kwargs = {k: v for k, v in target["kwargs"].items() if k != "allow_pickle"}
 
     def one(payload: bytes) -> str:
         try:
             obj = cls.from_bytes(ff.pack(kind, version, payload), **kwargs)
-        except FormatError:
+        except (FormatError, PickleNotAllowed):
             return "refused"
         try:
             items = []
