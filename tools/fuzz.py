@@ -8,8 +8,8 @@ that gains a fixture gains a target. An input is a payload: the target wraps it 
 with a valid checksum, opens it with ``from_bytes`` and exercises what opened (``len``,
 iteration of up to 10,000 items, membership of the first items, the kind's own queries:
 prefix queries, a map's values, a list's indexing, a sketch's estimates and counts, see
-``_queries``; ``repr``, ``to_bytes`` and ``from_bytes`` again). Allowed outcomes: ``FormatError`` at open, a clear exception (``CLEAR``)
-from an exercise, or answers. Anything else is a finding: an uncaught exception, a crash, an
+``_queries``; ``repr``, ``to_bytes`` and ``from_bytes`` again). Allowed outcomes:
+``FormatError`` at open, a clear exception (``CLEAR``) from an exercise, or answers. Anything else is a finding: an uncaught exception, a crash, an
 input that runs past ``-timeout`` seconds or past ``-rss_limit_mb``, saved by libFuzzer under
 ``tools/fuzz/regressions/<target>/`` (crash-*, timeout-*, oom-*). The tests replay every file
 there (``--replay``), so a finding stays fixed once it is.

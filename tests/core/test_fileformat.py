@@ -63,3 +63,15 @@ def test_atomic_write_failure_keeps_old_file_and_leaves_no_temp(tmp_path):
         ff.atomic_write(path, object())  # not bytes-like: write fails midway
     assert path.read_bytes() == b"old"
     assert os.listdir(tmp_path) == ["x.lowram"]
+
+
+def test_payload_views_immutable_bytes_and_copies_a_mutable_buffer():
+    """``bytes`` in: the payload is a view of them (no copy at open); a bytearray in: the
+    payload is a copy, so changing the buffer afterwards changes nothing opened from it."""
+    blob = ff.pack("Demo", 1, b"payload")
+    env = ff.unpack(blob)
+    assert isinstance(env.payload, memoryview) and env.payload.obj is blob
+    buf = bytearray(blob)
+    env = ff.unpack(buf)
+    buf[-1] ^= 0xFF
+    assert type(env.payload) is bytes and env.payload == b"payload"

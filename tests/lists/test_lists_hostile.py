@@ -114,3 +114,19 @@ CASES = {
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_no_crash(name):
     run_ok(CASES[name], preamble="import sys\nfrom lowram import IntList, StrList\n")
+
+
+def test_strlist_text_checked_across_its_megabyte_steps():
+    """StrList.from_bytes checks its text a megabyte at a time: a character split across a
+    step is fine, and a bad byte past the first step is found and named at its offset."""
+    from lowram import FormatError, StrList
+    from lowram._fileformat import pack, unpack
+
+    first = "a" * ((1 << 20) - 1) + "é"      # é's two bytes straddle the first step
+    good = StrList([first, "ok"])
+    assert StrList.from_bytes(good.to_bytes()) == good
+    env = unpack(good.to_bytes())
+    payload = bytearray(env.payload)
+    payload[-1] = 0xFF                         # the last byte of "ok", past the first step
+    with pytest.raises(FormatError, match=f"at byte {(1 << 20) + 2}"):
+        StrList.from_bytes(pack(env.kind, env.version, bytes(payload)))

@@ -377,3 +377,17 @@ def test_a_key_that_is_not_utf8_is_a_format_error_when_read(cls):
             read(x)
     found = x.prefixes("bdd")   # (a map's value: whichever the changed trie's key id finds)
     assert (found if cls is StringSet else [k for k, _ in found]) == ["bd"]
+
+
+def test_a_set_read_into_memory_is_read_in_place():
+    """from_bytes on bytes: marisa answers from those bytes (no copy), and the set keeps them
+    alive; a map's index is copied once (its payload holds the values too)."""
+    s = StringSet([f"k{i}" for i in range(2000)], backend="marisa")
+    blob = s.to_bytes()
+    t = StringSet.from_bytes(blob)
+    assert t._backend._keepalive.obj is blob
+    del blob
+    assert t == s
+    m = StringMap({f"k{i}": i for i in range(300)}, backend="marisa")
+    blob = m.to_bytes()
+    assert type(StringMap.from_bytes(blob)._index._keepalive) is bytes   # the copy, mapped

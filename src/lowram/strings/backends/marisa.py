@@ -82,8 +82,8 @@ class MarisaSet(SetBackend):
         immutable bytes a payload read into memory lives in (``unpack`` gives a view of those,
         never of a buffer the caller could change), so opening copies nothing; otherwise one
         copy of the trie's bytes, mapped. marisa reads 8-byte words: a view that is not
-        aligned is copied (a new bytes object's data is), and ``frombytes``, which makes
-        about three copies at its peak, is the last resort."""
+        aligned is copied (a new bytes object's data is), and ``frombytes``, which copies
+        again inside marisa, is the last resort."""
         if mapped or (in_place and _aligned(view)):
             trie = trie_cls().map(view)
             return cls(trie, len(trie), len(view), keepalive=view)
